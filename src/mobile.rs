@@ -1,0 +1,47 @@
+//! Mobile side of the Tauri shell. The native authentication sessions
+//! (ASWebAuthenticationSession / Custom Tabs) are not implemented yet: every call answers
+//! `unsupported`.
+
+use std::collections::BTreeMap;
+
+use tauri::{plugin::PluginApi, AppHandle, Runtime};
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::models::SessionInfo;
+
+pub(crate) fn init<R: Runtime, C: serde::de::DeserializeOwned>(
+    app: &AppHandle<R>,
+    _api: PluginApi<R, C>,
+    config: Config,
+) -> Result<TokenVault<R>> {
+    Ok(TokenVault {
+        _app: app.clone(),
+        config,
+    })
+}
+
+/// Access to the token-vault APIs (`app.token_vault()`).
+pub struct TokenVault<R: Runtime> {
+    _app: AppHandle<R>,
+    config: Config,
+}
+
+impl<R: Runtime> TokenVault<R> {
+    /// The provider ids configured.
+    pub fn providers(&self) -> Vec<String> {
+        let mut ids: Vec<_> = self.config.providers.keys().cloned().collect();
+        ids.sort();
+        ids
+    }
+
+    /// Not yet available on mobile.
+    pub async fn login(&self, _provider: &str, _extra: BTreeMap<String, String>) -> Result<SessionInfo> {
+        Err(Error::Unsupported("sign-in on mobile".into()))
+    }
+
+    /// Not yet available on mobile; returns false.
+    pub fn cancel_login(&self, _provider: &str) -> bool {
+        false
+    }
+}

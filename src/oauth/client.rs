@@ -1,0 +1,345 @@
+//! One provider's OAuth 2.0 client: authorization requests, code exchange, refresh, and ID
+//! token validation, built on the `oauth2` crate.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::time::{Duration, SystemTime};
+
+use oauth2::basic::{
+    BasicErrorResponse, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse,
+    BasicTokenType,
+};
+use oauth2::{
+    CsrfToken, EndpointMaybeSet, EndpointNotSet, EndpointSet, ExtraTokenFields,
+    PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RequestTokenError, Scope,
+    StandardRevocableToken, StandardTokenResponse, TokenResponse,
+};
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use super::discovery::ProviderMetadata;
+use super::http::HttpClient;
+use super::id_token::{IdTokenClaims, IdTokenVerifier};
+use crate::config::ProviderConfig;
+use crate::error::{Error, Result};
+use crate::secret::{AccessToken, AuthorizationCode, IdToken, Nonce, RefreshToken, State};
+
+/// Token endpoint response extension carrying the OpenID Connect `id_token`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IdTokenField {
+    /// The ID token (redacted in `Debug`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<IdToken>,
+}
+impl ExtraTokenFields for IdTokenField {}
+
+type ProviderTokenResponse = StandardTokenResponse<IdTokenField, BasicTokenType>;
+
+type Oauth2Client = oauth2::Client<
+    BasicErrorResponse,
+    ProviderTokenResponse,
+    BasicTokenIntrospectionResponse,
+    StandardRevocableToken,
+    BasicRevocationErrorResponse,
+    EndpointSet,
+    EndpointNotSet,
+    EndpointMaybeSet,
+    EndpointMaybeSet,
+    EndpointSet,
+>;
+
+
+/// Tokens from the token endpoint.
+#[derive(Debug, Clone)]
+pub struct TokenSet {
+    /// The access token.
+    pub access_token: AccessToken,
+    /// The refresh token, when one was issued (or rotated).
+    pub refresh_token: Option<RefreshToken>,
+    /// The ID token, when `openid` was requested.
+    pub id_token: Option<IdToken>,
+    /// When the access token expires, if the provider said (`expires_in`).
+    pub expires_at: Option<SystemTime>,
+    /// Granted scopes (the requested ones when the response does not list them, RFC 6749 §5.1).
+    pub scopes: Vec<String>,
+}
+
+/// One prepared authorization request: the URL to open and what the response is checked
+/// against. Single use.
+#[derive(Debug)]
+pub struct AuthorizationRequest {
+    /// The URL to open in the system browser.
+    pub url: Url,
+    /// The redirect URI sent in the request (and again at the token endpoint).
+    pub redirect_uri: Url,
+    /// The `state` sent.
+    pub state: State,
+    /// The `nonce` sent (when `openid` is requested).
+    pub nonce: Option<Nonce>,
+    /// The PKCE verifier (oauth2's type: redacted `Debug`).
+    pub(crate) pkce_verifier: PkceCodeVerifier,
+}
+
+/// A transport failure or a server error status, as oauth2 sees it.
+#[derive(Debug, thiserror::Error)]
+enum TransportError {
+    #[error("{0}")]
+    Request(String),
+    #[error("HTTP {0}")]
+    Server(u16),
+}
+
+/// A configured, discovered provider.
+#[derive(Debug)]
+pub struct OAuthClient {
+    config: ProviderConfig,
+    metadata: ProviderMetadata,
+    http: HttpClient,
+    id_tokens: Option<IdTokenVerifier>,
+    oauth: Oauth2Client,
+}
+
+impl OAuthClient {
+    /// Validates `config`, builds the HTTP client and resolves the provider metadata.
+    pub async fn discover(config: ProviderConfig) -> Result<Self> {
+        config.validate("provider")?;
+        let http = HttpClient::new(
+            Duration::from_secs(config.http_timeout_secs),
+            &config.ca_certificate_pems("provider")?,
+        )?;
+        let metadata = ProviderMetadata::resolve(&config, &http).await?;
+        Self::from_parts(config, metadata, http)
+    }
+
+    /// Builds a client from already known metadata.
+    pub fn from_parts(config: ProviderConfig, metadata: ProviderMetadata, http: HttpClient) -> Result<Self> {
+        let id_tokens = match (&metadata.jwks_uri, config.is_openid()) {
+            (Some(jwks), true) => Some(IdTokenVerifier::remote(
+                metadata.issuer.clone(),
+                config.client_id.clone(),
+                config.clock_skew(),
+                http.clone(),
+                jwks.clone(),
+            )),
+            (None, true) => {
+                return Err(Error::DiscoveryFailed(
+                    "the `openid` scope is requested but the provider has no jwks_uri".into(),
+                ))
+            }
+            _ => None,
+        };
+        let mut oauth = oauth2::Client::new(oauth2::ClientId::new(config.client_id.clone()))
+            .set_auth_uri(oauth2::AuthUrl::from_url(metadata.authorization_endpoint.clone()))
+            .set_token_uri(oauth2::TokenUrl::from_url(metadata.token_endpoint.clone()))
+            .set_introspection_url_option(
+                metadata.introspection_endpoint.clone().map(oauth2::IntrospectionUrl::from_url),
+            )
+            .set_revocation_url_option(
+                metadata.revocation_endpoint.clone().map(oauth2::RevocationUrl::from_url),
+            );
+        if let Some(secret) = &config.client_secret {
+            oauth = oauth.set_client_secret(oauth2::ClientSecret::new(secret.secret().to_string()));
+        }
+        Ok(Self {
+            config,
+            metadata,
+            http,
+            id_tokens,
+            oauth,
+        })
+    }
+
+    /// The provider configuration.
+    pub fn config(&self) -> &ProviderConfig {
+        &self.config
+    }
+
+    /// The provider metadata.
+    pub fn metadata(&self) -> &ProviderMetadata {
+        &self.metadata
+    }
+
+    /// The HTTP client used for this provider.
+    pub fn http(&self) -> &HttpClient {
+        &self.http
+    }
+
+    /// Prepares an authorization request: PKCE S256, fresh `state`, `nonce` when `openid` is
+    /// requested, configured extra parameters overlaid with `extra`, and `prompt=consent` for
+    /// `offline_access` (OpenID Connect Core §11) unless configured otherwise or a `prompt` is given.
+    pub fn authorization_request(
+        &self,
+        redirect_uri: &Url,
+        extra: &BTreeMap<String, String>,
+    ) -> Result<AuthorizationRequest> {
+        let mut params = self.config.extra_params.clone();
+        for (k, v) in extra {
+            params.insert(k.clone(), v.clone());
+        }
+        let mut probe = self.config.clone();
+        probe.extra_params = params.clone();
+        probe.validate("login")?;
+        if self.config.offline_access_prompt_consent
+            && self.config.scopes.iter().any(|s| s == "offline_access")
+            && !params.contains_key("prompt")
+        {
+            params.insert("prompt".into(), "consent".into());
+        }
+
+        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+        let nonce = self
+            .config
+            .is_openid()
+            .then(|| Nonce::new(CsrfToken::new_random().secret().clone()));
+        let mut req = self
+            .oauth
+            .authorize_url(CsrfToken::new_random)
+            .set_pkce_challenge(challenge)
+            .set_redirect_uri(Cow::Owned(RedirectUrl::from_url(redirect_uri.clone())))
+            .add_scopes(self.config.scopes.iter().cloned().map(Scope::new));
+        if let Some(n) = &nonce {
+            req = req.add_extra_param("nonce", n.secret().to_string());
+        }
+        for (k, v) in &params {
+            req = req.add_extra_param(k.clone(), v.clone());
+        }
+        let (url, state) = req.url();
+        Ok(AuthorizationRequest {
+            url,
+            redirect_uri: redirect_uri.clone(),
+            state: State::new(state.secret().clone()),
+            nonce,
+            pkce_verifier: verifier,
+        })
+    }
+
+    /// Exchanges an authorization code (with the request's PKCE verifier) for tokens, and
+    /// validates the ID token when one is expected. Returns the tokens and the ID token claims.
+    pub async fn exchange_code(
+        &self,
+        code: AuthorizationCode,
+        request: AuthorizationRequest,
+    ) -> Result<(TokenSet, Option<IdTokenClaims>)> {
+        let response = self
+            .oauth
+            .exchange_code(oauth2::AuthorizationCode::new(code.secret().to_string()))
+            .set_pkce_verifier(request.pkce_verifier)
+            .set_redirect_uri(Cow::Owned(RedirectUrl::from_url(request.redirect_uri.clone())))
+            .request_async(&transport(self.http.reqwest()))
+            .await
+            .map_err(|e| map_token_error(e, Error::TokenExchangeFailed))?;
+        let tokens = self.token_set(response)?;
+        let claims = match (&self.id_tokens, &tokens.id_token) {
+            (Some(v), Some(id)) => Some(
+                v.verify(id.secret(), request.nonce.as_ref().map(Nonce::secret))
+                    .await?,
+            ),
+            (Some(_), None) => {
+                return Err(Error::IdTokenInvalid(
+                    "the token response has no id_token although `openid` was requested".into(),
+                ))
+            }
+            (None, _) => None,
+        };
+        Ok((tokens, claims))
+    }
+
+    /// Validates an ID token of this provider (signature, claims, `nonce` when given).
+    pub async fn verify_id_token(&self, token: &IdToken, nonce: Option<&str>) -> Result<IdTokenClaims> {
+        match &self.id_tokens {
+            Some(v) => v.verify(token.secret(), nonce).await,
+            None => Err(Error::IdTokenInvalid(
+                "this provider is not configured for OpenID Connect".into(),
+            )),
+        }
+    }
+
+    fn token_set(&self, r: ProviderTokenResponse) -> Result<TokenSet> {
+        if !r.token_type().as_ref().eq_ignore_ascii_case("bearer") {
+            return Err(Error::InvalidResponse(format!(
+                "unsupported token_type `{}`",
+                r.token_type().as_ref()
+            )));
+        }
+        let scopes = match r.scopes() {
+            Some(s) => s.iter().map(|s| s.to_string()).collect(),
+            None => self.config.scopes.clone(),
+        };
+        Ok(TokenSet {
+            access_token: AccessToken::new(r.access_token().secret().clone()),
+            refresh_token: r
+                .refresh_token()
+                .map(|t| RefreshToken::new(t.secret().clone())),
+            id_token: r.extra_fields().id_token.clone(),
+            expires_at: r.expires_in().map(|d| SystemTime::now() + d),
+            scopes,
+        })
+    }
+}
+
+/// oauth2's HTTP hook: reqwest, with 5xx turned into a transport error so that "server is
+/// down" is never confused with "server said no" (which would end a session).
+type TransportFuture =
+    std::pin::Pin<Box<dyn Future<Output = std::result::Result<oauth2::HttpResponse, TransportError>> + Send>>;
+
+fn transport(client: &oauth2::reqwest::Client) -> impl Fn(oauth2::HttpRequest) -> TransportFuture {
+    let client = client.clone();
+    move |request: oauth2::HttpRequest| {
+        let client = client.clone();
+        Box::pin(async move {
+            use oauth2::AsyncHttpClient;
+            let url = Url::parse(&request.uri().to_string()).ok();
+            let response = client.call(request).await.map_err(|e| {
+                TransportError::Request(match (&e, &url) {
+                    (oauth2::HttpClientError::Reqwest(re), Some(u)) => {
+                        super::http::describe_reqwest(re, u)
+                    }
+                    _ => "request failed".to_string(),
+                })
+            })?;
+            if response.status().is_server_error() {
+                return Err(TransportError::Server(response.status().as_u16()));
+            }
+            Ok(response)
+        })
+    }
+}
+
+/// Maps an oauth2 request error: server refusals through `refused`, transport to `network`,
+/// parse errors to `invalid_response` naming only the JSON path (never the body: it may hold
+/// a token).
+fn map_token_error(
+    e: RequestTokenError<TransportError, BasicErrorResponse>,
+    refused: fn(String) -> Error,
+) -> Error {
+    match e {
+        RequestTokenError::ServerResponse(r) => {
+            let mut m = r.error().to_string();
+            if let Some(d) = r.error_description() {
+                m.push_str(&format!(" ({d})"));
+            }
+            refused(m)
+        }
+        RequestTokenError::Request(t) => Error::Network(t.to_string()),
+        RequestTokenError::Parse(p, _body) => Error::InvalidResponse(format!(
+            "token endpoint response does not parse at `{}`",
+            p.path()
+        )),
+        RequestTokenError::Other(m) => Error::InvalidResponse(m),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use oauth2::{PkceCodeChallenge, PkceCodeVerifier};
+
+    /// RFC 7636 Appendix B: the S256 challenge of the example verifier.
+    #[test]
+    fn pkce_s256_matches_rfc7636_appendix_b() {
+        let verifier = PkceCodeVerifier::new("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk".into());
+        let challenge = PkceCodeChallenge::from_code_verifier_sha256(&verifier);
+        assert_eq!(challenge.as_str(), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+        assert_eq!(challenge.method().as_str(), "S256");
+    }
+}

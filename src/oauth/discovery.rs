@@ -1,0 +1,167 @@
+//! Provider metadata: OpenID Connect Discovery 1.0, then RFC 8414, or explicit endpoints.
+
+use serde::Deserialize;
+use url::Url;
+
+use super::http::HttpClient;
+use crate::config::{check_secure_url, ProviderConfig};
+use crate::error::{Error, Result};
+
+/// The parts of the provider metadata this plugin uses.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ProviderMetadata {
+    /// Issuer identifier; equals the configured issuer.
+    pub issuer: String,
+    /// Authorization endpoint.
+    pub authorization_endpoint: Url,
+    /// Token endpoint.
+    pub token_endpoint: Url,
+    /// JWKS URI (ID token keys).
+    #[serde(default)]
+    pub jwks_uri: Option<Url>,
+    /// Revocation endpoint (RFC 7009).
+    #[serde(default)]
+    pub revocation_endpoint: Option<Url>,
+    /// Introspection endpoint (RFC 7662).
+    #[serde(default)]
+    pub introspection_endpoint: Option<Url>,
+    /// UserInfo endpoint.
+    #[serde(default)]
+    pub userinfo_endpoint: Option<Url>,
+    /// RP-initiated logout endpoint.
+    #[serde(default)]
+    pub end_session_endpoint: Option<Url>,
+    /// PKCE methods; when present it must list `S256`.
+    #[serde(default)]
+    pub code_challenge_methods_supported: Option<Vec<String>>,
+    /// RFC 9207: the provider sends `iss` on the authorization response.
+    #[serde(default)]
+    pub authorization_response_iss_parameter_supported: bool,
+}
+
+impl ProviderMetadata {
+    /// Discovers the metadata for a configured provider (or builds it from explicit endpoints).
+    pub async fn resolve(config: &ProviderConfig, http: &HttpClient) -> Result<Self> {
+        match (&config.issuer, &config.endpoints) {
+            (Some(issuer), _) => Self::discover(issuer, http).await,
+            (None, Some(e)) => Ok(Self {
+                issuer: String::new(),
+                authorization_endpoint: e.authorization.clone(),
+                token_endpoint: e.token.clone(),
+                jwks_uri: e.jwks_uri.clone(),
+                revocation_endpoint: e.revocation.clone(),
+                introspection_endpoint: None,
+                userinfo_endpoint: e.userinfo.clone(),
+                end_session_endpoint: e.end_session.clone(),
+                code_challenge_methods_supported: None,
+                authorization_response_iss_parameter_supported: false,
+            }),
+            (None, None) => Err(Error::config("issuer", "set `issuer` or `endpoints`")),
+        }
+    }
+
+    /// Fetches `<issuer>/.well-known/openid-configuration`; if that is not found, the RFC 8414
+    /// location `<origin>/.well-known/oauth-authorization-server<path>`. The returned `issuer`
+    /// must equal the configured one exactly (OpenID Connect Discovery §4.3, RFC 8414 §3.3).
+    pub async fn discover(issuer: &Url, http: &HttpClient) -> Result<Self> {
+        let mut tried = Vec::new();
+        for url in discovery_urls(issuer) {
+            match http.get_json::<Self>(&url).await {
+                Ok(Ok(meta)) => {
+                    // Compared as URLs: `https://id.example` and `https://id.example/` are the
+                    // same issuer (the `url` crate writes both with a `/`). From here on the
+                    // provider's own string is the one ID tokens and RFC 9207 `iss` must match.
+                    if Url::parse(&meta.issuer).ok().as_ref() != Some(issuer) {
+                        return Err(Error::IssuerMismatch {
+                            expected: issuer.to_string(),
+                            found: meta.issuer,
+                        });
+                    }
+                    meta.check()?;
+                    return Ok(meta);
+                }
+                Ok(Err(status)) => tried.push(format!("{url} → HTTP {status}")),
+                Err(Error::InvalidResponse(m)) => return Err(Error::DiscoveryFailed(m)),
+                Err(Error::Network(m)) => return Err(Error::DiscoveryFailed(m)),
+                Err(other) => return Err(other),
+            }
+        }
+        Err(Error::DiscoveryFailed(format!(
+            "no provider metadata found ({})",
+            tried.join("; ")
+        )))
+    }
+
+    fn check(&self) -> Result<()> {
+        let field = |name: &str| format!("provider metadata `{name}`");
+        let insecure = |e: Error| match e {
+            Error::InvalidConfig { field, message } => {
+                Error::DiscoveryFailed(format!("{field} {message}"))
+            }
+            other => other,
+        };
+        check_secure_url(&self.authorization_endpoint, &field("authorization_endpoint"))
+            .map_err(insecure)?;
+        check_secure_url(&self.token_endpoint, &field("token_endpoint")).map_err(insecure)?;
+        for (name, u) in [
+            ("jwks_uri", &self.jwks_uri),
+            ("revocation_endpoint", &self.revocation_endpoint),
+            ("introspection_endpoint", &self.introspection_endpoint),
+            ("userinfo_endpoint", &self.userinfo_endpoint),
+            ("end_session_endpoint", &self.end_session_endpoint),
+        ] {
+            if let Some(u) = u {
+                check_secure_url(u, &field(name)).map_err(insecure)?;
+            }
+        }
+        if let Some(methods) = &self.code_challenge_methods_supported {
+            if !methods.iter().any(|m| m == "S256") {
+                return Err(Error::DiscoveryFailed(format!(
+                    "the provider does not support PKCE S256 (code_challenge_methods_supported = {methods:?}); `plain` is never used"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn discovery_urls(issuer: &Url) -> Vec<Url> {
+    let path = issuer.path().trim_end_matches('/');
+    let mut oidc = issuer.clone();
+    oidc.set_path(&format!("{path}/.well-known/openid-configuration"));
+    let mut rfc8414 = issuer.clone();
+    rfc8414.set_path(&format!("/.well-known/oauth-authorization-server{path}"));
+    vec![oidc, rfc8414]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn discovery_locations() {
+        let u = |s: &str| Url::parse(s).unwrap();
+        let got: Vec<String> = discovery_urls(&u("https://id.example.com/realms/app"))
+            .into_iter()
+            .map(String::from)
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "https://id.example.com/realms/app/.well-known/openid-configuration",
+                "https://id.example.com/.well-known/oauth-authorization-server/realms/app"
+            ]
+        );
+        let got: Vec<String> = discovery_urls(&u("https://id.example.com"))
+            .into_iter()
+            .map(String::from)
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "https://id.example.com/.well-known/openid-configuration",
+                "https://id.example.com/.well-known/oauth-authorization-server"
+            ]
+        );
+    }
+}

@@ -1,0 +1,310 @@
+//! ID token validation (OpenID Connect Core §3.1.3.7) with `jsonwebtoken` against the
+//! provider's JWKS, cached and refetched once when a token names an unknown `kid`.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use jsonwebtoken::jwk::{AlgorithmParameters, Jwk, KeyAlgorithm, PublicKeyUse};
+use jsonwebtoken::{decode, decode_header, Algorithm, DecodingKey, Validation};
+use serde::{Deserialize, Serialize};
+use tokio::sync::{Mutex, RwLock};
+use url::Url;
+
+use super::http::HttpClient;
+use crate::error::{Error, Result};
+
+/// Only asymmetric algorithms: a symmetric (`HS*`) token would be "verified" with a key that
+/// is public, and `none` is not a signature at all.
+const ALLOWED_ALGS: &[Algorithm] = &[
+    Algorithm::RS256,
+    Algorithm::RS384,
+    Algorithm::RS512,
+    Algorithm::PS256,
+    Algorithm::PS384,
+    Algorithm::PS512,
+    Algorithm::ES256,
+    Algorithm::ES384,
+    Algorithm::EdDSA,
+];
+
+/// The validated claims of an ID token.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct IdTokenClaims {
+    /// Issuer.
+    pub iss: String,
+    /// Subject: the user's stable id at the provider.
+    pub sub: String,
+    /// Audience(s).
+    #[serde(deserialize_with = "one_or_many")]
+    pub aud: Vec<String>,
+    /// Expiry (seconds since the epoch).
+    pub exp: i64,
+    /// Issued at (seconds since the epoch).
+    pub iat: i64,
+    /// The nonce echoed back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<String>,
+    /// Authorized party.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub azp: Option<String>,
+    /// Every other claim (`name`, `email`…).
+    #[serde(flatten)]
+    pub other: serde_json::Map<String, serde_json::Value>,
+}
+
+fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Aud {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(match Aud::deserialize(d)? {
+        Aud::One(s) => vec![s],
+        Aud::Many(v) => v,
+    })
+}
+
+/// Where the verifier gets its keys.
+#[derive(Debug)]
+pub enum KeySource {
+    /// A JWKS URI, fetched lazily and cached.
+    Remote {
+        /// The HTTP client.
+        http: HttpClient,
+        /// The provider's `jwks_uri`.
+        uri: Url,
+    },
+    /// A fixed set of keys (no refetch).
+    Fixed,
+}
+
+/// Validates ID tokens of one provider and client.
+#[derive(Debug)]
+pub struct IdTokenVerifier {
+    issuer: String,
+    client_id: String,
+    skew: Duration,
+    source: KeySource,
+    keys: RwLock<Vec<Jwk>>,
+    fetched: RwLock<bool>,
+    refetch: Mutex<()>,
+}
+
+impl IdTokenVerifier {
+    /// A verifier that fetches the JWKS from `jwks_uri` on first use.
+    pub fn remote(issuer: String, client_id: String, skew: Duration, http: HttpClient, jwks_uri: Url) -> Self {
+        Self::with_source(issuer, client_id, skew, KeySource::Remote { http, uri: jwks_uri }, Vec::new())
+    }
+
+    /// A verifier over a fixed JWKS document (tests, pinned keys).
+    pub fn fixed(issuer: String, client_id: String, skew: Duration, jwks: &serde_json::Value) -> Result<Self> {
+        let keys = parse_jwks(jwks)?;
+        let v = Self::with_source(issuer, client_id, skew, KeySource::Fixed, keys);
+        *v.fetched.try_write().expect("new lock") = true;
+        Ok(v)
+    }
+
+    fn with_source(issuer: String, client_id: String, skew: Duration, source: KeySource, keys: Vec<Jwk>) -> Self {
+        Self {
+            issuer,
+            client_id,
+            skew,
+            source,
+            keys: RwLock::new(keys),
+            fetched: RwLock::new(false),
+            refetch: Mutex::new(()),
+        }
+    }
+
+    /// Validates `token`: signature against the JWKS, `iss`, `aud` contains the client id,
+    /// `azp` (required when there are several audiences), `exp` and `iat` within the skew,
+    /// and `nonce` when one was sent.
+    pub async fn verify(&self, token: &str, expected_nonce: Option<&str>) -> Result<IdTokenClaims> {
+        let invalid = |m: String| Error::IdTokenInvalid(m);
+        let header = decode_header(token).map_err(|e| invalid(format!("malformed header: {e}")))?;
+        if !ALLOWED_ALGS.contains(&header.alg) {
+            return Err(invalid(format!("algorithm {:?} is not allowed", header.alg)));
+        }
+        let jwk = self.key_for(header.kid.as_deref(), header.alg).await?;
+        let key = DecodingKey::from_jwk(&jwk).map_err(|e| invalid(format!("unusable JWK: {e}")))?;
+
+        let mut validation = Validation::new(header.alg);
+        validation.set_issuer(&[&self.issuer]);
+        validation.set_audience(&[&self.client_id]);
+        validation.leeway = self.skew.as_secs();
+        validation.validate_exp = true;
+        validation.validate_nbf = true;
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        let data = decode::<IdTokenClaims>(token, &key, &validation)
+            .map_err(|e| invalid(describe_jwt_error(&e)))?;
+        let claims = data.claims;
+
+        if claims.aud.len() > 1 && claims.azp.is_none() {
+            return Err(invalid("several audiences and no `azp`".into()));
+        }
+        if let Some(azp) = &claims.azp {
+            if azp != &self.client_id {
+                return Err(invalid(format!("`azp` is `{azp}`, not this client")));
+            }
+        }
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_err(|_| Error::Internal("clock before 1970".into()))?
+            .as_secs() as i64;
+        if claims.iat > now + self.skew.as_secs() as i64 {
+            return Err(invalid(format!(
+                "issued {} s in the future (allowed skew {} s)",
+                claims.iat - now,
+                self.skew.as_secs()
+            )));
+        }
+        if let Some(expected) = expected_nonce {
+            use subtle::ConstantTimeEq;
+            let ok = claims
+                .nonce
+                .as_deref()
+                .is_some_and(|n| bool::from(n.as_bytes().ct_eq(expected.as_bytes())));
+            if !ok {
+                return Err(invalid("`nonce` does not match the request".into()));
+            }
+        }
+        Ok(claims)
+    }
+
+    async fn key_for(&self, kid: Option<&str>, alg: Algorithm) -> Result<Jwk> {
+        if !*self.fetched.read().await {
+            self.refresh_keys(false).await?;
+        }
+        if let Some(k) = select_key(&self.keys.read().await, kid, alg)? {
+            return Ok(k);
+        }
+        // Unknown kid: the provider may have rotated its keys. Refetch once.
+        if self.refresh_keys(true).await? {
+            if let Some(k) = select_key(&self.keys.read().await, kid, alg)? {
+                return Ok(k);
+            }
+        }
+        Err(Error::IdTokenInvalid(match kid {
+            Some(k) => format!("no key with kid `{k}` in the provider's JWKS"),
+            None => format!("no {alg:?} key in the provider's JWKS"),
+        }))
+    }
+
+    /// Fetches the JWKS. With `force`, fetches even if cached. Returns whether it fetched.
+    async fn refresh_keys(&self, force: bool) -> Result<bool> {
+        let KeySource::Remote { http, uri } = &self.source else {
+            return Ok(false);
+        };
+        let _one_at_a_time = self.refetch.lock().await;
+        if !force && *self.fetched.read().await {
+            return Ok(false);
+        }
+        let doc = match http.get_json::<serde_json::Value>(uri).await? {
+            Ok(doc) => doc,
+            Err(status) => {
+                return Err(Error::InvalidResponse(format!("JWKS {uri} answered HTTP {status}")))
+            }
+        };
+        *self.keys.write().await = parse_jwks(&doc)?;
+        *self.fetched.write().await = true;
+        Ok(true)
+    }
+}
+
+/// Parses a JWKS, skipping keys this library cannot use rather than failing on them.
+fn parse_jwks(doc: &serde_json::Value) -> Result<Vec<Jwk>> {
+    let keys = doc
+        .get("keys")
+        .and_then(|k| k.as_array())
+        .ok_or_else(|| Error::InvalidResponse("JWKS has no `keys` array".into()))?;
+    Ok(keys
+        .iter()
+        .filter_map(|k| serde_json::from_value::<Jwk>(k.clone()).ok())
+        .filter(|k| !matches!(k.common.public_key_use, Some(PublicKeyUse::Encryption)))
+        .filter(|k| !matches!(k.algorithm, AlgorithmParameters::OctetKey(_)))
+        .collect())
+}
+
+fn select_key(keys: &[Jwk], kid: Option<&str>, alg: Algorithm) -> Result<Option<Jwk>> {
+    let fits = |k: &&Jwk| key_fits(k, alg);
+    let found = match kid {
+        Some(kid) => {
+            let Some(k) = keys.iter().find(|k| k.common.key_id.as_deref() == Some(kid)) else {
+                return Ok(None);
+            };
+            if !key_fits(k, alg) {
+                return Err(Error::IdTokenInvalid(format!(
+                    "key `{kid}` cannot verify {alg:?} signatures"
+                )));
+            }
+            Some(k)
+        }
+        None => {
+            let mut candidates = keys.iter().filter(fits);
+            match (candidates.next(), candidates.next()) {
+                (Some(k), None) => Some(k),
+                (Some(_), Some(_)) => {
+                    return Err(Error::IdTokenInvalid(
+                        "token has no `kid` and several keys could match".into(),
+                    ))
+                }
+                _ => None,
+            }
+        }
+    };
+    Ok(found.cloned())
+}
+
+/// Whether the JWK's type (and declared `alg`, if any) fits the token's algorithm.
+fn key_fits(k: &Jwk, alg: Algorithm) -> bool {
+    let family_ok = match (&k.algorithm, alg) {
+        (
+            AlgorithmParameters::RSA(_),
+            Algorithm::RS256
+            | Algorithm::RS384
+            | Algorithm::RS512
+            | Algorithm::PS256
+            | Algorithm::PS384
+            | Algorithm::PS512,
+        ) => true,
+        (AlgorithmParameters::EllipticCurve(_), Algorithm::ES256 | Algorithm::ES384) => true,
+        (AlgorithmParameters::OctetKeyPair(_), Algorithm::EdDSA) => true,
+        _ => false,
+    };
+    let declared_ok = match k.common.key_algorithm {
+        None => true,
+        Some(ka) => key_algorithm_matches(ka, alg),
+    };
+    family_ok && declared_ok
+}
+
+fn key_algorithm_matches(ka: KeyAlgorithm, alg: Algorithm) -> bool {
+    matches!(
+        (ka, alg),
+        (KeyAlgorithm::RS256, Algorithm::RS256)
+            | (KeyAlgorithm::RS384, Algorithm::RS384)
+            | (KeyAlgorithm::RS512, Algorithm::RS512)
+            | (KeyAlgorithm::PS256, Algorithm::PS256)
+            | (KeyAlgorithm::PS384, Algorithm::PS384)
+            | (KeyAlgorithm::PS512, Algorithm::PS512)
+            | (KeyAlgorithm::ES256, Algorithm::ES256)
+            | (KeyAlgorithm::ES384, Algorithm::ES384)
+            | (KeyAlgorithm::EdDSA, Algorithm::EdDSA)
+    )
+}
+
+fn describe_jwt_error(e: &jsonwebtoken::errors::Error) -> String {
+    use jsonwebtoken::errors::ErrorKind as K;
+    match e.kind() {
+        K::InvalidSignature => "signature does not verify".into(),
+        K::ExpiredSignature => "expired".into(),
+        K::ImmatureSignature => "not valid yet (`nbf`)".into(),
+        K::InvalidIssuer => "wrong issuer".into(),
+        K::InvalidAudience => "audience does not contain this client".into(),
+        K::MissingRequiredClaim(c) => format!("missing claim `{c}`"),
+        K::InvalidAlgorithm => "algorithm does not match the key".into(),
+        K::InvalidToken => "malformed token".into(),
+        K::Json(_) => "claims are not valid JSON of the expected shape".into(),
+        other => format!("{other:?}"),
+    }
+}

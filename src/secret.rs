@@ -1,0 +1,122 @@
+//! Secret newtypes: tokens, codes and verifiers.
+//!
+//! Every type here prints `TypeName([redacted])` through `Debug`, has no `Display` and no
+//! `PartialEq`, and wipes its memory on drop (`zeroize`). Read the value with `secret()`, only
+//! where it must leave the process (an HTTP request, the credential store, the CLI's `token`).
+
+use zeroize::{Zeroize, ZeroizeOnDrop};
+
+macro_rules! secret_string {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Zeroize, ZeroizeOnDrop, serde::Deserialize, serde::Serialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            /// Wraps a secret value.
+            pub fn new(value: impl Into<String>) -> Self {
+                Self(value.into())
+            }
+
+            /// The secret value. Never log or display it.
+            pub fn secret(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(concat!(stringify!($name), "([redacted])"))
+            }
+        }
+    };
+}
+
+secret_string!(
+    /// An OAuth 2.0 access token (RFC 6749 §1.4).
+    AccessToken
+);
+secret_string!(
+    /// An OAuth 2.0 refresh token (RFC 6749 §1.5).
+    RefreshToken
+);
+secret_string!(
+    /// An OpenID Connect ID token (a signed JWT).
+    IdToken
+);
+secret_string!(
+    /// An authorization code received on the redirect (RFC 6749 §4.1.2).
+    AuthorizationCode
+);
+secret_string!(
+    /// A client secret. Not a real secret in a native app (RFC 8252 §8.5), still never printed.
+    ClientSecret
+);
+secret_string!(
+    /// The `state` value of one authorization request (CSRF protection, RFC 6749 §10.12).
+    State
+);
+secret_string!(
+    /// The OpenID Connect `nonce` of one authorization request (replay protection).
+    Nonce
+);
+
+impl State {
+    /// Compares with a received value in constant time.
+    pub fn matches(&self, received: &str) -> bool {
+        use subtle::ConstantTimeEq;
+        self.0.as_bytes().ct_eq(received.as_bytes()).into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_is_redacted_for_every_secret_type() {
+        let value = "s3cr3t-value-that-must-not-leak";
+        let printed = [
+            format!("{:?}", AccessToken::new(value)),
+            format!("{:?}", RefreshToken::new(value)),
+            format!("{:?}", IdToken::new(value)),
+            format!("{:?}", AuthorizationCode::new(value)),
+            format!("{:?}", ClientSecret::new(value)),
+            format!("{:?}", State::new(value)),
+            format!("{:?}", Nonce::new(value)),
+            format!("{:#?}", Some(AccessToken::new(value))),
+        ];
+        for p in &printed {
+            assert!(!p.contains(value), "leaked in {p}");
+            assert!(p.contains("[redacted]"), "{p}");
+        }
+        assert_eq!(printed[0], "AccessToken([redacted])");
+    }
+
+    #[test]
+    fn secret_accessor_and_serde_round_trip_keep_the_value() {
+        let t = RefreshToken::new("abc");
+        assert_eq!(t.secret(), "abc");
+        let json = serde_json::to_string(&t).unwrap();
+        assert_eq!(json, "\"abc\"");
+        let back: RefreshToken = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.secret(), "abc");
+    }
+
+    #[test]
+    fn zeroize_clears_the_value() {
+        let mut t = AccessToken::new("wipe-me");
+        t.zeroize();
+        assert_eq!(t.secret(), "");
+    }
+
+    #[test]
+    fn state_comparison() {
+        let s = State::new("abc123");
+        assert!(s.matches("abc123"));
+        assert!(!s.matches("abc124"));
+        assert!(!s.matches("abc12"));
+        assert!(!s.matches(""));
+    }
+}

@@ -1,0 +1,66 @@
+//! The desktop sign-in flow: loopback listener → authorization request → system browser →
+//! authorization response → code exchange → validated ID token. No Tauri imports.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::error::{Error, Result};
+use crate::oauth::{IdTokenClaims, OAuthClient, TokenSet};
+use crate::redirect::loopback::{Expectation, LoopbackReceiver};
+use crate::redirect::Browser;
+
+/// The outcome of a successful sign-in.
+#[derive(Debug)]
+pub struct SignedIn {
+    /// The tokens (secret types, redacted in `Debug`).
+    pub tokens: TokenSet,
+    /// The validated ID token claims, when `openid` was requested.
+    pub claims: Option<IdTokenClaims>,
+}
+
+impl SignedIn {
+    /// The subject (`sub`) of the ID token, when there is one.
+    pub fn subject(&self) -> Option<&str> {
+        self.claims.as_ref().map(|c| c.sub.as_str())
+    }
+}
+
+/// Signs in through `browser` with a loopback redirect.
+///
+/// `extra` adds authorization parameters for this sign-in (`login_hint`, `prompt`…). The
+/// sign-in ends with `login_cancelled` when `cancel` fires and with `login_timed_out` after the
+/// provider's `loginTimeoutSecs`; either way the listener is closed.
+pub async fn sign_in(
+    client: &OAuthClient,
+    browser: &dyn Browser,
+    extra: &BTreeMap<String, String>,
+    cancel: CancellationToken,
+) -> Result<SignedIn> {
+    let config = client.config();
+    let started = Instant::now();
+    let receiver = LoopbackReceiver::bind(config.redirect.port, &config.redirect.path).await?;
+    let request = client.authorization_request(receiver.redirect_uri(), extra)?;
+    let meta = client.metadata();
+    let expect = Expectation {
+        state: request.state.clone(),
+        issuer: meta
+            .authorization_response_iss_parameter_supported
+            .then(|| meta.issuer.clone()),
+    };
+    browser.open(&request.url)?;
+    let timeout = config.login_timeout();
+    let code = tokio::select! {
+        r = receiver.receive(expect) => r?,
+        _ = tokio::time::sleep(timeout) => return Err(Error::LoginTimedOut(timeout.as_secs())),
+        _ = cancel.cancelled() => return Err(Error::LoginCancelled),
+    };
+    let (tokens, claims) = client.exchange_code(code, request).await?;
+    log::debug!(
+        "token-vault: signed in (subject present: {}) in {} ms",
+        claims.is_some(),
+        started.elapsed().as_millis()
+    );
+    Ok(SignedIn { tokens, claims })
+}

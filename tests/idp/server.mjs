@@ -1,0 +1,327 @@
+// Test-only OpenID provider for the plugin's integration tests.
+//
+// A real panva `oidc-provider` (pinned in package.json / package-lock.json), served over HTTPS
+// with a self-signed certificate generated per run, on 127.0.0.1 only.
+//
+// Environment:
+//   IDP_STATE_DIR     (required) existing directory; cert.pem, key.pem and signing-keys.json go here
+//   IDP_PORT          port to bind on 127.0.0.1 (default 0 = ephemeral)
+//   IDP_ACCESS_TTL    access token lifetime in seconds (default 3600)
+//   IDP_ID_TOKEN_TTL  ID token lifetime in seconds (default 3600)
+//   IDP_REFRESH_TTL   refresh token lifetime in seconds (default 86400)
+//
+// Stdout carries exactly one line, the ready line:
+//   {"issuer":"https://127.0.0.1:PORT","caCert":"/abs/cert.pem","signingKeys":"/abs/signing-keys.json","pid":N}
+// Everything else (including oidc-provider's own notices) goes to stderr.
+//
+// Clients (all application_type native, authorization_code + refresh_token, response_type code):
+//   tv-native        public, token_endpoint_auth_method none
+//   tv-confidential  client_secret "tv-not-so-secret", client_secret_basic
+//   tv-introspector  client_secret "introspector-secret", client_secret_basic, no grants;
+//                    may introspect every client's tokens
+//
+// Test-only endpoints (handled before the provider sees the request):
+//   GET  /__test/stats        {"token":{"authorization_code":N,"refresh_token":N},
+//                              "revocation":N,"introspection":N,"authorization":N}
+//   POST /__test/stats/reset  zeroes the counters, answers with the zeroed stats
+// Counting is done by a koa middleware around the provider's routes: every request routed to
+// the token endpoint (by the form's grant_type, whatever the outcome), the revocation and
+// introspection endpoints, and the authorization endpoint (the initial /auth request only, not
+// the /auth/<uid> resume after login/consent) is counted before its response is sent.
+
+import { execFileSync } from 'node:child_process';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import {
+  existsSync, readFileSync, statSync, writeFileSync,
+} from 'node:fs';
+import * as https from 'node:https';
+import * as path from 'node:path';
+
+// oidc-provider prints notices with console.info (stdout). Stdout is reserved for the ready
+// line, so route console.log/info/debug to stderr before the library is loaded (dynamic import
+// below, static imports would be hoisted above this).
+for (const name of ['log', 'info', 'debug']) {
+  console[name] = (...args) => console.error(...args);
+}
+
+function fail(message) {
+  process.stderr.write(`test idp: ${message}\n`);
+  process.exit(2);
+}
+
+function intFromEnv(name, fallback) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) fail(`${name} must be a non-negative integer, got ${JSON.stringify(raw)}`);
+  return value;
+}
+
+const stateDirRaw = process.env.IDP_STATE_DIR;
+if (!stateDirRaw) fail('IDP_STATE_DIR is required');
+const stateDir = path.resolve(stateDirRaw);
+if (!existsSync(stateDir) || !statSync(stateDir).isDirectory()) fail(`IDP_STATE_DIR ${stateDir} is not a directory`);
+
+const port = intFromEnv('IDP_PORT', 0);
+const accessTtl = intFromEnv('IDP_ACCESS_TTL', 3600);
+const idTokenTtl = intFromEnv('IDP_ID_TOKEN_TTL', 3600);
+const refreshTtl = intFromEnv('IDP_REFRESH_TTL', 86400);
+
+// ---------------------------------------------------------------------------------------------
+// TLS: a fresh self-signed certificate for 127.0.0.1 per run.
+const certPath = path.join(stateDir, 'cert.pem');
+const keyPath = path.join(stateDir, 'key.pem');
+try {
+  execFileSync('openssl', [
+    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2',
+    '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
+    '-keyout', keyPath, '-out', certPath,
+  ], { stdio: ['ignore', 'ignore', 'pipe'] });
+} catch (err) {
+  fail(`openssl failed: ${err.stderr?.toString() || err.message}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Signing keys: one RS256 and one ES256 key per run. The private PEMs are written out so tests
+// can forge ID tokens signed with the provider's real keys.
+function signingKey(type, options, alg) {
+  const { privateKey } = generateKeyPairSync(type, options);
+  const kid = randomBytes(12).toString('base64url');
+  return {
+    jwk: { ...privateKey.export({ format: 'jwk' }), kid, alg, use: 'sig' },
+    file: { kid, alg, privatePem: privateKey.export({ format: 'pem', type: 'pkcs8' }) },
+  };
+}
+const keys = [
+  signingKey('rsa', { modulusLength: 2048 }, 'RS256'),
+  signingKey('ec', { namedCurve: 'P-256' }, 'ES256'),
+];
+const signingKeysPath = path.join(stateDir, 'signing-keys.json');
+writeFileSync(signingKeysPath, `${JSON.stringify(keys.map((k) => k.file), null, 2)}\n`, { mode: 0o600 });
+
+// ---------------------------------------------------------------------------------------------
+// Counters for /__test/stats.
+function zeroStats() {
+  return {
+    token: { authorization_code: 0, refresh_token: 0 },
+    revocation: 0,
+    introspection: 0,
+    authorization: 0,
+  };
+}
+let stats = zeroStats();
+
+function sendJson(res, status, body) {
+  const payload = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-store',
+    'content-length': Buffer.byteLength(payload),
+  });
+  res.end(payload);
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTPS server first (the issuer needs the bound port), provider second.
+let providerCallback;
+const server = https.createServer({
+  key: readFileSync(keyPath),
+  cert: readFileSync(certPath),
+}, (req, res) => {
+  const { pathname } = new URL(req.url, 'https://127.0.0.1');
+  if (pathname === '/__test/stats' && req.method === 'GET') {
+    sendJson(res, 200, stats);
+    return;
+  }
+  if (pathname === '/__test/stats/reset' && req.method === 'POST') {
+    req.resume();
+    stats = zeroStats();
+    sendJson(res, 200, stats);
+    return;
+  }
+  if (pathname.startsWith('/__test/')) {
+    sendJson(res, 404, { error: 'not_found' });
+    return;
+  }
+  if (!providerCallback) {
+    sendJson(res, 503, { error: 'starting' });
+    return;
+  }
+  providerCallback(req, res);
+});
+
+await new Promise((resolve, reject) => {
+  server.once('error', reject);
+  server.listen(port, '127.0.0.1', () => {
+    server.off('error', reject);
+    resolve();
+  });
+});
+server.on('error', (err) => process.stderr.write(`test idp: server error: ${err.stack || err}\n`));
+
+const boundPort = server.address().port;
+const issuer = `https://127.0.0.1:${boundPort}`;
+
+const { default: Provider, errors } = await import('oidc-provider');
+
+const nativeClientBase = {
+  application_type: 'native',
+  // Native clients get RFC 8252 port-agnostic matching for loopback redirect URIs.
+  redirect_uris: ['http://127.0.0.1/callback', 'com.example.tokenvault:/oauth/callback'],
+  grant_types: ['authorization_code', 'refresh_token'],
+  response_types: ['code'],
+};
+
+const INTROSPECTOR = 'tv-introspector';
+
+const configuration = {
+  clients: [
+    {
+      ...nativeClientBase,
+      client_id: 'tv-native',
+      token_endpoint_auth_method: 'none',
+    },
+    {
+      ...nativeClientBase,
+      client_id: 'tv-confidential',
+      client_secret: 'tv-not-so-secret',
+      token_endpoint_auth_method: 'client_secret_basic',
+    },
+    {
+      // Resource-server-only client: no grants, no response types, no redirect URIs.
+      client_id: INTROSPECTOR,
+      client_secret: 'introspector-secret',
+      application_type: 'native',
+      token_endpoint_auth_method: 'client_secret_basic',
+      grant_types: [],
+      response_types: [],
+      redirect_uris: [],
+    },
+  ],
+  jwks: { keys: keys.map((k) => k.jwk) },
+  cookies: { keys: [randomBytes(32).toString('base64url'), randomBytes(32).toString('base64url')] },
+  scopes: ['openid', 'offline_access', 'profile', 'email'],
+  claims: {
+    openid: ['sub'],
+    profile: ['name'],
+    email: ['email', 'email_verified'],
+  },
+  conformIdTokenClaims: false,
+  clockTolerance: 0,
+  pkce: { required: () => true },
+  responseTypes: ['code'],
+  // Rotate on every use (oidc-provider's default only always rotates for public clients that are
+  // not sender-constrained; confidential clients rotate after 70% of the lifetime).
+  rotateRefreshToken: () => true,
+  // Same as oidc-provider's default, stated explicitly: a refresh token whenever the client may
+  // use the refresh_token grant and offline_access was granted (which requires prompt=consent).
+  issueRefreshToken: async (ctx, client, source) => client.grantTypeAllowed('refresh_token')
+    && source.scopes.has('offline_access'),
+  ttl: {
+    AccessToken: accessTtl,
+    IdToken: idTokenTtl,
+    RefreshToken: refreshTtl,
+  },
+  async findAccount(ctx, id) {
+    return {
+      accountId: id,
+      async claims() {
+        return {
+          sub: id,
+          name: `Test User ${id}`,
+          email: `${id}@example.test`,
+          email_verified: true,
+        };
+      },
+    };
+  },
+  features: {
+    devInteractions: { enabled: true },
+    userinfo: { enabled: true },
+    rpInitiatedLogout: { enabled: true },
+    revocation: {
+      enabled: true,
+      // oidc-provider's default policy, restated (silences its "you SHOULD change" notice).
+      async allowedPolicy(ctx, client, token) {
+        if (token.clientId !== client.clientId) {
+          if (client.clientAuthMethod === 'none') return false;
+          throw new errors.InvalidRequest('client is not authorized to revoke the presented token');
+        }
+        return true;
+      },
+    },
+    introspection: {
+      enabled: true,
+      // tv-introspector may introspect any client's tokens; everyone else gets oidc-provider's
+      // default policy (a public client only sees its own tokens).
+      async allowedPolicy(ctx, client, token) {
+        if (client.clientId === INTROSPECTOR) return true;
+        if (client.clientAuthMethod === 'none' && token.clientId !== client.clientId) return false;
+        return true;
+      },
+    },
+  },
+};
+
+let provider;
+try {
+  provider = new Provider(issuer, configuration);
+  // Static clients are validated lazily; surface configuration errors now, not at first use.
+  for (const { client_id: id } of configuration.clients) {
+    if (!await provider.Client.find(id)) throw new Error(`client ${id} did not load`);
+  }
+} catch (err) {
+  fail(`provider configuration failed: ${err.stack || err}`);
+}
+
+provider.on('server_error', (ctx, err) => {
+  process.stderr.write(`test idp: server_error on ${ctx.method} ${ctx.path}: ${err.stack || err}\n`);
+});
+
+// Request counters (see header comment).
+provider.use(async (ctx, next) => {
+  try {
+    await next();
+  } finally {
+    const oidc = ctx.oidc;
+    switch (oidc?.route) {
+      case 'token': {
+        const grantType = oidc.body?.grant_type;
+        if (Object.hasOwn(stats.token, grantType)) stats.token[grantType] += 1;
+        break;
+      }
+      case 'revocation':
+        stats.revocation += 1;
+        break;
+      case 'introspection':
+        stats.introspection += 1;
+        break;
+      case 'authorization':
+        stats.authorization += 1;
+        break;
+      default:
+        break;
+    }
+  }
+});
+
+providerCallback = provider.callback();
+
+process.stdout.write(`${JSON.stringify({
+  issuer,
+  caCert: certPath,
+  signingKeys: signingKeysPath,
+  pid: process.pid,
+})}\n`);
+
+let stopping = false;
+function stop(signal) {
+  if (stopping) return;
+  stopping = true;
+  process.stderr.write(`test idp: ${signal}, shutting down\n`);
+  server.close(() => process.exit(0));
+  server.closeAllConnections();
+  setTimeout(() => process.exit(0), 1000).unref();
+}
+process.on('SIGTERM', () => stop('SIGTERM'));
+process.on('SIGINT', () => stop('SIGINT'));
