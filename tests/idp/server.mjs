@@ -75,6 +75,9 @@ try {
   execFileSync('openssl', [
     'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2',
     '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
+    // An end-entity certificate: rustls (webpki) refuses a CA:TRUE certificate as a server's.
+    '-addext', 'basicConstraints=critical,CA:FALSE',
+    '-addext', 'extendedKeyUsage=serverAuth',
     '-keyout', keyPath, '-out', certPath,
   ], { stdio: ['ignore', 'ignore', 'pipe'] });
 } catch (err) {
