@@ -304,7 +304,12 @@ fn describe_jwt_error(e: &jsonwebtoken::errors::Error) -> String {
         K::MissingRequiredClaim(c) => format!("missing claim `{c}`"),
         K::InvalidAlgorithm => "algorithm does not match the key".into(),
         K::InvalidToken => "malformed token".into(),
-        K::Json(_) => "claims are not valid JSON of the expected shape".into(),
+        // serde's "missing field `x`" names a claim, never a value; other JSON errors may quote
+        // values, so they are summarised.
+        K::Json(j) if j.to_string().starts_with("missing field") => {
+            format!("{}", j.to_string().split(" at line").next().unwrap_or("missing claim"))
+        }
+        K::Json(_) => "claims do not have the expected types".into(),
         other => format!("{other:?}"),
     }
 }

@@ -1,0 +1,166 @@
+//! Forged and wrong ID tokens, checked against the real provider's JWKS (fetched over TLS).
+//! "Valid" tokens are signed with the provider's own private keys (the test provider writes
+//! them to its state directory), so only the one changed property makes a token invalid.
+
+mod support;
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use base64::Engine;
+use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
+use serde_json::{json, Value};
+use support::Idp;
+use tauri_plugin_token_vault::oauth::OAuthClient;
+use tauri_plugin_token_vault::secret::IdToken;
+
+const NONCE: &str = "n-0S6_WzA2Mj";
+const UNRELATED_RSA_KEY: &str = include_str!("fixtures/unrelated-rsa-key.pem");
+
+fn now() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64
+}
+
+fn b64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+struct Keys {
+    rsa_kid: String,
+    rsa: EncodingKey,
+    ec_kid: String,
+    ec: EncodingKey,
+}
+
+fn sign(alg: Algorithm, kid: &str, key: &EncodingKey, claims: &Value) -> String {
+    let mut h = Header::new(alg);
+    h.kid = Some(kid.to_string());
+    encode(&h, claims, key).unwrap()
+}
+
+#[tokio::test]
+async fn forged_or_wrong_id_tokens_are_rejected_and_valid_ones_accepted() {
+    let idp = Idp::start();
+    let client = OAuthClient::discover(idp.provider()).await.unwrap();
+    let issuer = client.metadata().issuer.clone();
+    let mut keys = None::<Keys>;
+    let (mut rsa, mut ec) = (None, None);
+    for (kid, alg, pem) in idp.signing_keys() {
+        match alg.as_str() {
+            "RS256" => rsa = Some((kid, EncodingKey::from_rsa_pem(pem.as_bytes()).unwrap())),
+            "ES256" => ec = Some((kid, EncodingKey::from_ec_pem(pem.as_bytes()).unwrap())),
+            _ => {}
+        }
+    }
+    if let (Some((rsa_kid, rsa)), Some((ec_kid, ec))) = (rsa, ec) {
+        keys = Some(Keys { rsa_kid, rsa, ec_kid, ec });
+    }
+    let k = keys.expect("the provider has an RS256 and an ES256 key");
+    let base = json!({
+        "iss": issuer, "sub": "alice", "aud": "tv-native",
+        "exp": now() + 600, "iat": now(), "nonce": NONCE,
+    });
+    let with = |patch: Value| {
+        let mut c = base.clone();
+        for (key, v) in patch.as_object().unwrap() {
+            if v.is_null() {
+                c.as_object_mut().unwrap().remove(key);
+            } else {
+                c[key] = v.clone();
+            }
+        }
+        c
+    };
+    let rs = |claims: &Value| sign(Algorithm::RS256, &k.rsa_kid, &k.rsa, claims);
+
+    // Accepted.
+    let valid: Vec<(&str, String)> = vec![
+        ("RS256 signed by the provider", rs(&base)),
+        ("ES256 signed by the provider", sign(Algorithm::ES256, &k.ec_kid, &k.ec, &base)),
+        ("several audiences with azp = client", rs(&with(json!({"aud": ["tv-native", "api"], "azp": "tv-native"})))),
+        ("expired 30 s ago, within the 60 s skew", rs(&with(json!({"exp": now() - 30})))),
+        ("issued 30 s ahead, within the skew", rs(&with(json!({"iat": now() + 30})))),
+    ];
+    for (name, token) in &valid {
+        let claims = client
+            .verify_id_token(&IdToken::new(token.clone()), Some(NONCE))
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(claims.sub, "alice", "{name}");
+    }
+
+    // Rejected, each with id_token_invalid.
+    let good = rs(&base);
+    let parts: Vec<&str> = good.split('.').collect();
+    let rsa_jwk_json = {
+        let jwks: Value = idp
+            .http()
+            .get_json(client.metadata().jwks_uri.as_ref().unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        let jwk = jwks["keys"].as_array().unwrap().iter().find(|j| j["kid"] == k.rsa_kid.as_str()).unwrap().clone();
+        serde_json::to_vec(&jwk).unwrap()
+    };
+    let alg_none = format!(
+        "{}.{}.",
+        b64(json!({"alg": "none", "kid": k.rsa_kid}).to_string().as_bytes()),
+        parts[1]
+    );
+    let hs256_with_public_key = {
+        let mut h = Header::new(Algorithm::HS256);
+        h.kid = Some(k.rsa_kid.clone());
+        encode(&h, &base, &EncodingKey::from_secret(&rsa_jwk_json)).unwrap()
+    };
+    let tampered_payload = format!(
+        "{}.{}.{}",
+        parts[0],
+        b64(with(json!({"sub": "mallory"})).to_string().as_bytes()),
+        parts[2]
+    );
+    let tampered_signature = {
+        let mut sig = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(parts[2]).unwrap();
+        sig[10] ^= 0x01;
+        format!("{}.{}.{}", parts[0], parts[1], b64(&sig))
+    };
+    let wrong_key = sign(
+        Algorithm::RS256,
+        &k.rsa_kid,
+        &EncodingKey::from_rsa_pem(UNRELATED_RSA_KEY.as_bytes()).unwrap(),
+        &base,
+    );
+    let rs256_with_ec_kid = sign(Algorithm::RS256, &k.ec_kid, &k.rsa, &base);
+    let unknown_kid = sign(Algorithm::RS256, "no-such-kid", &k.rsa, &base);
+
+    let forged: Vec<(&str, String, Option<&str>)> = vec![
+        ("alg none", alg_none, Some(NONCE)),
+        ("HS256 signed with the public key", hs256_with_public_key, Some(NONCE)),
+        ("wrong iss", rs(&with(json!({"iss": "https://evil.example"}))), Some(NONCE)),
+        ("wrong aud", rs(&with(json!({"aud": "other-client"}))), Some(NONCE)),
+        ("several audiences, no azp", rs(&with(json!({"aud": ["tv-native", "api"]}))), Some(NONCE)),
+        ("azp is another client", rs(&with(json!({"aud": ["tv-native", "api"], "azp": "api"}))), Some(NONCE)),
+        ("wrong nonce", rs(&base), Some("another-nonce")),
+        ("nonce missing", rs(&with(json!({"nonce": null}))), Some(NONCE)),
+        ("expired beyond skew", rs(&with(json!({"exp": now() - 3600, "iat": now() - 7200}))), Some(NONCE)),
+        ("iat in the future beyond skew", rs(&with(json!({"iat": now() + 3600, "exp": now() + 7200}))), Some(NONCE)),
+        ("nbf in the future", rs(&with(json!({"nbf": now() + 3600}))), Some(NONCE)),
+        ("unknown kid", unknown_kid, Some(NONCE)),
+        ("tampered payload", tampered_payload, Some(NONCE)),
+        ("tampered signature", tampered_signature, Some(NONCE)),
+        ("signed with an unrelated key under the provider's kid", wrong_key, Some(NONCE)),
+        ("RS256 under the EC key's kid", rs256_with_ec_kid, Some(NONCE)),
+        ("missing sub", rs(&with(json!({"sub": null}))), Some(NONCE)),
+        ("missing exp", rs(&with(json!({"exp": null}))), Some(NONCE)),
+        ("not a JWT", "not-a-jwt".to_string(), Some(NONCE)),
+        ("two segments only", format!("{}.{}", parts[0], parts[1]), Some(NONCE)),
+    ];
+    assert!(forged.len() >= 10);
+    for (name, token, nonce) in forged {
+        let e = client
+            .verify_id_token(&IdToken::new(token.clone()), nonce)
+            .await
+            .expect_err(name);
+        assert_eq!(e.code(), "id_token_invalid", "{name}: {e}");
+        assert!(!e.to_string().contains(&token), "{name}: the message must not echo the token");
+        eprintln!("{name:55} -> {e}");
+    }
+}

@@ -1,0 +1,152 @@
+//! Hostile local inputs fired at the loopback receiver during a real sign-in against the real
+//! provider. Each one gets an error page (or is closed) and the listener keeps waiting; then the
+//! real browser response arrives and the sign-in succeeds.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use support::Idp;
+use tauri_plugin_token_vault::oauth::OAuthClient;
+use tauri_plugin_token_vault::redirect::{Browser, SystemBrowser};
+use tauri_plugin_token_vault::signin::sign_in;
+use tokio_util::sync::CancellationToken;
+use url::Url;
+
+/// Sends raw bytes on a fresh connection and returns the response's status code, or
+/// `closed` when the connection was closed without a response.
+fn raw(port: u16, bytes: &[u8]) -> String {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).expect("listener accepts");
+    s.set_read_timeout(Some(Duration::from_secs(8))).unwrap();
+    // A peer that resets while we are still writing counts as closed.
+    if s.write_all(bytes).is_err() {
+        return "closed".into();
+    }
+    if bytes.is_empty() {
+        let _ = s.shutdown(std::net::Shutdown::Write);
+    }
+    let mut response = Vec::new();
+    let _ = s.read_to_end(&mut response);
+    let text = String::from_utf8_lossy(&response);
+    match text.strip_prefix("HTTP/1.1 ").or_else(|| text.strip_prefix("HTTP/1.0 ")) {
+        Some(rest) => rest[..3].to_string(),
+        None => "closed".into(),
+    }
+}
+
+fn get(path_and_query: &str) -> Vec<u8> {
+    format!("GET {path_and_query} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").into_bytes()
+}
+
+/// `(name, request bytes, acceptable outcomes)`; `STATE` is replaced by the real state.
+fn hostile_cases() -> Vec<(&'static str, Vec<u8>, &'static [&'static str])> {
+    let many_headers: String = (0..200).map(|i| format!("X-H{i}: v\r\n")).collect();
+    let big_header = format!("X-Big: {}\r\n", "a".repeat(20_000));
+    let long_query = format!("/callback?state=x&pad={}", "p".repeat(100 * 1024));
+    vec![
+        ("wrong path", get("/other?code=C&state=STATE"), &["404"]),
+        ("percent-encoded path", get("/%63allback?code=C&state=STATE"), &["404"]),
+        ("trailing slash path", get("/callback/?code=C&state=STATE"), &["404"]),
+        ("missing state", get("/callback?code=C"), &["400"]),
+        ("wrong state", get("/callback?code=C&state=forged"), &["400"]),
+        ("empty state", get("/callback?code=C&state="), &["400"]),
+        ("truncated state", get("/callback?code=C&state=TRUNC"), &["400"]),
+        ("state in other case", get("/callback?code=C&state=UPPER"), &["400"]),
+        ("error with wrong state", get("/callback?error=access_denied&state=forged"), &["400"]),
+        ("duplicate state", get("/callback?code=C&state=STATE&state=STATE"), &["400"]),
+        ("duplicate code", get("/callback?code=C&code=D&state=STATE"), &["400"]),
+        ("POST with the right state", b"POST /callback?code=C&state=STATE HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 4\r\n\r\nabcd".to_vec(), &["405"]),
+        ("HEAD with the right state", b"HEAD /callback?code=C&state=STATE HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".to_vec(), &["405"]),
+        ("absolute-form target", get("http://evil.example/callback?code=C&state=forged"), &["400"]),
+        ("HTTP/1.0 without Host", b"GET /callback?code=C&state=forged HTTP/1.0\r\n\r\n".to_vec(), &["400"]),
+        ("100 KB query", get(&long_query), &["431", "414", "400", "closed"]),
+        ("200 headers", format!("GET /callback?state=x HTTP/1.1\r\nHost: a\r\n{many_headers}\r\n").into_bytes(), &["431", "400", "closed"]),
+        ("20 KB header", format!("GET /callback?state=x HTTP/1.1\r\nHost: a\r\n{big_header}\r\n").into_bytes(), &["431", "400", "closed"]),
+        ("non-HTTP bytes", b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03garbage\r\n\r\n".to_vec(), &["400", "closed"]),
+        ("pipelined second request", [get("/callback?code=C&state=forged"), get("/callback?code=C&state=STATE")].concat(), &["400"]),
+        ("connect and close", Vec::new(), &["closed"]),
+    ]
+}
+
+#[tokio::test]
+async fn hostile_loopback_inputs_do_not_abort_or_hijack_a_real_sign_in() {
+    let idp = Idp::start();
+    let client = OAuthClient::discover(idp.provider()).await.unwrap();
+    let results: Arc<Mutex<Vec<(String, String, &'static [&'static str])>>> = Arc::default();
+    let port_seen: Arc<Mutex<Option<u16>>> = Arc::default();
+    let silent: Arc<Mutex<Vec<TcpStream>>> = Arc::default();
+    let attacker: Arc<Mutex<Option<std::thread::JoinHandle<()>>>> = Arc::default();
+
+    let (results_w, port_w, silent_w, attacker_w) =
+        (results.clone(), port_seen.clone(), silent.clone(), attacker.clone());
+    let browser = move |url: &Url| {
+        let q: BTreeMap<String, String> = url.query_pairs().into_owned().collect();
+        let state = q["state"].clone();
+        let port = Url::parse(&q["redirect_uri"]).unwrap().port().unwrap();
+        *port_w.lock().unwrap() = Some(port);
+        let (results, silent, url) = (results_w.clone(), silent_w.clone(), url.clone());
+        // The listener serves only while sign_in awaits it, so attack from another thread.
+        let handle = std::thread::spawn(move || {
+            // Connections that never finish a request, held open for the whole sign-in.
+            let mut held = silent.lock().unwrap();
+            held.push(TcpStream::connect(("127.0.0.1", port)).unwrap());
+            let mut partial = TcpStream::connect(("127.0.0.1", port)).unwrap();
+            partial.write_all(b"GET /callback?state=").unwrap();
+            held.push(partial);
+            for _ in 0..100 {
+                held.push(TcpStream::connect(("127.0.0.1", port)).unwrap());
+            }
+            drop(held);
+            for (name, bytes, want) in hostile_cases() {
+                let text = String::from_utf8_lossy(&bytes)
+                    .replace("STATE", &state)
+                    .replace("TRUNC", &state[..state.len() - 1])
+                    .replace("UPPER", &state.to_uppercase());
+                let bytes = if text.contains("garbage") { bytes } else { text.into_bytes() };
+                let got = raw(port, &bytes);
+                results.lock().unwrap().push((name.to_string(), got, want));
+            }
+            // Only now does the real browser follow the URL and complete the sign-in.
+            SystemBrowser.open(&url).unwrap();
+        });
+        *attacker_w.lock().unwrap() = Some(handle);
+        Ok(())
+    };
+
+    let extra = BTreeMap::new();
+    let signed_in = sign_in(&client, &browser, &extra, CancellationToken::new())
+        .await
+        .expect("the real sign-in succeeds after the hostile inputs");
+    assert_eq!(signed_in.subject(), Some("alice"));
+    let handle = attacker.lock().unwrap().take().expect("the browser step ran");
+    handle.join().expect("the attacker thread finished without panicking");
+
+    let results = results.lock().unwrap();
+    assert!(results.len() >= 15, "{} hostile inputs", results.len());
+    for (name, got, want) in results.iter() {
+        eprintln!("{name:28} -> {got}");
+        assert!(want.contains(&got.as_str()), "{name}: got {got}, want one of {want:?}");
+    }
+    let port = port_seen.lock().unwrap().unwrap();
+
+    // The held-open connections were closed by the receiver when the sign-in completed.
+    for mut s in silent.lock().unwrap().drain(..) {
+        s.set_read_timeout(Some(Duration::from_secs(12))).unwrap();
+        let mut buf = [0u8; 1];
+        let n = s.read(&mut buf).unwrap_or(0);
+        assert_eq!(n, 0, "a silent connection must end closed, not answered with a response");
+    }
+    // Requests after completion: nobody is listening any more.
+    for _ in 0..3 {
+        assert!(
+            TcpStream::connect(("127.0.0.1", port)).is_err(),
+            "the listener closes after completion"
+        );
+    }
+    // Exactly one code exchange: none of the hostile requests reached the token endpoint.
+    assert_eq!(idp.stats().await["token"]["authorization_code"], 1);
+}
