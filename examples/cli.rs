@@ -20,7 +20,9 @@ use tokio_util::sync::CancellationToken;
 use url::Url;
 
 #[derive(Parser)]
-#[command(about = "token-vault core demo: OAuth 2.0 / OpenID Connect sign-in in the system browser")]
+#[command(
+    about = "token-vault core demo: OAuth 2.0 / OpenID Connect sign-in in the system browser"
+)]
 struct Cli {
     /// Issuer URL (discovery).
     #[arg(long, env = "TOKEN_VAULT_ISSUER")]
@@ -29,7 +31,11 @@ struct Cli {
     #[arg(long, env = "TOKEN_VAULT_CLIENT_ID")]
     client_id: String,
     /// Space-separated scopes.
-    #[arg(long, env = "TOKEN_VAULT_SCOPE", default_value = "openid profile offline_access")]
+    #[arg(
+        long,
+        env = "TOKEN_VAULT_SCOPE",
+        default_value = "openid profile offline_access"
+    )]
     scope: String,
     /// Extra trusted CA certificate (PEM file).
     #[arg(long, env = "TOKEN_VAULT_CA_CERT")]
@@ -82,16 +88,30 @@ async fn run(cli: Cli) -> Result<(), Error> {
             });
             eprintln!("Opening the system browser to sign in…");
             let signed_in = sign_in(&client, &SystemBrowser, &extra, cancel).await?;
-            println!("signed in as {}", signed_in.subject().unwrap_or("(no subject: not OpenID Connect)"));
+            println!(
+                "signed in as {}",
+                signed_in
+                    .subject()
+                    .unwrap_or("(no subject: not OpenID Connect)")
+            );
             match signed_in.tokens.expires_at {
                 Some(t) => {
-                    let unix = t.duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-                    let left = t.duration_since(SystemTime::now()).map(|d| d.as_secs()).unwrap_or(0);
+                    let unix = t
+                        .duration_since(SystemTime::UNIX_EPOCH)
+                        .map(|d| d.as_secs())
+                        .unwrap_or(0);
+                    let left = t
+                        .duration_since(SystemTime::now())
+                        .map(|d| d.as_secs())
+                        .unwrap_or(0);
                     println!("access token expires at {unix} (unix time, in {left} s)");
                 }
                 None => println!("access token expiry not given by the provider"),
             }
-            println!("refresh token issued: {}", signed_in.tokens.refresh_token.is_some());
+            println!(
+                "refresh token issued: {}",
+                signed_in.tokens.refresh_token.is_some()
+            );
             Ok(())
         }
     }

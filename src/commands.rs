@@ -14,7 +14,9 @@ pub(crate) async fn login<R: Runtime>(
     provider: String,
     extra_params: Option<BTreeMap<String, String>>,
 ) -> Result<SessionInfo> {
-    app.token_vault().login(&provider, extra_params.unwrap_or_default()).await
+    app.token_vault()
+        .login(&provider, extra_params.unwrap_or_default())
+        .await
 }
 
 #[tauri::command]

@@ -225,7 +225,10 @@ impl ProviderConfig {
     /// Checks the settings; `field` is this provider's path for error messages.
     pub fn validate(&self, field: &str) -> Result<()> {
         if self.client_id.trim().is_empty() {
-            return Err(Error::config(format!("{field}.clientId"), "must not be empty"));
+            return Err(Error::config(
+                format!("{field}.clientId"),
+                "must not be empty",
+            ));
         }
         match (&self.issuer, &self.endpoints) {
             (None, None) => {
@@ -250,7 +253,10 @@ impl ProviderConfig {
                 }
             }
             (None, Some(e)) => {
-                check_secure_url(&e.authorization, &format!("{field}.endpoints.authorization"))?;
+                check_secure_url(
+                    &e.authorization,
+                    &format!("{field}.endpoints.authorization"),
+                )?;
                 check_secure_url(&e.token, &format!("{field}.endpoints.token"))?;
                 for (name, u) in [
                     ("jwksUri", &e.jwks_uri),
@@ -271,10 +277,16 @@ impl ProviderConfig {
             }
         }
         if self.scopes.is_empty() {
-            return Err(Error::config(format!("{field}.scopes"), "must not be empty"));
+            return Err(Error::config(
+                format!("{field}.scopes"),
+                "must not be empty",
+            ));
         }
         for s in &self.scopes {
-            if s.is_empty() || s.chars().any(|c| c.is_whitespace() || c == '"' || c == '\\') {
+            if s.is_empty()
+                || s.chars()
+                    .any(|c| c.is_whitespace() || c == '"' || c == '\\')
+            {
                 return Err(Error::config(
                     format!("{field}.scopes"),
                     format!("`{s}` is not a valid scope token (RFC 6749 §3.3)"),
@@ -296,10 +308,16 @@ impl ProviderConfig {
             ));
         }
         if self.login_timeout_secs == 0 {
-            return Err(Error::config(format!("{field}.loginTimeoutSecs"), "must be > 0"));
+            return Err(Error::config(
+                format!("{field}.loginTimeoutSecs"),
+                "must be > 0",
+            ));
         }
         if self.http_timeout_secs == 0 {
-            return Err(Error::config(format!("{field}.httpTimeoutSecs"), "must be > 0"));
+            return Err(Error::config(
+                format!("{field}.httpTimeoutSecs"),
+                "must be > 0",
+            ));
         }
         self.ca_certificate_pems(field)?;
         Ok(())
@@ -368,18 +386,54 @@ mod tests {
     #[test]
     fn bad_input_names_the_field() {
         let cases = [
-            (r#"{"providers":{"p":{"issuer":"https://x","clientId":""}}}"#, "providers.p.clientId"),
-            (r#"{"providers":{"p":{"clientId":"c"}}}"#, "providers.p.issuer"),
-            (r#"{"providers":{"p":{"issuer":"http://id.example.com","clientId":"c"}}}"#, "providers.p.issuer"),
-            (r#"{"providers":{"p":{"issuer":"https://x?a=b","clientId":"c"}}}"#, "providers.p.issuer"),
-            (r#"{"providers":{"p":{"issuer":"https://x","clientId":"c","scopes":["open id"]}}}"#, "providers.p.scopes"),
-            (r#"{"providers":{"p":{"issuer":"https://x","clientId":"c","scopes":[]}}}"#, "providers.p.scopes"),
-            (r#"{"providers":{"p":{"issuer":"https://x","clientId":"c","extraParams":{"state":"x"}}}}"#, "providers.p.extraParams.state"),
-            (r#"{"providers":{"p":{"issuer":"https://x","clientId":"c","redirect":{"path":"cb"}}}}"#, "providers.p.redirect.path"),
-            (r#"{"providers":{"p":{"issuer":"https://x","clientId":"c","loginTimeoutSecs":0}}}"#, "providers.p.loginTimeoutSecs"),
-            (r#"{"providers":{"p":{"issuer":"https://x","clientId":"c","caCertificates":["/nonexistent/ca.pem"]}}}"#, "providers.p.caCertificates[0]"),
-            (r#"{"providers":{"p":{"endpoints":{"authorization":"https://x/a","token":"https://x/t"},"clientId":"c"}}}"#, "providers.p.endpoints.jwksUri"),
-            (r#"{"providers":{"p":{"issuer":"https://x","endpoints":{"authorization":"https://x/a","token":"https://x/t"},"clientId":"c"}}}"#, "providers.p.endpoints"),
+            (
+                r#"{"providers":{"p":{"issuer":"https://x","clientId":""}}}"#,
+                "providers.p.clientId",
+            ),
+            (
+                r#"{"providers":{"p":{"clientId":"c"}}}"#,
+                "providers.p.issuer",
+            ),
+            (
+                r#"{"providers":{"p":{"issuer":"http://id.example.com","clientId":"c"}}}"#,
+                "providers.p.issuer",
+            ),
+            (
+                r#"{"providers":{"p":{"issuer":"https://x?a=b","clientId":"c"}}}"#,
+                "providers.p.issuer",
+            ),
+            (
+                r#"{"providers":{"p":{"issuer":"https://x","clientId":"c","scopes":["open id"]}}}"#,
+                "providers.p.scopes",
+            ),
+            (
+                r#"{"providers":{"p":{"issuer":"https://x","clientId":"c","scopes":[]}}}"#,
+                "providers.p.scopes",
+            ),
+            (
+                r#"{"providers":{"p":{"issuer":"https://x","clientId":"c","extraParams":{"state":"x"}}}}"#,
+                "providers.p.extraParams.state",
+            ),
+            (
+                r#"{"providers":{"p":{"issuer":"https://x","clientId":"c","redirect":{"path":"cb"}}}}"#,
+                "providers.p.redirect.path",
+            ),
+            (
+                r#"{"providers":{"p":{"issuer":"https://x","clientId":"c","loginTimeoutSecs":0}}}"#,
+                "providers.p.loginTimeoutSecs",
+            ),
+            (
+                r#"{"providers":{"p":{"issuer":"https://x","clientId":"c","caCertificates":["/nonexistent/ca.pem"]}}}"#,
+                "providers.p.caCertificates[0]",
+            ),
+            (
+                r#"{"providers":{"p":{"endpoints":{"authorization":"https://x/a","token":"https://x/t"},"clientId":"c"}}}"#,
+                "providers.p.endpoints.jwksUri",
+            ),
+            (
+                r#"{"providers":{"p":{"issuer":"https://x","endpoints":{"authorization":"https://x/a","token":"https://x/t"},"clientId":"c"}}}"#,
+                "providers.p.endpoints",
+            ),
         ];
         for (json, field) in cases {
             assert_eq!(invalid_field(json), field, "{json}");
@@ -396,11 +450,18 @@ mod tests {
 
     #[test]
     fn http_is_allowed_on_loopback_only() {
-        for ok in ["http://127.0.0.1:8080", "http://localhost/realms/x", "http://[::1]:9/"] {
+        for ok in [
+            "http://127.0.0.1:8080",
+            "http://localhost/realms/x",
+            "http://[::1]:9/",
+        ] {
             check_secure_url(&Url::parse(ok).unwrap(), "f").unwrap();
         }
         for bad in ["http://10.0.0.1", "http://example.com", "ftp://127.0.0.1"] {
-            assert!(check_secure_url(&Url::parse(bad).unwrap(), "f").is_err(), "{bad}");
+            assert!(
+                check_secure_url(&Url::parse(bad).unwrap(), "f").is_err(),
+                "{bad}"
+            );
         }
     }
 }

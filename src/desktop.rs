@@ -60,7 +60,11 @@ impl<R: Runtime> TokenVault<R> {
     }
 
     /// Signs in with `provider` in the system browser. One sign-in per provider at a time.
-    pub async fn login(&self, provider: &str, extra: BTreeMap<String, String>) -> Result<SessionInfo> {
+    pub async fn login(
+        &self,
+        provider: &str,
+        extra: BTreeMap<String, String>,
+    ) -> Result<SessionInfo> {
         let client = self.client(provider).await?;
         let cancel = CancellationToken::new();
         {

@@ -190,7 +190,10 @@ mod tests {
         ];
         let mut codes: Vec<_> = all.iter().map(Error::code).collect();
         for c in &codes {
-            assert!(c.chars().all(|ch| ch.is_ascii_lowercase() || ch == '_'), "{c}");
+            assert!(
+                c.chars().all(|ch| ch.is_ascii_lowercase() || ch == '_'),
+                "{c}"
+            );
         }
         codes.sort();
         codes.dedup();

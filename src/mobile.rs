@@ -36,7 +36,11 @@ impl<R: Runtime> TokenVault<R> {
     }
 
     /// Not yet available on mobile.
-    pub async fn login(&self, _provider: &str, _extra: BTreeMap<String, String>) -> Result<SessionInfo> {
+    pub async fn login(
+        &self,
+        _provider: &str,
+        _extra: BTreeMap<String, String>,
+    ) -> Result<SessionInfo> {
         Err(Error::Unsupported("sign-in on mobile".into()))
     }
 

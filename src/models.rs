@@ -25,10 +25,13 @@ pub struct SessionInfo {
 impl SessionInfo {
     /// Builds the page-script view of a sign-in (claims, scopes, expiry; never tokens).
     pub fn from_signed_in(provider: &str, s: &SignedIn) -> Self {
-        let claims = s.claims.as_ref().and_then(|c| match serde_json::to_value(c) {
-            Ok(serde_json::Value::Object(m)) => Some(m),
-            _ => None,
-        });
+        let claims = s
+            .claims
+            .as_ref()
+            .and_then(|c| match serde_json::to_value(c) {
+                Ok(serde_json::Value::Object(m)) => Some(m),
+                _ => None,
+            });
         Self {
             provider: provider.to_string(),
             subject: s.subject().map(String::from),
@@ -41,5 +44,7 @@ impl SessionInfo {
 
 /// Milliseconds since the Unix epoch.
 pub fn epoch_millis(t: SystemTime) -> u64 {
-    t.duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+    t.duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
 }

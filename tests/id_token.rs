@@ -17,7 +17,10 @@ const NONCE: &str = "n-0S6_WzA2Mj";
 const UNRELATED_RSA_KEY: &str = include_str!("fixtures/unrelated-rsa-key.pem");
 
 fn now() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
 }
 
 fn b64(bytes: &[u8]) -> String {
@@ -52,7 +55,12 @@ async fn forged_or_wrong_id_tokens_are_rejected_and_valid_ones_accepted() {
         }
     }
     if let (Some((rsa_kid, rsa)), Some((ec_kid, ec))) = (rsa, ec) {
-        keys = Some(Keys { rsa_kid, rsa, ec_kid, ec });
+        keys = Some(Keys {
+            rsa_kid,
+            rsa,
+            ec_kid,
+            ec,
+        });
     }
     let k = keys.expect("the provider has an RS256 and an ES256 key");
     let base = json!({
@@ -75,10 +83,24 @@ async fn forged_or_wrong_id_tokens_are_rejected_and_valid_ones_accepted() {
     // Accepted.
     let valid: Vec<(&str, String)> = vec![
         ("RS256 signed by the provider", rs(&base)),
-        ("ES256 signed by the provider", sign(Algorithm::ES256, &k.ec_kid, &k.ec, &base)),
-        ("several audiences with azp = client", rs(&with(json!({"aud": ["tv-native", "api"], "azp": "tv-native"})))),
-        ("expired 30 s ago, within the 60 s skew", rs(&with(json!({"exp": now() - 30})))),
-        ("issued 30 s ahead, within the skew", rs(&with(json!({"iat": now() + 30})))),
+        (
+            "ES256 signed by the provider",
+            sign(Algorithm::ES256, &k.ec_kid, &k.ec, &base),
+        ),
+        (
+            "several audiences with azp = client",
+            rs(&with(
+                json!({"aud": ["tv-native", "api"], "azp": "tv-native"}),
+            )),
+        ),
+        (
+            "expired 30 s ago, within the 60 s skew",
+            rs(&with(json!({"exp": now() - 30}))),
+        ),
+        (
+            "issued 30 s ahead, within the skew",
+            rs(&with(json!({"iat": now() + 30}))),
+        ),
     ];
     for (name, token) in &valid {
         let claims = client
@@ -98,12 +120,20 @@ async fn forged_or_wrong_id_tokens_are_rejected_and_valid_ones_accepted() {
             .await
             .unwrap()
             .unwrap();
-        let jwk = jwks["keys"].as_array().unwrap().iter().find(|j| j["kid"] == k.rsa_kid.as_str()).unwrap().clone();
+        let jwk = jwks["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|j| j["kid"] == k.rsa_kid.as_str())
+            .unwrap()
+            .clone();
         serde_json::to_vec(&jwk).unwrap()
     };
     let alg_none = format!(
         "{}.{}.",
-        b64(json!({"alg": "none", "kid": k.rsa_kid}).to_string().as_bytes()),
+        b64(json!({"alg": "none", "kid": k.rsa_kid})
+            .to_string()
+            .as_bytes()),
         parts[1]
     );
     let hs256_with_public_key = {
@@ -118,7 +148,9 @@ async fn forged_or_wrong_id_tokens_are_rejected_and_valid_ones_accepted() {
         parts[2]
     );
     let tampered_signature = {
-        let mut sig = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(parts[2]).unwrap();
+        let mut sig = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(parts[2])
+            .unwrap();
         sig[10] ^= 0x01;
         format!("{}.{}.{}", parts[0], parts[1], b64(&sig))
     };
@@ -133,25 +165,73 @@ async fn forged_or_wrong_id_tokens_are_rejected_and_valid_ones_accepted() {
 
     let forged: Vec<(&str, String, Option<&str>)> = vec![
         ("alg none", alg_none, Some(NONCE)),
-        ("HS256 signed with the public key", hs256_with_public_key, Some(NONCE)),
-        ("wrong iss", rs(&with(json!({"iss": "https://evil.example"}))), Some(NONCE)),
-        ("wrong aud", rs(&with(json!({"aud": "other-client"}))), Some(NONCE)),
-        ("several audiences, no azp", rs(&with(json!({"aud": ["tv-native", "api"]}))), Some(NONCE)),
-        ("azp is another client", rs(&with(json!({"aud": ["tv-native", "api"], "azp": "api"}))), Some(NONCE)),
+        (
+            "HS256 signed with the public key",
+            hs256_with_public_key,
+            Some(NONCE),
+        ),
+        (
+            "wrong iss",
+            rs(&with(json!({"iss": "https://evil.example"}))),
+            Some(NONCE),
+        ),
+        (
+            "wrong aud",
+            rs(&with(json!({"aud": "other-client"}))),
+            Some(NONCE),
+        ),
+        (
+            "several audiences, no azp",
+            rs(&with(json!({"aud": ["tv-native", "api"]}))),
+            Some(NONCE),
+        ),
+        (
+            "azp is another client",
+            rs(&with(json!({"aud": ["tv-native", "api"], "azp": "api"}))),
+            Some(NONCE),
+        ),
         ("wrong nonce", rs(&base), Some("another-nonce")),
-        ("nonce missing", rs(&with(json!({"nonce": null}))), Some(NONCE)),
-        ("expired beyond skew", rs(&with(json!({"exp": now() - 3600, "iat": now() - 7200}))), Some(NONCE)),
-        ("iat in the future beyond skew", rs(&with(json!({"iat": now() + 3600, "exp": now() + 7200}))), Some(NONCE)),
-        ("nbf in the future", rs(&with(json!({"nbf": now() + 3600}))), Some(NONCE)),
+        (
+            "nonce missing",
+            rs(&with(json!({"nonce": null}))),
+            Some(NONCE),
+        ),
+        (
+            "expired beyond skew",
+            rs(&with(json!({"exp": now() - 3600, "iat": now() - 7200}))),
+            Some(NONCE),
+        ),
+        (
+            "iat in the future beyond skew",
+            rs(&with(json!({"iat": now() + 3600, "exp": now() + 7200}))),
+            Some(NONCE),
+        ),
+        (
+            "nbf in the future",
+            rs(&with(json!({"nbf": now() + 3600}))),
+            Some(NONCE),
+        ),
         ("unknown kid", unknown_kid, Some(NONCE)),
         ("tampered payload", tampered_payload, Some(NONCE)),
         ("tampered signature", tampered_signature, Some(NONCE)),
-        ("signed with an unrelated key under the provider's kid", wrong_key, Some(NONCE)),
-        ("RS256 under the EC key's kid", rs256_with_ec_kid, Some(NONCE)),
+        (
+            "signed with an unrelated key under the provider's kid",
+            wrong_key,
+            Some(NONCE),
+        ),
+        (
+            "RS256 under the EC key's kid",
+            rs256_with_ec_kid,
+            Some(NONCE),
+        ),
         ("missing sub", rs(&with(json!({"sub": null}))), Some(NONCE)),
         ("missing exp", rs(&with(json!({"exp": null}))), Some(NONCE)),
         ("not a JWT", "not-a-jwt".to_string(), Some(NONCE)),
-        ("two segments only", format!("{}.{}", parts[0], parts[1]), Some(NONCE)),
+        (
+            "two segments only",
+            format!("{}.{}", parts[0], parts[1]),
+            Some(NONCE),
+        ),
     ];
     assert!(forged.len() >= 10);
     for (name, token, nonce) in forged {
@@ -160,7 +240,10 @@ async fn forged_or_wrong_id_tokens_are_rejected_and_valid_ones_accepted() {
             .await
             .expect_err(name);
         assert_eq!(e.code(), "id_token_invalid", "{name}: {e}");
-        assert!(!e.to_string().contains(&token), "{name}: the message must not echo the token");
+        assert!(
+            !e.to_string().contains(&token),
+            "{name}: the message must not echo the token"
+        );
         eprintln!("{name:55} -> {e}");
     }
 }

@@ -32,15 +32,22 @@ fn raw(port: u16, bytes: &[u8]) -> String {
     let mut response = Vec::new();
     let _ = s.read_to_end(&mut response);
     let text = String::from_utf8_lossy(&response);
-    match text.strip_prefix("HTTP/1.1 ").or_else(|| text.strip_prefix("HTTP/1.0 ")) {
+    match text
+        .strip_prefix("HTTP/1.1 ")
+        .or_else(|| text.strip_prefix("HTTP/1.0 "))
+    {
         Some(rest) => rest[..3].to_string(),
         None => "closed".into(),
     }
 }
 
 fn get(path_and_query: &str) -> Vec<u8> {
-    format!("GET {path_and_query} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").into_bytes()
+    format!("GET {path_and_query} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        .into_bytes()
 }
+
+/// `(input name, what came back, acceptable outcomes)`.
+type Outcome = (String, String, &'static [&'static str]);
 
 /// `(name, request bytes, acceptable outcomes)`; `STATE` is replaced by the real state.
 fn hostile_cases() -> Vec<(&'static str, Vec<u8>, &'static [&'static str])> {
@@ -76,13 +83,17 @@ fn hostile_cases() -> Vec<(&'static str, Vec<u8>, &'static [&'static str])> {
 async fn hostile_loopback_inputs_do_not_abort_or_hijack_a_real_sign_in() {
     let idp = Idp::start();
     let client = OAuthClient::discover(idp.provider()).await.unwrap();
-    let results: Arc<Mutex<Vec<(String, String, &'static [&'static str])>>> = Arc::default();
+    let results: Arc<Mutex<Vec<Outcome>>> = Arc::default();
     let port_seen: Arc<Mutex<Option<u16>>> = Arc::default();
     let silent: Arc<Mutex<Vec<TcpStream>>> = Arc::default();
     let attacker: Arc<Mutex<Option<std::thread::JoinHandle<()>>>> = Arc::default();
 
-    let (results_w, port_w, silent_w, attacker_w) =
-        (results.clone(), port_seen.clone(), silent.clone(), attacker.clone());
+    let (results_w, port_w, silent_w, attacker_w) = (
+        results.clone(),
+        port_seen.clone(),
+        silent.clone(),
+        attacker.clone(),
+    );
     let browser = move |url: &Url| {
         let q: BTreeMap<String, String> = url.query_pairs().into_owned().collect();
         let state = q["state"].clone();
@@ -106,7 +117,11 @@ async fn hostile_loopback_inputs_do_not_abort_or_hijack_a_real_sign_in() {
                     .replace("STATE", &state)
                     .replace("TRUNC", &state[..state.len() - 1])
                     .replace("UPPER", &state.to_uppercase());
-                let bytes = if text.contains("garbage") { bytes } else { text.into_bytes() };
+                let bytes = if text.contains("garbage") {
+                    bytes
+                } else {
+                    text.into_bytes()
+                };
                 let got = raw(port, &bytes);
                 results.lock().unwrap().push((name.to_string(), got, want));
             }
@@ -122,14 +137,23 @@ async fn hostile_loopback_inputs_do_not_abort_or_hijack_a_real_sign_in() {
         .await
         .expect("the real sign-in succeeds after the hostile inputs");
     assert_eq!(signed_in.subject(), Some("alice"));
-    let handle = attacker.lock().unwrap().take().expect("the browser step ran");
-    handle.join().expect("the attacker thread finished without panicking");
+    let handle = attacker
+        .lock()
+        .unwrap()
+        .take()
+        .expect("the browser step ran");
+    handle
+        .join()
+        .expect("the attacker thread finished without panicking");
 
-    let results = results.lock().unwrap();
+    let results = std::mem::take(&mut *results.lock().unwrap());
     assert!(results.len() >= 15, "{} hostile inputs", results.len());
     for (name, got, want) in results.iter() {
         eprintln!("{name:28} -> {got}");
-        assert!(want.contains(&got.as_str()), "{name}: got {got}, want one of {want:?}");
+        assert!(
+            want.contains(&got.as_str()),
+            "{name}: got {got}, want one of {want:?}"
+        );
     }
     let port = port_seen.lock().unwrap().unwrap();
 
@@ -138,7 +162,10 @@ async fn hostile_loopback_inputs_do_not_abort_or_hijack_a_real_sign_in() {
         s.set_read_timeout(Some(Duration::from_secs(12))).unwrap();
         let mut buf = [0u8; 1];
         let n = s.read(&mut buf).unwrap_or(0);
-        assert_eq!(n, 0, "a silent connection must end closed, not answered with a response");
+        assert_eq!(
+            n, 0,
+            "a silent connection must end closed, not answered with a response"
+        );
     }
     // Requests after completion: nobody is listening any more.
     for _ in 0..3 {

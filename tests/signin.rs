@@ -26,7 +26,9 @@ async fn login(config: ProviderConfig, extra: BTreeMap<String, String>) -> Resul
 async fn signs_in_end_to_end_with_a_validated_id_token() {
     let idp = Idp::start();
     let started = Instant::now();
-    let s = login(idp.provider(), BTreeMap::new()).await.expect("sign-in");
+    let s = login(idp.provider(), BTreeMap::new())
+        .await
+        .expect("sign-in");
     eprintln!("sign-in took {} ms", started.elapsed().as_millis());
 
     let claims = s.claims.as_ref().expect("ID token claims");
@@ -35,10 +37,25 @@ async fn signs_in_end_to_end_with_a_validated_id_token() {
     assert_eq!(claims.aud, ["tv-native"]);
     assert!(claims.nonce.is_some(), "the nonce was sent and echoed");
     assert_eq!(claims.other["name"], "Test User alice");
-    assert!(s.tokens.refresh_token.is_some(), "offline_access + prompt=consent gives a refresh token");
-    assert!(s.tokens.scopes.iter().any(|x| x == "offline_access"), "{:?}", s.tokens.scopes);
-    let ttl = s.tokens.expires_at.unwrap().duration_since(std::time::SystemTime::now()).unwrap();
-    assert!(ttl > Duration::from_secs(3000) && ttl <= Duration::from_secs(3600), "{ttl:?}");
+    assert!(
+        s.tokens.refresh_token.is_some(),
+        "offline_access + prompt=consent gives a refresh token"
+    );
+    assert!(
+        s.tokens.scopes.iter().any(|x| x == "offline_access"),
+        "{:?}",
+        s.tokens.scopes
+    );
+    let ttl = s
+        .tokens
+        .expires_at
+        .unwrap()
+        .duration_since(std::time::SystemTime::now())
+        .unwrap();
+    assert!(
+        ttl > Duration::from_secs(3000) && ttl <= Duration::from_secs(3600),
+        "{ttl:?}"
+    );
 
     let stats = idp.stats().await;
     assert_eq!(stats["authorization"], 1);
@@ -86,7 +103,10 @@ async fn provider_error_access_denied_ends_the_sign_in() {
     match &e {
         Error::AuthorizationDenied { error, description } => {
             assert_eq!(error, "access_denied");
-            assert!(description.as_deref().is_some_and(|d| !d.is_empty()), "{description:?}");
+            assert!(
+                description.as_deref().is_some_and(|d| !d.is_empty()),
+                "{description:?}"
+            );
         }
         other => panic!("expected authorization_denied, got {other:?}"),
     }
@@ -102,17 +122,23 @@ async fn a_sign_in_can_be_cancelled_and_its_listener_closes() {
     let (port_tx, port_rx) = std::sync::mpsc::channel();
     // The stand-in is told to stall; this browser records the redirect port first.
     let browser = move |url: &url::Url| {
-        let redirect = url.query_pairs().find(|(k, _)| k == "redirect_uri").unwrap().1;
-        port_tx.send(url::Url::parse(&redirect).unwrap().port().unwrap()).unwrap();
+        let redirect = url
+            .query_pairs()
+            .find(|(k, _)| k == "redirect_uri")
+            .unwrap()
+            .1;
+        port_tx
+            .send(url::Url::parse(&redirect).unwrap().port().unwrap())
+            .unwrap();
         SystemBrowser.open(url)
     };
     let canceller = cancel.clone();
-    let task = tokio::spawn(async move {
-        sign_in(&client, &browser, &hint("stall"), canceller).await
-    });
-    let port = tokio::task::spawn_blocking(move || port_rx.recv_timeout(Duration::from_secs(20)).unwrap())
-        .await
-        .unwrap();
+    let task =
+        tokio::spawn(async move { sign_in(&client, &browser, &hint("stall"), canceller).await });
+    let port =
+        tokio::task::spawn_blocking(move || port_rx.recv_timeout(Duration::from_secs(20)).unwrap())
+            .await
+            .unwrap();
     cancel.cancel();
     let e = task.await.unwrap().unwrap_err();
     assert_eq!(e.code(), "login_cancelled");
@@ -157,7 +183,10 @@ async fn discovery_rejects_an_issuer_that_is_not_the_configured_one() {
                 .await;
         }
     });
-    let config = ProviderConfig::new(url::Url::parse(&format!("http://127.0.0.1:{port}")).unwrap(), "c");
+    let config = ProviderConfig::new(
+        url::Url::parse(&format!("http://127.0.0.1:{port}")).unwrap(),
+        "c",
+    );
     let e = OAuthClient::discover(config).await.unwrap_err();
     assert_eq!(e.code(), "issuer_mismatch", "{e}");
     assert!(e.to_string().contains("https://evil.example"), "{e}");
@@ -177,7 +206,13 @@ async fn metadata_advertises_what_the_client_relies_on() {
     let idp = Idp::start();
     let client = OAuthClient::discover(idp.provider()).await.unwrap();
     let m = client.metadata();
-    assert!(m.authorization_response_iss_parameter_supported, "RFC 9207 is checked in these tests");
-    assert_eq!(m.code_challenge_methods_supported.as_deref(), Some(&["S256".to_string()][..]));
+    assert!(
+        m.authorization_response_iss_parameter_supported,
+        "RFC 9207 is checked in these tests"
+    );
+    assert_eq!(
+        m.code_challenge_methods_supported.as_deref(),
+        Some(&["S256".to_string()][..])
+    );
     assert!(m.revocation_endpoint.is_some() && m.jwks_uri.is_some());
 }

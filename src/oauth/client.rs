@@ -11,9 +11,9 @@ use oauth2::basic::{
     BasicTokenType,
 };
 use oauth2::{
-    CsrfToken, EndpointMaybeSet, EndpointNotSet, EndpointSet, ExtraTokenFields,
-    PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RequestTokenError, Scope,
-    StandardRevocableToken, StandardTokenResponse, TokenResponse,
+    CsrfToken, EndpointMaybeSet, EndpointNotSet, EndpointSet, ExtraTokenFields, PkceCodeChallenge,
+    PkceCodeVerifier, RedirectUrl, RequestTokenError, Scope, StandardRevocableToken,
+    StandardTokenResponse, TokenResponse,
 };
 use serde::{Deserialize, Serialize};
 use url::Url;
@@ -48,7 +48,6 @@ type Oauth2Client = oauth2::Client<
     EndpointMaybeSet,
     EndpointSet,
 >;
-
 
 /// Tokens from the token endpoint.
 #[derive(Debug, Clone)]
@@ -113,7 +112,11 @@ impl OAuthClient {
     }
 
     /// Builds a client from already known metadata.
-    pub fn from_parts(config: ProviderConfig, metadata: ProviderMetadata, http: HttpClient) -> Result<Self> {
+    pub fn from_parts(
+        config: ProviderConfig,
+        metadata: ProviderMetadata,
+        http: HttpClient,
+    ) -> Result<Self> {
         let id_tokens = match (&metadata.jwks_uri, config.is_openid()) {
             (Some(jwks), true) => Some(IdTokenVerifier::remote(
                 metadata.issuer.clone(),
@@ -130,13 +133,21 @@ impl OAuthClient {
             _ => None,
         };
         let mut oauth = oauth2::Client::new(oauth2::ClientId::new(config.client_id.clone()))
-            .set_auth_uri(oauth2::AuthUrl::from_url(metadata.authorization_endpoint.clone()))
+            .set_auth_uri(oauth2::AuthUrl::from_url(
+                metadata.authorization_endpoint.clone(),
+            ))
             .set_token_uri(oauth2::TokenUrl::from_url(metadata.token_endpoint.clone()))
             .set_introspection_url_option(
-                metadata.introspection_endpoint.clone().map(oauth2::IntrospectionUrl::from_url),
+                metadata
+                    .introspection_endpoint
+                    .clone()
+                    .map(oauth2::IntrospectionUrl::from_url),
             )
             .set_revocation_url_option(
-                metadata.revocation_endpoint.clone().map(oauth2::RevocationUrl::from_url),
+                metadata
+                    .revocation_endpoint
+                    .clone()
+                    .map(oauth2::RevocationUrl::from_url),
             );
         if let Some(secret) = &config.client_secret {
             oauth = oauth.set_client_secret(oauth2::ClientSecret::new(secret.secret().to_string()));
@@ -225,7 +236,9 @@ impl OAuthClient {
             .oauth
             .exchange_code(oauth2::AuthorizationCode::new(code.secret().to_string()))
             .set_pkce_verifier(request.pkce_verifier)
-            .set_redirect_uri(Cow::Owned(RedirectUrl::from_url(request.redirect_uri.clone())))
+            .set_redirect_uri(Cow::Owned(RedirectUrl::from_url(
+                request.redirect_uri.clone(),
+            )))
             .request_async(&transport(self.http.reqwest()))
             .await
             .map_err(|e| map_token_error(e, Error::TokenExchangeFailed))?;
@@ -246,7 +259,11 @@ impl OAuthClient {
     }
 
     /// Validates an ID token of this provider (signature, claims, `nonce` when given).
-    pub async fn verify_id_token(&self, token: &IdToken, nonce: Option<&str>) -> Result<IdTokenClaims> {
+    pub async fn verify_id_token(
+        &self,
+        token: &IdToken,
+        nonce: Option<&str>,
+    ) -> Result<IdTokenClaims> {
         match &self.id_tokens {
             Some(v) => v.verify(token.secret(), nonce).await,
             None => Err(Error::IdTokenInvalid(
@@ -280,8 +297,9 @@ impl OAuthClient {
 
 /// oauth2's HTTP hook: reqwest, with 5xx turned into a transport error so that "server is
 /// down" is never confused with "server said no" (which would end a session).
-type TransportFuture =
-    std::pin::Pin<Box<dyn Future<Output = std::result::Result<oauth2::HttpResponse, TransportError>> + Send>>;
+type TransportFuture = std::pin::Pin<
+    Box<dyn Future<Output = std::result::Result<oauth2::HttpResponse, TransportError>> + Send>,
+>;
 
 fn transport(client: &oauth2::reqwest::Client) -> impl Fn(oauth2::HttpRequest) -> TransportFuture {
     let client = client.clone();
@@ -339,7 +357,10 @@ mod tests {
     fn pkce_s256_matches_rfc7636_appendix_b() {
         let verifier = PkceCodeVerifier::new("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk".into());
         let challenge = PkceCodeChallenge::from_code_verifier_sha256(&verifier);
-        assert_eq!(challenge.as_str(), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+        assert_eq!(
+            challenge.as_str(),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        );
         assert_eq!(challenge.method().as_str(), "S256");
     }
 }

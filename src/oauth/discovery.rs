@@ -100,8 +100,11 @@ impl ProviderMetadata {
             }
             other => other,
         };
-        check_secure_url(&self.authorization_endpoint, &field("authorization_endpoint"))
-            .map_err(insecure)?;
+        check_secure_url(
+            &self.authorization_endpoint,
+            &field("authorization_endpoint"),
+        )
+        .map_err(insecure)?;
         check_secure_url(&self.token_endpoint, &field("token_endpoint")).map_err(insecure)?;
         for (name, u) in [
             ("jwks_uri", &self.jwks_uri),

@@ -25,10 +25,16 @@ impl HttpClient {
             .redirect(reqwest::redirect::Policy::none())
             .timeout(timeout)
             .connect_timeout(timeout.min(Duration::from_secs(10)))
-            .user_agent(concat!("tauri-plugin-token-vault/", env!("CARGO_PKG_VERSION")));
+            .user_agent(concat!(
+                "tauri-plugin-token-vault/",
+                env!("CARGO_PKG_VERSION")
+            ));
         for (i, pem) in extra_ca_pems.iter().enumerate() {
             let certs = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| {
-                Error::config(format!("caCertificates[{i}]"), format!("not a PEM certificate: {e}"))
+                Error::config(
+                    format!("caCertificates[{i}]"),
+                    format!("not a PEM certificate: {e}"),
+                )
             })?;
             if certs.is_empty() {
                 return Err(Error::config(
@@ -64,7 +70,10 @@ impl HttpClient {
             .map_err(|e| Error::Network(describe_reqwest(&e, url)))?;
         let status = resp.status();
         if status.is_server_error() {
-            return Err(Error::Network(format!("{url} answered HTTP {}", status.as_u16())));
+            return Err(Error::Network(format!(
+                "{url} answered HTTP {}",
+                status.as_u16()
+            )));
         }
         if !status.is_success() {
             return Ok(Err(status.as_u16()));

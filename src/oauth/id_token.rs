@@ -51,7 +51,9 @@ pub struct IdTokenClaims {
     pub other: serde_json::Map<String, serde_json::Value>,
 }
 
-fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Vec<String>, D::Error> {
+fn one_or_many<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Vec<String>, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum Aud {
@@ -92,19 +94,45 @@ pub struct IdTokenVerifier {
 
 impl IdTokenVerifier {
     /// A verifier that fetches the JWKS from `jwks_uri` on first use.
-    pub fn remote(issuer: String, client_id: String, skew: Duration, http: HttpClient, jwks_uri: Url) -> Self {
-        Self::with_source(issuer, client_id, skew, KeySource::Remote { http, uri: jwks_uri }, Vec::new())
+    pub fn remote(
+        issuer: String,
+        client_id: String,
+        skew: Duration,
+        http: HttpClient,
+        jwks_uri: Url,
+    ) -> Self {
+        Self::with_source(
+            issuer,
+            client_id,
+            skew,
+            KeySource::Remote {
+                http,
+                uri: jwks_uri,
+            },
+            Vec::new(),
+        )
     }
 
     /// A verifier over a fixed JWKS document (tests, pinned keys).
-    pub fn fixed(issuer: String, client_id: String, skew: Duration, jwks: &serde_json::Value) -> Result<Self> {
+    pub fn fixed(
+        issuer: String,
+        client_id: String,
+        skew: Duration,
+        jwks: &serde_json::Value,
+    ) -> Result<Self> {
         let keys = parse_jwks(jwks)?;
         let v = Self::with_source(issuer, client_id, skew, KeySource::Fixed, keys);
         *v.fetched.try_write().expect("new lock") = true;
         Ok(v)
     }
 
-    fn with_source(issuer: String, client_id: String, skew: Duration, source: KeySource, keys: Vec<Jwk>) -> Self {
+    fn with_source(
+        issuer: String,
+        client_id: String,
+        skew: Duration,
+        source: KeySource,
+        keys: Vec<Jwk>,
+    ) -> Self {
         Self {
             issuer,
             client_id,
@@ -123,7 +151,10 @@ impl IdTokenVerifier {
         let invalid = |m: String| Error::IdTokenInvalid(m);
         let header = decode_header(token).map_err(|e| invalid(format!("malformed header: {e}")))?;
         if !ALLOWED_ALGS.contains(&header.alg) {
-            return Err(invalid(format!("algorithm {:?} is not allowed", header.alg)));
+            return Err(invalid(format!(
+                "algorithm {:?} is not allowed",
+                header.alg
+            )));
         }
         let jwk = self.key_for(header.kid.as_deref(), header.alg).await?;
         let key = DecodingKey::from_jwk(&jwk).map_err(|e| invalid(format!("unusable JWK: {e}")))?;
@@ -202,7 +233,9 @@ impl IdTokenVerifier {
         let doc = match http.get_json::<serde_json::Value>(uri).await? {
             Ok(doc) => doc,
             Err(status) => {
-                return Err(Error::InvalidResponse(format!("JWKS {uri} answered HTTP {status}")))
+                return Err(Error::InvalidResponse(format!(
+                    "JWKS {uri} answered HTTP {status}"
+                )))
             }
         };
         *self.keys.write().await = parse_jwks(&doc)?;
@@ -221,7 +254,15 @@ fn parse_jwks(doc: &serde_json::Value) -> Result<Vec<Jwk>> {
         .iter()
         .filter_map(|k| serde_json::from_value::<Jwk>(k.clone()).ok())
         .filter(|k| !matches!(k.common.public_key_use, Some(PublicKeyUse::Encryption)))
-        .filter(|k| !matches!(k.algorithm, AlgorithmParameters::OctetKey(_)))
+        // Asymmetric keys only: a symmetric (`oct`) key in a public JWKS is never trusted.
+        .filter(|k| {
+            matches!(
+                k.algorithm,
+                AlgorithmParameters::RSA(_)
+                    | AlgorithmParameters::EllipticCurve(_)
+                    | AlgorithmParameters::OctetKeyPair(_)
+            )
+        })
         .collect())
 }
 
@@ -229,7 +270,10 @@ fn select_key(keys: &[Jwk], kid: Option<&str>, alg: Algorithm) -> Result<Option<
     let fits = |k: &&Jwk| key_fits(k, alg);
     let found = match kid {
         Some(kid) => {
-            let Some(k) = keys.iter().find(|k| k.common.key_id.as_deref() == Some(kid)) else {
+            let Some(k) = keys
+                .iter()
+                .find(|k| k.common.key_id.as_deref() == Some(kid))
+            else {
                 return Ok(None);
             };
             if !key_fits(k, alg) {
@@ -257,20 +301,21 @@ fn select_key(keys: &[Jwk], kid: Option<&str>, alg: Algorithm) -> Result<Option<
 
 /// Whether the JWK's type (and declared `alg`, if any) fits the token's algorithm.
 fn key_fits(k: &Jwk, alg: Algorithm) -> bool {
-    let family_ok = match (&k.algorithm, alg) {
+    let family_ok = matches!(
+        (&k.algorithm, alg),
         (
             AlgorithmParameters::RSA(_),
             Algorithm::RS256
-            | Algorithm::RS384
-            | Algorithm::RS512
-            | Algorithm::PS256
-            | Algorithm::PS384
-            | Algorithm::PS512,
-        ) => true,
-        (AlgorithmParameters::EllipticCurve(_), Algorithm::ES256 | Algorithm::ES384) => true,
-        (AlgorithmParameters::OctetKeyPair(_), Algorithm::EdDSA) => true,
-        _ => false,
-    };
+                | Algorithm::RS384
+                | Algorithm::RS512
+                | Algorithm::PS256
+                | Algorithm::PS384
+                | Algorithm::PS512,
+        ) | (
+            AlgorithmParameters::EllipticCurve(_),
+            Algorithm::ES256 | Algorithm::ES384
+        ) | (AlgorithmParameters::OctetKeyPair(_), Algorithm::EdDSA)
+    );
     let declared_ok = match k.common.key_algorithm {
         None => true,
         Some(ka) => key_algorithm_matches(ka, alg),
@@ -307,9 +352,118 @@ fn describe_jwt_error(e: &jsonwebtoken::errors::Error) -> String {
         // serde's "missing field `x`" names a claim, never a value; other JSON errors may quote
         // values, so they are summarised.
         K::Json(j) if j.to_string().starts_with("missing field") => {
-            format!("{}", j.to_string().split(" at line").next().unwrap_or("missing claim"))
+            let message = j.to_string();
+            message
+                .split(" at line")
+                .next()
+                .unwrap_or("missing claim")
+                .to_string()
         }
         K::Json(_) => "claims do not have the expected types".into(),
         other => format!("{other:?}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{Arc, Mutex};
+
+    use jsonwebtoken::{encode, EncodingKey, Header};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    use super::*;
+
+    const KEY: &str = include_str!("../../tests/fixtures/unrelated-rsa-key.pem");
+
+    fn jwk(kid: &str) -> serde_json::Value {
+        let key = EncodingKey::from_rsa_pem(KEY.as_bytes()).unwrap();
+        let mut jwk = Jwk::from_encoding_key(&key, Algorithm::RS256).unwrap();
+        jwk.common.key_id = Some(kid.into());
+        serde_json::to_value(jwk).unwrap()
+    }
+
+    fn token(kid: &str) -> String {
+        let now = jsonwebtoken::get_current_timestamp() as i64;
+        let mut h = Header::new(Algorithm::RS256);
+        h.kid = Some(kid.into());
+        let claims = serde_json::json!({"iss": "https://idp", "sub": "u", "aud": "c", "exp": now + 60, "iat": now});
+        encode(
+            &h,
+            &claims,
+            &EncodingKey::from_rsa_pem(KEY.as_bytes()).unwrap(),
+        )
+        .unwrap()
+    }
+
+    /// A loopback HTTP server answering every request with the current JWKS document, counting
+    /// requests (a canned stand-in: this tests the cache logic, not a provider).
+    async fn jwks_server(doc: Arc<Mutex<serde_json::Value>>, hits: Arc<AtomicUsize>) -> Url {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = Url::parse(&format!("http://{}/jwks", listener.local_addr().unwrap())).unwrap();
+        tokio::spawn(async move {
+            while let Ok((mut s, _)) = listener.accept().await {
+                let mut buf = [0u8; 2048];
+                let _ = s.read(&mut buf).await;
+                hits.fetch_add(1, Ordering::SeqCst);
+                let body = doc.lock().unwrap().to_string();
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = s.write_all(format!("{head}{body}").as_bytes()).await;
+            }
+        });
+        url
+    }
+
+    #[tokio::test]
+    async fn jwks_is_cached_and_refetched_once_per_unknown_kid() {
+        let doc = Arc::new(Mutex::new(serde_json::json!({ "keys": [jwk("a")] })));
+        let hits = Arc::new(AtomicUsize::new(0));
+        let uri = jwks_server(doc.clone(), hits.clone()).await;
+        let http = HttpClient::new(Duration::from_secs(5), &[]).unwrap();
+        let v = IdTokenVerifier::remote(
+            "https://idp".into(),
+            "c".into(),
+            Duration::from_secs(60),
+            http,
+            uri,
+        );
+
+        v.verify(&token("a"), None).await.unwrap();
+        assert_eq!(hits.load(Ordering::SeqCst), 1, "first use fetches");
+        v.verify(&token("a"), None).await.unwrap();
+        assert_eq!(
+            hits.load(Ordering::SeqCst),
+            1,
+            "known kid: served from the cache"
+        );
+
+        // The provider rotates in key "b": a token under "b" triggers one refetch and verifies.
+        *doc.lock().unwrap() = serde_json::json!({ "keys": [jwk("a"), jwk("b")] });
+        v.verify(&token("b"), None).await.unwrap();
+        assert_eq!(hits.load(Ordering::SeqCst), 2);
+
+        // A kid the provider does not have: exactly one refetch, then id_token_invalid.
+        let e = v.verify(&token("zzz"), None).await.unwrap_err();
+        assert_eq!(e.code(), "id_token_invalid");
+        assert_eq!(hits.load(Ordering::SeqCst), 3);
+    }
+
+    #[test]
+    fn unusable_keys_in_a_jwks_are_skipped_not_fatal() {
+        let doc = serde_json::json!({ "keys": [
+            {"kty": "weird", "kid": "x"},
+            {"kty": "oct", "k": "c2VjcmV0", "kid": "hmac"},
+            jwk("a"),
+        ]});
+        let keys = parse_jwks(&doc).unwrap();
+        assert_eq!(keys.len(), 1);
+        assert_eq!(keys[0].common.key_id.as_deref(), Some("a"));
+        assert_eq!(
+            parse_jwks(&serde_json::json!({})).unwrap_err().code(),
+            "invalid_response"
+        );
     }
 }

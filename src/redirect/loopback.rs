@@ -157,7 +157,12 @@ impl LoopbackReceiver {
 }
 
 /// Decides what one request to the loopback listener is.
-pub(crate) fn judge(method: &Method, uri: &hyper::Uri, path: &str, expect: &Expectation) -> Verdict {
+pub(crate) fn judge(
+    method: &Method,
+    uri: &hyper::Uri,
+    path: &str,
+    expect: &Expectation,
+) -> Verdict {
     use Verdict::Ignore;
     if method != Method::GET {
         return Ignore(StatusCode::METHOD_NOT_ALLOWED, "Only GET is accepted here.");
@@ -190,7 +195,10 @@ pub(crate) fn judge(method: &Method, uri: &hyper::Uri, path: &str, expect: &Expe
         return Ignore(StatusCode::BAD_REQUEST, "Missing state.");
     };
     if !expect.state.matches(&state) {
-        return Ignore(StatusCode::BAD_REQUEST, "This is not the response to the current sign-in.");
+        return Ignore(
+            StatusCode::BAD_REQUEST,
+            "This is not the response to the current sign-in.",
+        );
     }
     // From here the request carries this sign-in's state: it is the authorization response.
     if let Some(expected) = &expect.issuer {
@@ -220,7 +228,9 @@ pub(crate) fn judge(method: &Method, uri: &hyper::Uri, path: &str, expect: &Expe
 fn failure_text(e: &Error) -> &'static str {
     match e {
         Error::AuthorizationDenied { .. } => "Sign-in was denied. You can close this window.",
-        Error::IssuerMismatch { .. } => "Sign-in failed: the response came from an unexpected issuer.",
+        Error::IssuerMismatch { .. } => {
+            "Sign-in failed: the response came from an unexpected issuer."
+        }
         _ => "Sign-in failed. You can close this window and try again from the app.",
     }
 }
@@ -236,7 +246,10 @@ fn page(status: StatusCode, ok: bool, text: &'static str) -> Response<Full<Bytes
     let mut r = Response::new(Full::new(Bytes::from(body)));
     *r.status_mut() = status;
     let h = r.headers_mut();
-    h.insert(CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    h.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
     h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     h.insert(
         CONTENT_SECURITY_POLICY,
@@ -271,25 +284,95 @@ mod tests {
         let i = Some("https://idp");
         let cases: &[(Method, &str, Option<&str>, &str)] = &[
             (Method::GET, "/callback?code=C&state=S1", None, "code C"),
-            (Method::GET, "/callback?code=C&state=S1&iss=https%3A%2F%2Fidp", i, "code C"),
-            (Method::POST, "/callback?code=C&state=S1", None, "ignore 405"),
+            (
+                Method::GET,
+                "/callback?code=C&state=S1&iss=https%3A%2F%2Fidp",
+                i,
+                "code C",
+            ),
+            (
+                Method::POST,
+                "/callback?code=C&state=S1",
+                None,
+                "ignore 405",
+            ),
             (Method::GET, "/other?code=C&state=S1", None, "ignore 404"),
-            (Method::GET, "/callback/?code=C&state=S1", None, "ignore 404"),
+            (
+                Method::GET,
+                "/callback/?code=C&state=S1",
+                None,
+                "ignore 404",
+            ),
             (Method::GET, "/callback?code=C", None, "ignore 400"),
             (Method::GET, "/callback?code=C&state=S2", None, "ignore 400"),
             (Method::GET, "/callback?code=C&state=s1", None, "ignore 400"),
             (Method::GET, "/callback?code=C&state=", None, "ignore 400"),
-            (Method::GET, "/callback?error=access_denied&state=WRONG", None, "ignore 400"),
-            (Method::GET, "/callback?code=C&state=S1&state=S1", None, "ignore 400"),
-            (Method::GET, "/callback?code=C&code=D&state=S1", None, "ignore 400"),
-            (Method::GET, "/callback?error=access_denied&state=S1", None, "error authorization_denied"),
-            (Method::GET, "/callback?error=invalid_scope&state=S1", None, "error authorization_failed"),
-            (Method::GET, "/callback?state=S1", None, "error invalid_authorization_response"),
-            (Method::GET, "/callback?code=&state=S1", None, "error invalid_authorization_response"),
-            (Method::GET, "/callback?code=C&state=S1", i, "error issuer_mismatch"),
-            (Method::GET, "/callback?code=C&state=S1&iss=https%3A%2F%2Fevil", i, "error issuer_mismatch"),
-            (Method::GET, "/callback?error=access_denied&state=S1&iss=https%3A%2F%2Fidp", i, "error authorization_denied"),
-            (Method::GET, "/callback?code=C&state=S1&unknown=1&unknown=2", None, "code C"),
+            (
+                Method::GET,
+                "/callback?error=access_denied&state=WRONG",
+                None,
+                "ignore 400",
+            ),
+            (
+                Method::GET,
+                "/callback?code=C&state=S1&state=S1",
+                None,
+                "ignore 400",
+            ),
+            (
+                Method::GET,
+                "/callback?code=C&code=D&state=S1",
+                None,
+                "ignore 400",
+            ),
+            (
+                Method::GET,
+                "/callback?error=access_denied&state=S1",
+                None,
+                "error authorization_denied",
+            ),
+            (
+                Method::GET,
+                "/callback?error=invalid_scope&state=S1",
+                None,
+                "error authorization_failed",
+            ),
+            (
+                Method::GET,
+                "/callback?state=S1",
+                None,
+                "error invalid_authorization_response",
+            ),
+            (
+                Method::GET,
+                "/callback?code=&state=S1",
+                None,
+                "error invalid_authorization_response",
+            ),
+            (
+                Method::GET,
+                "/callback?code=C&state=S1",
+                i,
+                "error issuer_mismatch",
+            ),
+            (
+                Method::GET,
+                "/callback?code=C&state=S1&iss=https%3A%2F%2Fevil",
+                i,
+                "error issuer_mismatch",
+            ),
+            (
+                Method::GET,
+                "/callback?error=access_denied&state=S1&iss=https%3A%2F%2Fidp",
+                i,
+                "error authorization_denied",
+            ),
+            (
+                Method::GET,
+                "/callback?code=C&state=S1&unknown=1&unknown=2",
+                None,
+                "code C",
+            ),
         ];
         for (m, uri, iss, want) in cases {
             assert_eq!(&verdict(m.clone(), uri, *iss), want, "{m} {uri}");

@@ -153,13 +153,17 @@ const server = https.createServer({
   providerCallback(req, res);
 });
 
-await new Promise((resolve, reject) => {
-  server.once('error', reject);
-  server.listen(port, '127.0.0.1', () => {
-    server.off('error', reject);
-    resolve();
+try {
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
-});
+} catch (err) {
+  fail(`cannot listen on 127.0.0.1:${port}: ${err.message}`);
+}
 server.on('error', (err) => process.stderr.write(`test idp: server error: ${err.stack || err}\n`));
 
 const boundPort = server.address().port;

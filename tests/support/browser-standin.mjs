@@ -286,7 +286,7 @@ async function run(startUrl, login) {
         throw new Unexpected(`bad Location from ${describe(url)}`);
       }
       if (next.protocol !== 'https:' && !isLoopbackReceiver(next)) {
-        throw new Unexpected(`redirect to unsupported target ${next.protocol}//${next.host}`);
+        throw new Unexpected(`redirect to unsupported target ${describe(next)}`);
       }
       const keep = res.status === 307 || res.status === 308;
       request = keep ? { method, url: next, body } : { method: 'GET', url: next, body: undefined };

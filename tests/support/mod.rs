@@ -92,7 +92,9 @@ impl Idp {
             Ok(l) if !l.trim().is_empty() => l,
             _ => {
                 let _ = child.kill();
-                panic!("the test provider did not start (run `node tests/idp/server.mjs` to see why)");
+                panic!(
+                    "the test provider did not start (run `node tests/idp/server.mjs` to see why)"
+                );
             }
         };
         let ready: serde_json::Value = serde_json::from_str(&line).expect("ready line is JSON");
@@ -108,7 +110,9 @@ impl Idp {
     /// A provider configuration for the public native client, trusting this provider's CA.
     pub fn provider(&self) -> ProviderConfig {
         let mut p = ProviderConfig::new(self.issuer.clone(), NATIVE_CLIENT);
-        p.scopes = ["openid", "offline_access", "profile", "email"].map(String::from).to_vec();
+        p.scopes = ["openid", "offline_access", "profile", "email"]
+            .map(String::from)
+            .to_vec();
         p.ca_certificates = vec![self.ca_cert.display().to_string()];
         p
     }

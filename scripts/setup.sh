@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs what the tests and the demo need on a fresh Debian/Ubuntu machine (idempotent):
+# Debian packages, a Rust toolchain check, and the test provider's npm packages (pinned by
+# tests/idp/package-lock.json). Usage: scripts/setup.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+# Tauri (webkit2gtk) to build; openssl for the test provider's per-run certificate; node + npm for
+# the provider itself.
+PACKAGES=(libwebkit2gtk-4.1-dev pkg-config build-essential openssl ca-certificates)
+command -v node >/dev/null 2>&1 || PACKAGES+=(nodejs)
+command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  for i in 1 2 3; do
+    # `apt-get update` can fail on a busy lists lock: retry.
+    $SUDO apt-get update -q >/dev/null && break
+    sleep 5
+  done
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v cargo >/dev/null 2>&1; then
+  echo "setup: cargo not found; install Rust from https://rustup.rs (stable)" >&2
+  exit 1
+fi
+
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+if [ "$node_major" -lt 20 ]; then
+  echo "setup: warning: node $(node --version) is older than 20; oidc-provider 9 wants 20 or newer" >&2
+fi
+
+if [ ! -f tests/idp/node_modules/oidc-provider/package.json ]; then
+  echo "setup: npm ci in tests/idp"
+  (cd tests/idp && npm ci --no-audit --no-fund --loglevel=error)
+fi

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The test command: sets up a fresh Debian/Ubuntu machine (scripts/setup.sh), then runs every
+# check and test: formatting, clippy, unit tests, and the integration tests against the real
+# OpenID provider (tests/idp) with the headless browser stand-in as $BROWSER.
+# Usage: scripts/test.sh [extra cargo test args]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/setup.sh
+
+export BROWSER="$PWD/tests/support/browser-standin.mjs"
+export RUST_BACKTRACE=1
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+
+echo "== cargo clippy --all-targets -- -D warnings"
+cargo clippy --all-targets --locked -- -D warnings
+
+echo "== cargo test"
+cargo test --all-targets --locked "$@"
+cargo test --doc --locked
