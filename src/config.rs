@@ -162,6 +162,9 @@ pub struct ProviderConfig {
     /// Timeout of each HTTP request to the provider; default 30 s.
     #[serde(default = "default_http_timeout")]
     pub http_timeout_secs: u64,
+    /// Refresh the access token when it expires within this many seconds; default 60.
+    #[serde(default = "default_clock_skew")]
+    pub refresh_leeway_secs: u64,
     /// OpenID Connect Core §11: when `offline_access` is requested, also send `prompt=consent`
     /// (unless `extraParams` sets a `prompt`). Default true; some providers (Entra ID) want false.
     #[serde(default = "default_true")]
@@ -183,6 +186,7 @@ impl ProviderConfig {
             clock_skew_secs: default_clock_skew(),
             login_timeout_secs: default_login_timeout(),
             http_timeout_secs: default_http_timeout(),
+            refresh_leeway_secs: default_clock_skew(),
             offline_access_prompt_consent: true,
         }
     }

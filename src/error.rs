@@ -10,7 +10,7 @@ use serde::{ser::SerializeStruct, Serialize, Serializer};
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Everything that can go wrong. Match on [`Error::code`] for a stable identifier.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The configuration is invalid; `field` names the offending setting.
@@ -72,6 +72,22 @@ pub enum Error {
     /// The token endpoint refused to exchange the authorization code.
     #[error("token exchange failed: {0}")]
     TokenExchangeFailed(String),
+    /// No session for this provider and account: sign in first.
+    #[error("not signed in to `{provider}` as account `{account}`")]
+    NotSignedIn {
+        /// Provider id.
+        provider: String,
+        /// Account name.
+        account: String,
+    },
+    /// The provider refused the refresh token (`invalid_grant`: revoked, expired or reused):
+    /// the session has ended and its record was wiped.
+    #[error("session expired: {0}")]
+    SessionExpired(String),
+    /// The provider refused a refresh for another reason (`invalid_client`, `invalid_scope`…);
+    /// the session is kept.
+    #[error("token refresh failed: {0}")]
+    RefreshFailed(String),
     /// The ID token failed validation.
     #[error("ID token invalid: {0}")]
     IdTokenInvalid(String),
@@ -81,6 +97,12 @@ pub enum Error {
     /// A provider response could not be parsed.
     #[error("invalid response from the provider: {0}")]
     InvalidResponse(String),
+    /// The OS credential store is missing, locked or failing; nothing was changed.
+    #[error("credential store unavailable: {0}")]
+    StoreUnavailable(String),
+    /// A stored record could not be read back; the session is treated as signed out.
+    #[error("stored session is corrupted: {0}")]
+    StoreCorrupted(String),
     /// The operation is not available on this platform (yet).
     #[error("not supported on this platform: {0}")]
     Unsupported(String),
@@ -113,9 +135,14 @@ impl Error {
             Error::AuthorizationFailed { .. } => "authorization_failed",
             Error::InvalidAuthorizationResponse(_) => "invalid_authorization_response",
             Error::TokenExchangeFailed(_) => "token_exchange_failed",
+            Error::NotSignedIn { .. } => "not_signed_in",
+            Error::SessionExpired(_) => "session_expired",
+            Error::RefreshFailed(_) => "refresh_failed",
             Error::IdTokenInvalid(_) => "id_token_invalid",
             Error::Network(_) => "network",
             Error::InvalidResponse(_) => "invalid_response",
+            Error::StoreUnavailable(_) => "store_unavailable",
+            Error::StoreCorrupted(_) => "store_corrupted",
             Error::Unsupported(_) => "unsupported",
             Error::Internal(_) => "internal",
         }
@@ -182,9 +209,17 @@ mod tests {
             },
             Error::InvalidAuthorizationResponse(String::new()),
             Error::TokenExchangeFailed(String::new()),
+            Error::NotSignedIn {
+                provider: String::new(),
+                account: String::new(),
+            },
+            Error::SessionExpired(String::new()),
+            Error::RefreshFailed(String::new()),
             Error::IdTokenInvalid(String::new()),
             Error::Network(String::new()),
             Error::InvalidResponse(String::new()),
+            Error::StoreUnavailable(String::new()),
+            Error::StoreCorrupted(String::new()),
             Error::Unsupported(String::new()),
             Error::Internal(String::new()),
         ];

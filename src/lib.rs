@@ -28,7 +28,9 @@ pub mod models;
 pub mod oauth;
 pub mod redirect;
 pub mod secret;
+pub mod session;
 pub mod signin;
+pub mod vault;
 
 mod commands;
 #[cfg(desktop)]

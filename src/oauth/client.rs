@@ -258,6 +258,67 @@ impl OAuthClient {
         Ok((tokens, claims))
     }
 
+    /// Uses a refresh token (RFC 6749 §6). `invalid_grant` is `session_expired`; other
+    /// refusals `refresh_failed`; transport errors and 5xx `network`.
+    pub async fn refresh(&self, refresh_token: &RefreshToken) -> Result<TokenSet> {
+        let rt = oauth2::RefreshToken::new(refresh_token.secret().to_string());
+        let response = self
+            .oauth
+            .exchange_refresh_token(&rt)
+            .request_async(&transport(self.http.reqwest()))
+            .await
+            .map_err(|e| match e {
+                RequestTokenError::ServerResponse(r)
+                    if matches!(
+                        r.error(),
+                        oauth2::basic::BasicErrorResponseType::InvalidGrant
+                    ) =>
+                {
+                    Error::SessionExpired(describe_refusal(&r))
+                }
+                other => map_token_error(other, Error::RefreshFailed),
+            })?;
+        self.token_set(response)
+    }
+
+    /// Revokes a token at the provider (RFC 7009, with `token_type_hint`). Fails with
+    /// `unsupported` when the provider has no revocation endpoint.
+    pub async fn revoke(&self, token: StandardRevocableToken) -> Result<()> {
+        let request = self
+            .oauth
+            .revoke_token(token)
+            .map_err(|e| Error::Unsupported(format!("token revocation: {e}")))?;
+        request
+            .request_async(&transport(self.http.reqwest()))
+            .await
+            .map_err(|e| match e {
+                RequestTokenError::ServerResponse(r) => {
+                    Error::RefreshFailed(format!("revocation refused: {}", describe_refusal(&r)))
+                }
+                RequestTokenError::Request(t) => Error::Network(t.to_string()),
+                RequestTokenError::Parse(p, _) => Error::InvalidResponse(format!(
+                    "revocation response does not parse at `{}`",
+                    p.path()
+                )),
+                RequestTokenError::Other(m) => Error::InvalidResponse(m),
+            })
+    }
+
+    /// The RP-initiated logout URL (OpenID Connect RP-Initiated Logout 1.0), when the provider
+    /// has an `end_session_endpoint`. It carries the ID token as `id_token_hint`: open it in
+    /// the browser, do not log it.
+    pub fn end_session_url(&self, id_token_hint: Option<&IdToken>) -> Option<Url> {
+        let mut url = self.metadata.end_session_endpoint.clone()?;
+        {
+            let mut q = url.query_pairs_mut();
+            q.append_pair("client_id", &self.config.client_id);
+            if let Some(id) = id_token_hint {
+                q.append_pair("id_token_hint", id.secret());
+            }
+        }
+        Some(url)
+    }
+
     /// Validates an ID token of this provider (signature, claims, `nonce` when given).
     pub async fn verify_id_token(
         &self,
@@ -324,6 +385,16 @@ fn transport(client: &oauth2::reqwest::Client) -> impl Fn(oauth2::HttpRequest) -
     }
 }
 
+/// `error (error_description)` of an RFC 6749 §5.2 error response.
+fn describe_refusal<T: oauth2::ErrorResponseType + std::fmt::Display>(
+    r: &oauth2::StandardErrorResponse<T>,
+) -> String {
+    match r.error_description() {
+        Some(d) => format!("{} ({d})", r.error()),
+        None => r.error().to_string(),
+    }
+}
+
 /// Maps an oauth2 request error: server refusals through `refused`, transport to `network`,
 /// parse errors to `invalid_response` naming only the JSON path (never the body: it may hold
 /// a token).
@@ -332,13 +403,7 @@ fn map_token_error(
     refused: fn(String) -> Error,
 ) -> Error {
     match e {
-        RequestTokenError::ServerResponse(r) => {
-            let mut m = r.error().to_string();
-            if let Some(d) = r.error_description() {
-                m.push_str(&format!(" ({d})"));
-            }
-            refused(m)
-        }
+        RequestTokenError::ServerResponse(r) => refused(describe_refusal(&r)),
         RequestTokenError::Request(t) => Error::Network(t.to_string()),
         RequestTokenError::Parse(p, _body) => Error::InvalidResponse(format!(
             "token endpoint response does not parse at `{}`",

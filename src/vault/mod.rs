@@ -1,0 +1,369 @@
+//! The credential store: one versioned [`Record`] per (provider, account) in the OS store,
+//! through `keyring-core` and its per-OS store crates. No Tauri imports.
+//!
+//! | target | store |
+//! |---|---|
+//! | Linux | Secret Service (`zbus-secret-service-keyring-store`) |
+//! | macOS | login Keychain (`apple-native-keyring-store`, `keychain`) |
+//! | iOS | data-protection Keychain (`apple-native-keyring-store`, `protected`) |
+//! | Windows | Credential Manager (`windows-native-keyring-store`), values split in chunks |
+//! | Android | Keystore-encrypted SharedPreferences (`android-native-keyring-store`) |
+//!
+//! There is no fallback: when the store is missing or locked, every call fails with
+//! `store_unavailable`. Nothing is ever written to disk in plaintext.
+
+mod chunk;
+pub mod record;
+
+use std::sync::Arc;
+
+use keyring_core::{CredentialStore, Entry};
+use zeroize::Zeroizing;
+
+pub use chunk::WINDOWS_BLOB_LIMIT;
+pub use record::Record;
+
+use crate::error::{Error, Result};
+
+/// A handle on the OS credential store under one service name (cheap to clone).
+///
+/// All calls block (they talk to the OS store); async code runs them with
+/// `tokio::task::spawn_blocking`.
+#[derive(Clone)]
+pub struct Vault {
+    store: Arc<CredentialStore>,
+    service: String,
+    chunk_limit: Option<usize>,
+}
+
+impl std::fmt::Debug for Vault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Vault")
+            .field("service", &self.service)
+            .field("chunk_limit", &self.chunk_limit)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Vault {
+    /// The platform's credential store, entries under `service` (usually the app identifier).
+    pub fn platform(service: &str) -> Result<Self> {
+        let store = platform_store()?;
+        let chunk_limit = cfg!(target_os = "windows").then_some(WINDOWS_BLOB_LIMIT);
+        Ok(Self::with_store(store, service).with_chunk_limit(chunk_limit))
+    }
+
+    /// A vault over any keyring-core store (tests use keyring-core's in-memory mock).
+    pub fn with_store(store: Arc<CredentialStore>, service: &str) -> Self {
+        Self {
+            store,
+            service: service.to_string(),
+            chunk_limit: None,
+        }
+    }
+
+    /// Splits values bigger than `limit` bytes across several entries (Windows caps a
+    /// credential at 2560 bytes). `None` stores every value whole.
+    pub fn with_chunk_limit(mut self, limit: Option<usize>) -> Self {
+        self.chunk_limit = limit;
+        self
+    }
+
+    /// The service name entries are stored under.
+    pub fn service(&self) -> &str {
+        &self.service
+    }
+
+    fn entry(&self, user: &str) -> Result<Entry> {
+        self.store
+            .build(&self.service, user, None)
+            .map_err(|e| store_error(e, "open entry"))
+    }
+
+    fn get_one(&self, user: &str) -> Result<Option<Zeroizing<Vec<u8>>>> {
+        match self.entry(user)?.get_secret() {
+            Ok(v) => Ok(Some(Zeroizing::new(v))),
+            Err(keyring_core::Error::NoEntry) => Ok(None),
+            Err(e) => Err(store_error(e, "read")),
+        }
+    }
+
+    fn set_one(&self, user: &str, value: &[u8]) -> Result<()> {
+        self.entry(user)?
+            .set_secret(value)
+            .map_err(|e| store_error(e, "write"))
+    }
+
+    fn delete_one(&self, user: &str) -> Result<()> {
+        match self.entry(user)?.delete_credential() {
+            Ok(()) | Err(keyring_core::Error::NoEntry) => Ok(()),
+            Err(e) => Err(store_error(e, "delete")),
+        }
+    }
+
+    /// Reads the value stored under `key` (reassembling chunks); `None` when there is none.
+    pub fn get(&self, key: &str) -> Result<Option<Zeroizing<Vec<u8>>>> {
+        let Some(first) = self.get_one(key)? else {
+            return Ok(None);
+        };
+        let Some(header) = chunk::parse_header(&first)? else {
+            return Ok(Some(first));
+        };
+        let mut parts = vec![Zeroizing::new(first[header.body_offset..].to_vec())];
+        for i in 1..header.count {
+            match self.get_one(&chunk::part_key(key, i))? {
+                Some(p) => parts.push(p),
+                None => {
+                    return Err(Error::StoreCorrupted(format!(
+                        "part {i} of `{key}` is missing"
+                    )))
+                }
+            }
+        }
+        chunk::join(&header, &parts).map(Some)
+    }
+
+    /// Stores `value` under `key`, replacing what was there. With a chunk limit, the extra
+    /// parts are written first and the first entry last, so a reader never sees a new
+    /// header with old parts.
+    pub fn set(&self, key: &str, value: &[u8]) -> Result<()> {
+        let old_count = match self.get_one(key)? {
+            Some(old) => chunk::parse_header(&old)
+                .ok()
+                .flatten()
+                .map_or(1, |h| h.count),
+            None => 0,
+        };
+        let entries = chunk::split(value, self.chunk_limit);
+        if entries.len() > chunk::MAX_PARTS {
+            return Err(Error::StoreUnavailable(format!(
+                "a value of {} bytes is too large for this credential store",
+                value.len()
+            )));
+        }
+        for (i, part) in entries.iter().enumerate().skip(1) {
+            self.set_one(&chunk::part_key(key, i), part)?;
+        }
+        self.set_one(key, &entries[0])?;
+        for i in entries.len()..old_count {
+            self.delete_one(&chunk::part_key(key, i))?;
+        }
+        Ok(())
+    }
+
+    /// Deletes `key` and its parts; deleting a missing key is not an error.
+    pub fn delete(&self, key: &str) -> Result<()> {
+        let count = match self.get_one(key) {
+            Ok(Some(first)) => chunk::parse_header(&first)
+                .ok()
+                .flatten()
+                .map_or(1, |h| h.count),
+            Ok(None) => 1,
+            Err(Error::StoreCorrupted(_)) => 1,
+            Err(e) => return Err(e),
+        };
+        self.delete_one(key)?;
+        for i in 1..count {
+            self.delete_one(&chunk::part_key(key, i))?;
+        }
+        Ok(())
+    }
+
+    /// The key of the record of `(provider, account)`.
+    pub fn record_key(provider: &str, account: &str) -> String {
+        format!("{provider}/{account}")
+    }
+
+    /// Loads the record of `(provider, account)`. A record that does not parse is
+    /// `store_corrupted` (callers treat it as signed out).
+    pub fn load_record(&self, provider: &str, account: &str) -> Result<Option<Record>> {
+        match self.get(&Self::record_key(provider, account))? {
+            Some(bytes) => Record::from_bytes(&bytes).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Saves the record of `(provider, account)`.
+    pub fn save_record(&self, provider: &str, account: &str, record: &Record) -> Result<()> {
+        self.set(&Self::record_key(provider, account), &record.to_bytes()?)
+    }
+
+    /// Deletes the record of `(provider, account)`.
+    pub fn delete_record(&self, provider: &str, account: &str) -> Result<()> {
+        self.delete(&Self::record_key(provider, account))
+    }
+}
+
+/// Maps a keyring error without ever formatting stored bytes (`BadEncoding` and
+/// `BadDataFormat` carry them).
+fn store_error(e: keyring_core::Error, what: &str) -> Error {
+    use keyring_core::Error as K;
+    match e {
+        K::NoStorageAccess(cause) => Error::StoreUnavailable(format!(
+            "{what}: no access to the credential store (locked?): {cause}"
+        )),
+        K::PlatformFailure(cause) => Error::StoreUnavailable(format!("{what}: {cause}")),
+        K::NoDefaultStore => Error::StoreUnavailable(format!("{what}: no credential store")),
+        K::BadEncoding(_) | K::BadDataFormat(..) => {
+            Error::StoreCorrupted(format!("{what}: stored data is malformed"))
+        }
+        K::BadStoreFormat(reason) => {
+            Error::StoreUnavailable(format!("{what}: store is malformed: {reason}"))
+        }
+        K::TooLong(name, limit) => Error::StoreUnavailable(format!(
+            "{what}: `{name}` exceeds the store's limit of {limit}"
+        )),
+        K::Invalid(name, reason) => {
+            Error::StoreUnavailable(format!("{what}: invalid `{name}`: {reason}"))
+        }
+        K::Ambiguous(items) => Error::StoreUnavailable(format!(
+            "{what}: {} credentials match one entry",
+            items.len()
+        )),
+        K::NotSupportedByStore(m) => Error::StoreUnavailable(format!("{what}: {m}")),
+        other => Error::StoreUnavailable(format!("{what}: {other}")),
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn platform_store() -> Result<Arc<CredentialStore>> {
+    let store = zbus_secret_service_keyring_store::Store::new()
+        .map_err(|e| store_error(e, "connect to the Secret Service"))?;
+    Ok(store)
+}
+
+#[cfg(target_os = "macos")]
+fn platform_store() -> Result<Arc<CredentialStore>> {
+    let store = apple_native_keyring_store::keychain::Store::new()
+        .map_err(|e| store_error(e, "open the Keychain"))?;
+    Ok(store)
+}
+
+#[cfg(target_os = "ios")]
+fn platform_store() -> Result<Arc<CredentialStore>> {
+    let store = apple_native_keyring_store::protected::Store::new()
+        .map_err(|e| store_error(e, "open the Keychain"))?;
+    Ok(store)
+}
+
+#[cfg(target_os = "windows")]
+fn platform_store() -> Result<Arc<CredentialStore>> {
+    let store = windows_native_keyring_store::Store::new()
+        .map_err(|e| store_error(e, "open the Credential Manager"))?;
+    Ok(store)
+}
+
+#[cfg(target_os = "android")]
+fn platform_store() -> Result<Arc<CredentialStore>> {
+    let store = android_native_keyring_store::Store::new()
+        .map_err(|e| store_error(e, "open the Android Keystore store"))?;
+    Ok(store)
+}
+
+#[cfg(not(any(
+    target_os = "linux",
+    target_os = "macos",
+    target_os = "ios",
+    target_os = "windows",
+    target_os = "android"
+)))]
+fn platform_store() -> Result<Arc<CredentialStore>> {
+    Err(Error::StoreUnavailable(
+        "no credential store is supported on this platform".into(),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mock() -> Vault {
+        Vault::with_store(keyring_core::mock::Store::new().unwrap(), "svc")
+    }
+
+    #[test]
+    fn conformance_with_the_in_memory_mock_store() {
+        for limit in [None, Some(512)] {
+            crate::vault::conformance::run(&mock().with_chunk_limit(limit));
+        }
+    }
+
+    #[test]
+    fn records_round_trip_and_oversized_values_are_refused() {
+        let v = mock().with_chunk_limit(Some(WINDOWS_BLOB_LIMIT));
+        assert!(v.load_record("p", "a").unwrap().is_none());
+        v.set("p/a", b"{not json").unwrap();
+        assert_eq!(v.load_record("p", "a").unwrap_err().code(), "store_corrupted");
+        let huge = vec![b'x'; WINDOWS_BLOB_LIMIT * 70];
+        assert_eq!(v.set("k", &huge).unwrap_err().code(), "store_unavailable");
+        assert!(v.get("k").unwrap().is_none(), "nothing half-written");
+    }
+}
+
+#[doc(hidden)]
+pub mod conformance {
+    //! The store conformance suite, run against every store (in-memory mock in unit tests,
+    //! the real Secret Service in `tests/vault_store.rs`).
+    use super::*;
+
+    /// Runs every check; panics with the failing one.
+    pub fn run(v: &Vault) {
+        let key = "conformance/default";
+        v.delete(key).unwrap();
+        assert!(v.get(key).unwrap().is_none(), "missing entry reads as None");
+        v.delete(key).expect("deleting a missing entry is fine");
+
+        v.set(key, b"first").unwrap();
+        assert_eq!(&v.get(key).unwrap().unwrap()[..], b"first", "round trip");
+        v.set(key, b"second").unwrap();
+        assert_eq!(&v.get(key).unwrap().unwrap()[..], b"second", "update");
+
+        let unicode = "Grüße, 世界 — ключ 🔑".as_bytes();
+        v.set(key, unicode).unwrap();
+        assert_eq!(&v.get(key).unwrap().unwrap()[..], unicode, "unicode");
+
+        let long: Vec<u8> = (0..10_000u32)
+            .map(|i| b"abcdefghijklmnopqrstuvwxyz0123456789"[(i % 36) as usize])
+            .collect();
+        v.set(key, &long).unwrap();
+        assert_eq!(
+            &v.get(key).unwrap().unwrap()[..],
+            &long[..],
+            "value over 2560 bytes"
+        );
+        v.set(key, b"short again").unwrap();
+        assert_eq!(
+            &v.get(key).unwrap().unwrap()[..],
+            b"short again",
+            "long then short"
+        );
+        assert!(
+            v.get_one(&chunk::part_key(key, 1)).unwrap().is_none(),
+            "stale parts are removed"
+        );
+
+        let other = "conformance/other account";
+        v.set(other, b"B").unwrap();
+        assert_eq!(
+            &v.get(key).unwrap().unwrap()[..],
+            b"short again",
+            "keys are independent"
+        );
+
+        v.delete(key).unwrap();
+        assert!(v.get(key).unwrap().is_none(), "delete");
+        assert_eq!(
+            &v.get(other).unwrap().unwrap()[..],
+            b"B",
+            "delete touches one key only"
+        );
+        v.set(key, &long).unwrap();
+        v.delete(key).unwrap();
+        assert!(v.get(key).unwrap().is_none(), "delete of a chunked value");
+        assert!(
+            v.get_one(&chunk::part_key(key, 1)).unwrap().is_none(),
+            "its parts are deleted too"
+        );
+        v.delete(other).unwrap();
+    }
+}
