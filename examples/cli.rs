@@ -1,27 +1,33 @@
-//! Headless demo of the token-vault core (no Tauri): sign in through the system browser.
+//! Headless demo of the token-vault core (no Tauri): sign in through the system browser,
+//! keep the refresh token in the OS credential store, get tokens, refresh, log out.
 //!
 //! ```text
-//! cargo run --example cli -- --issuer https://id.example.com --client-id my-app login
+//! cargo run --example cli -- [--issuer URL] [--client-id ID] [--scope S] [--ca-cert PEM]
+//!     [--account NAME] [--service NAME] [--data-dir DIR] <login|status|token|refresh|logout>
 //! ```
 //! Options also come from `TOKEN_VAULT_ISSUER`, `TOKEN_VAULT_CLIENT_ID`, `TOKEN_VAULT_SCOPE`,
-//! `TOKEN_VAULT_CA_CERT`. On failure: exit status 1 and `error: <code>: <message>` on stderr.
-//! It never prints a token.
+//! `TOKEN_VAULT_CA_CERT`, `TOKEN_VAULT_ACCOUNT` (default `default`), `TOKEN_VAULT_SERVICE`
+//! (default `tauri-plugin-token-vault-cli`), `TOKEN_VAULT_DATA_DIR`. Only `token` prints a
+//! token. On failure: exit status 1 and `error: <code>: <message>` on stderr.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use clap::{Parser, Subcommand};
-use tauri_plugin_token_vault::oauth::OAuthClient;
 use tauri_plugin_token_vault::redirect::SystemBrowser;
-use tauri_plugin_token_vault::signin::sign_in;
+use tauri_plugin_token_vault::session::SessionManager;
 use tauri_plugin_token_vault::{Error, ProviderConfig};
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
+/// The provider id the CLI stores its sessions under.
+const PROVIDER: &str = "default";
+
 #[derive(Parser)]
 #[command(
-    about = "token-vault core demo: OAuth 2.0 / OpenID Connect sign-in in the system browser"
+    about = "token-vault core demo: OAuth 2.0 / OpenID Connect sign-in, tokens in the OS credential store"
 )]
 struct Cli {
     /// Issuer URL (discovery).
@@ -40,17 +46,41 @@ struct Cli {
     /// Extra trusted CA certificate (PEM file).
     #[arg(long, env = "TOKEN_VAULT_CA_CERT")]
     ca_cert: Option<String>,
-    /// Extra authorization parameter, `name=value` (repeatable), e.g. `login_hint=bob`.
+    /// Account name: several sessions per provider can coexist.
+    #[arg(long, env = "TOKEN_VAULT_ACCOUNT", default_value = "default")]
+    account: String,
+    /// Credential-store service name the session is stored under.
+    #[arg(
+        long,
+        env = "TOKEN_VAULT_SERVICE",
+        default_value = "tauri-plugin-token-vault-cli"
+    )]
+    service: String,
+    /// Directory for the per-account lock files that coordinate refreshes between processes.
+    #[arg(long, env = "TOKEN_VAULT_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// Extra authorization parameter for `login`, `name=value` (repeatable).
     #[arg(long = "param", value_parser = parse_param)]
     params: Vec<(String, String)>,
+    /// Access-token lifetime `token` must leave, in seconds (refreshes earlier if needed).
+    #[arg(long, default_value_t = 0)]
+    min_ttl: u64,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Subcommand)]
 enum Command {
-    /// Sign in through the system browser; prints the subject and the access-token expiry.
+    /// Sign in through the system browser and store the session.
     Login,
+    /// Print the session as JSON: {signedIn, subject, expiresAt, scopes}.
+    Status,
+    /// Print a valid access token (refreshing it if needed). The only command that prints a token.
+    Token,
+    /// Refresh now; print the new access-token expiry.
+    Refresh,
+    /// Revoke the tokens at the provider and wipe the stored session.
+    Logout,
 }
 
 fn parse_param(s: &str) -> Result<(String, String), String> {
@@ -71,11 +101,37 @@ async fn main() -> ExitCode {
     }
 }
 
+fn expiry_line(expires_at_ms: Option<u64>) -> String {
+    match expires_at_ms {
+        Some(ms) => {
+            let now = SystemTime::now()
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .map(|d| d.as_millis() as u64)
+                .unwrap_or(0);
+            format!(
+                "access token expires at {} (unix time, in {} s)",
+                ms / 1000,
+                ms.saturating_sub(now) / 1000
+            )
+        }
+        None => "access token expiry not given by the provider".into(),
+    }
+}
+
 async fn run(cli: Cli) -> Result<(), Error> {
     let mut config = ProviderConfig::new(cli.issuer, cli.client_id);
     config.scopes = cli.scope.split_whitespace().map(String::from).collect();
     config.ca_certificates = cli.ca_cert.into_iter().collect();
-    let client = OAuthClient::discover(config).await?;
+    config.validate("provider")?;
+    let data_dir = cli
+        .data_dir
+        .unwrap_or_else(|| std::env::temp_dir().join(format!("{}-locks", cli.service)));
+    let sessions = SessionManager::new(
+        &cli.service,
+        HashMap::from([(PROVIDER.to_string(), config)]),
+    )
+    .with_lock_dir(data_dir);
+    let account = cli.account.as_str();
     match cli.command {
         Command::Login => {
             let extra: BTreeMap<_, _> = cli.params.into_iter().collect();
@@ -87,32 +143,53 @@ async fn run(cli: Cli) -> Result<(), Error> {
                 }
             });
             eprintln!("Opening the system browser to sign in…");
-            let signed_in = sign_in(&client, &SystemBrowser, &extra, cancel).await?;
+            let s = sessions
+                .login(PROVIDER, account, &SystemBrowser, &extra, cancel)
+                .await?;
             println!(
                 "signed in as {}",
-                signed_in
-                    .subject()
+                s.subject
+                    .as_deref()
                     .unwrap_or("(no subject: not OpenID Connect)")
             );
-            match signed_in.tokens.expires_at {
-                Some(t) => {
-                    let unix = t
-                        .duration_since(SystemTime::UNIX_EPOCH)
-                        .map(|d| d.as_secs())
-                        .unwrap_or(0);
-                    let left = t
-                        .duration_since(SystemTime::now())
-                        .map(|d| d.as_secs())
-                        .unwrap_or(0);
-                    println!("access token expires at {unix} (unix time, in {left} s)");
-                }
-                None => println!("access token expiry not given by the provider"),
-            }
+            println!("{}", expiry_line(s.expires_at));
+            let stored = sessions.status(PROVIDER, account).await?;
             println!(
-                "refresh token issued: {}",
-                signed_in.tokens.refresh_token.is_some()
+                "session stored in the credential store: {}",
+                stored.signed_in && s.scopes.iter().any(|x| x == "offline_access")
             );
-            Ok(())
+        }
+        Command::Status => {
+            let s = sessions.status(PROVIDER, account).await?;
+            let json = serde_json::json!({
+                "signedIn": s.signed_in,
+                "subject": s.subject,
+                "expiresAt": s.expires_at,
+                "scopes": s.scopes,
+            });
+            println!("{json}");
+        }
+        Command::Token => {
+            let t = sessions
+                .get_token(PROVIDER, account, Duration::from_secs(cli.min_ttl))
+                .await?;
+            println!("{}", t.secret());
+        }
+        Command::Refresh => {
+            let s = sessions.refresh(PROVIDER, account).await?;
+            println!("{}", expiry_line(s.expires_at));
+        }
+        Command::Logout => {
+            let r = sessions.logout(PROVIDER, account).await?;
+            match &r.revocation_error {
+                None if r.revoked => println!("signed out; tokens revoked at the provider"),
+                None => println!("signed out (there was no session)"),
+                Some(e) => println!("signed out locally; revocation failed: {}: {e}", e.code()),
+            }
+            if r.end_session_url.is_some() {
+                println!("the provider also offers RP-initiated logout in the browser");
+            }
         }
     }
+    Ok(())
 }

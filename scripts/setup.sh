@@ -9,8 +9,9 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 # Tauri (webkit2gtk) to build; openssl for the test provider's per-run certificate; node + npm for
-# the provider itself.
-PACKAGES=(libwebkit2gtk-4.1-dev pkg-config build-essential openssl ca-certificates)
+# the provider itself; gnome-keyring + D-Bus for a real Secret Service (the Linux credential store).
+PACKAGES=(libwebkit2gtk-4.1-dev pkg-config build-essential openssl ca-certificates
+  gnome-keyring dbus dbus-x11 libsecret-tools)
 command -v node >/dev/null 2>&1 || PACKAGES+=(nodejs)
 command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command: sets up a fresh Debian/Ubuntu machine (scripts/setup.sh), then runs every
 # check and test: formatting, clippy, unit tests, and the integration tests against the real
-# OpenID provider (tests/idp) with the headless browser stand-in as $BROWSER.
+# OpenID provider (tests/idp) and the real Secret Service (gnome-keyring), with the headless
+# browser stand-in as $BROWSER.
 # Usage: scripts/test.sh [extra cargo test args]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,5 +19,6 @@ echo "== cargo clippy --all-targets -- -D warnings"
 cargo clippy --all-targets --locked -- -D warnings
 
 echo "== cargo test"
-# Unit, integration and doc tests; examples are built too (tests/cli.rs runs the CLI).
-cargo test --locked "$@"
+# Unit, integration and doc tests; examples are built too (tests/cli.rs runs the CLI). They run
+# against a private, unlocked gnome-keyring Secret Service on a private D-Bus session bus.
+scripts/with-keyring.sh cargo test --locked "$@"

@@ -1,65 +1,124 @@
-//! The `cli` example as a user runs it: a separate process, options from flags and from the
-//! `TOKEN_VAULT_*` environment, against the real provider.
+//! The `cli` example as a user runs it: each command a separate process, options from flags and
+//! from the `TOKEN_VAULT_*` environment, against the real provider and the real Secret Service.
 
 mod support;
 
-use std::path::PathBuf;
-use std::process::Command;
+use std::process::{Command, Output};
 
-use support::Idp;
-
-fn cli() -> Command {
-    // target/debug/deps/cli-<hash> → target/debug/examples/cli (cargo test builds examples).
-    let exe = std::env::current_exe().unwrap();
-    let path: PathBuf = exe.parent().unwrap().parent().unwrap().join("examples/cli");
-    assert!(
-        path.exists(),
-        "{} missing: run `cargo build --example cli`",
-        path.display()
-    );
-    let mut c = Command::new(path);
-    for var in [
-        "TOKEN_VAULT_ISSUER",
-        "TOKEN_VAULT_CLIENT_ID",
-        "TOKEN_VAULT_SCOPE",
-        "TOKEN_VAULT_CA_CERT",
-    ] {
-        c.env_remove(var);
-    }
-    c
-}
+use support::{cli, Idp};
 
 fn looks_like_a_jwt(s: &str) -> bool {
     s.split_whitespace()
         .any(|w| w.split('.').count() == 3 && w.len() > 40)
 }
 
-#[test]
-fn cli_login_prints_subject_and_expiry_never_a_token() {
+struct Cli<'a> {
+    idp: &'a Idp,
+    service: String,
+    data_dir: tempfile::TempDir,
+}
+
+impl Cli<'_> {
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = cli();
+        c.env("TOKEN_VAULT_ISSUER", self.idp.issuer.as_str())
+            .env("TOKEN_VAULT_CLIENT_ID", support::NATIVE_CLIENT)
+            .env("TOKEN_VAULT_CA_CERT", self.idp.ca_cert_path())
+            .env("TOKEN_VAULT_SERVICE", &self.service)
+            .env("TOKEN_VAULT_DATA_DIR", self.data_dir.path())
+            .args(args);
+        c
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.cmd(args).output().unwrap();
+        let (stdout, stderr) = texts(&out);
+        assert!(out.status.success(), "{args:?}: {stdout}\n{stderr}");
+        stdout
+    }
+}
+
+fn texts(out: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn cli_login_status_token_refresh_logout_across_processes() {
+    support::require_secret_service();
     let idp = Idp::start();
-    let out = cli()
-        .env("TOKEN_VAULT_ISSUER", idp.issuer.as_str())
-        .env("TOKEN_VAULT_CLIENT_ID", support::NATIVE_CLIENT)
-        .env("TOKEN_VAULT_CA_CERT", idp.ca_cert_path())
-        .args(["--param", "login_hint=carol", "login"])
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stdout}\n{stderr}");
-    assert!(stdout.contains("signed in as carol"), "{stdout}");
-    assert!(stdout.contains("access token expires at "), "{stdout}");
-    assert!(stdout.contains("refresh token issued: true"), "{stdout}");
+    let c = Cli {
+        idp: &idp,
+        service: support::unique_service("cli"),
+        data_dir: tempfile::tempdir().unwrap(),
+    };
+
+    let out = c.ok(&["--param", "login_hint=carol", "login"]);
+    assert!(out.contains("signed in as carol"), "{out}");
+    assert!(out.contains("access token expires at "), "{out}");
     assert!(
-        !looks_like_a_jwt(&stdout) && !looks_like_a_jwt(&stderr),
-        "{stdout}{stderr}"
+        out.contains("session stored in the credential store: true"),
+        "{out}"
     );
+    assert!(!looks_like_a_jwt(&out));
+
+    // A new process: the session comes from the credential store.
+    let status: serde_json::Value = serde_json::from_str(c.ok(&["status"]).trim()).unwrap();
+    assert_eq!(status["signedIn"], true);
+    assert_eq!(status["subject"], "carol");
+    assert!(status["scopes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| s == "offline_access"));
+    assert!(
+        status["expiresAt"].is_null(),
+        "access tokens are never persisted"
+    );
+
+    let token = c.ok(&["token"]).trim().to_string();
+    assert!(
+        idp.is_active(&token).await,
+        "`token` prints a valid access token"
+    );
+    assert_eq!(
+        idp.stats().await["token"]["refresh_token"],
+        1,
+        "a new process refreshes once"
+    );
+
+    let out = c.ok(&["refresh"]);
+    assert!(out.contains("access token expires at "), "{out}");
+    assert!(!looks_like_a_jwt(&out));
+
+    let out = c.ok(&["--account", "other", "status"]);
+    assert!(
+        out.contains("\"signedIn\":false"),
+        "accounts are separate: {out}"
+    );
+
+    let out = c.ok(&["logout"]);
+    assert!(
+        out.contains("signed out; tokens revoked at the provider"),
+        "{out}"
+    );
+    let status: serde_json::Value = serde_json::from_str(c.ok(&["status"]).trim()).unwrap();
+    assert_eq!(status["signedIn"], false);
+
+    let out = c.cmd(&["token"]).output().unwrap();
+    let (_, stderr) = texts(&out);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr.starts_with("error: not_signed_in: "), "{stderr}");
 }
 
 #[test]
 fn cli_failures_exit_non_zero_with_code_and_message() {
+    support::require_secret_service();
     let idp = Idp::start();
     let ca = idp.ca_cert_path().display().to_string();
+    let service = support::unique_service("cli-fail");
     let cases: Vec<(Vec<&str>, &str)> = vec![
         (
             vec![
@@ -99,14 +158,26 @@ fn cli_failures_exit_non_zero_with_code_and_message() {
             ],
             "error: invalid_config: ",
         ),
+        (
+            vec!["--client-id", "", "--ca-cert", &ca, "status"],
+            "error: invalid_config: invalid configuration `provider.clientId`",
+        ),
+        (
+            vec!["--client-id", "tv-native", "--ca-cert", &ca, "token"],
+            "error: not_signed_in: ",
+        ),
+        (
+            vec!["--client-id", "tv-native", "--ca-cert", &ca, "refresh"],
+            "error: not_signed_in: ",
+        ),
     ];
     for (args, want) in cases {
         let out = cli()
-            .args(["--issuer", idp.issuer.as_str()])
+            .args(["--issuer", idp.issuer.as_str(), "--service", &service])
             .args(&args)
             .output()
             .unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
+        let (_, stderr) = texts(&out);
         assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
         assert!(
             stderr.lines().any(|l| l.starts_with(want)),

@@ -293,7 +293,10 @@ mod tests {
         let v = mock().with_chunk_limit(Some(WINDOWS_BLOB_LIMIT));
         assert!(v.load_record("p", "a").unwrap().is_none());
         v.set("p/a", b"{not json").unwrap();
-        assert_eq!(v.load_record("p", "a").unwrap_err().code(), "store_corrupted");
+        assert_eq!(
+            v.load_record("p", "a").unwrap_err().code(),
+            "store_corrupted"
+        );
         let huge = vec![b'x'; WINDOWS_BLOB_LIMIT * 70];
         assert_eq!(v.set("k", &huge).unwrap_err().code(), "store_unavailable");
         assert!(v.get("k").unwrap().is_none(), "nothing half-written");

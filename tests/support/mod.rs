@@ -166,3 +166,121 @@ impl Drop for Idp {
         let _ = self.child.wait();
     }
 }
+
+/// Introspection client allowed to see every client's tokens.
+pub const INTROSPECTOR: (&str, &str) = ("tv-introspector", "introspector-secret");
+
+impl Idp {
+    fn reqwest(&self) -> oauth2::reqwest::Client {
+        let pem = std::fs::read(&self.ca_cert).unwrap();
+        oauth2::reqwest::Client::builder()
+            .add_root_certificate(oauth2::reqwest::Certificate::from_pem(&pem).unwrap())
+            .redirect(oauth2::reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+    }
+
+    /// Whether the provider says `token` is active (RFC 7662, as the introspector client).
+    pub async fn is_active(&self, token: &str) -> bool {
+        let body = self
+            .reqwest()
+            .post(self.url("/token/introspection"))
+            .basic_auth(INTROSPECTOR.0, Some(INTROSPECTOR.1))
+            .form(&[("token", token)])
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        v["active"]
+            .as_bool()
+            .unwrap_or_else(|| panic!("introspection answered {v}"))
+    }
+
+    /// Revokes `token` at the provider as the public native client (RFC 7009).
+    pub async fn revoke(&self, token: &str, hint: &str) {
+        let status = self
+            .reqwest()
+            .post(self.url("/token/revocation"))
+            .form(&[
+                ("token", token),
+                ("token_type_hint", hint),
+                ("client_id", NATIVE_CLIENT),
+            ])
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert!(status.is_success(), "revocation answered {status}");
+    }
+
+    /// Freezes the provider process (connections hang: a provider that does not answer).
+    pub fn pause(&self) {
+        signal(self.child.id(), "-STOP");
+    }
+
+    /// Lets a paused provider run again.
+    pub fn resume(&self) {
+        signal(self.child.id(), "-CONT");
+    }
+}
+
+fn signal(pid: u32, sig: &str) {
+    let ok = Command::new("kill")
+        .args([sig, &pid.to_string()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "kill {sig} {pid}");
+}
+
+/// The Secret Service must be there: the test command provides a private, unlocked one.
+pub fn require_secret_service() {
+    assert!(
+        std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
+        "no D-Bus session: run the tests through scripts/test.sh (or scripts/with-keyring.sh cargo test)"
+    );
+}
+
+/// A service name no other test (or person) uses, so tests never collide in a real keyring.
+pub fn unique_service(test: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!("tv-test-{test}-{}-{nanos}", std::process::id())
+}
+
+/// The `cli` example binary, built on first use if `cargo test` did not build it.
+pub fn cli() -> Command {
+    // target/debug/deps/<test>-<hash> → target/debug/examples/cli
+    let exe = std::env::current_exe().unwrap();
+    let path: PathBuf = exe.parent().unwrap().parent().unwrap().join("examples/cli");
+    static BUILD: Once = Once::new();
+    BUILD.call_once(|| {
+        if !path.exists() {
+            // `cargo test --all-targets` builds examples as tests only: build the binary.
+            let ok = Command::new(env!("CARGO"))
+                .args(["build", "--example", "cli"])
+                .current_dir(root())
+                .status()
+                .is_ok_and(|s| s.success());
+            assert!(ok, "cargo build --example cli failed");
+        }
+    });
+    let mut c = Command::new(path);
+    for var in [
+        "TOKEN_VAULT_ISSUER",
+        "TOKEN_VAULT_CLIENT_ID",
+        "TOKEN_VAULT_SCOPE",
+        "TOKEN_VAULT_CA_CERT",
+        "TOKEN_VAULT_ACCOUNT",
+        "TOKEN_VAULT_SERVICE",
+        "TOKEN_VAULT_DATA_DIR",
+    ] {
+        c.env_remove(var);
+    }
+    c
+}
