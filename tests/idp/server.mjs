@@ -24,6 +24,9 @@
 //   GET  /__test/stats        {"token":{"authorization_code":N,"refresh_token":N},
 //                              "revocation":N,"introspection":N,"authorization":N}
 //   POST /__test/stats/reset  zeroes the counters, answers with the zeroed stats
+//   POST /__test/fault?mode=M  injects a fault into every provider request until mode=none:
+//                              reset  the connection is destroyed before the provider sees it
+//                              503    the provider answers 503 without processing anything
 // Counting is done by a koa middleware around the provider's routes: every request routed to
 // the token endpoint (by the form's grant_type, whatever the outcome), the revocation and
 // introspection endpoints, and the authorization endpoint (the initial /auth request only, not
@@ -127,6 +130,7 @@ function sendJson(res, status, body) {
 // ---------------------------------------------------------------------------------------------
 // HTTPS server first (the issuer needs the bound port), provider second.
 let providerCallback;
+let fault = 'none';
 const server = https.createServer({
   key: readFileSync(keyPath),
   cert: readFileSync(certPath),
@@ -142,8 +146,27 @@ const server = https.createServer({
     sendJson(res, 200, stats);
     return;
   }
+  if (pathname === '/__test/fault' && req.method === 'POST') {
+    req.resume();
+    const mode = new URL(req.url, 'https://127.0.0.1').searchParams.get('mode');
+    if (!['none', 'reset', '503'].includes(mode)) {
+      sendJson(res, 400, { error: 'mode must be none, reset or 503' });
+      return;
+    }
+    fault = mode;
+    sendJson(res, 200, { fault });
+    return;
+  }
   if (pathname.startsWith('/__test/')) {
     sendJson(res, 404, { error: 'not_found' });
+    return;
+  }
+  if (fault === 'reset') {
+    req.socket.destroy();
+    return;
+  }
+  if (fault === '503') {
+    sendJson(res, 503, { error: 'temporarily_unavailable' });
     return;
   }
   if (!providerCallback) {

@@ -284,3 +284,17 @@ pub fn cli() -> Command {
     }
     c
 }
+
+impl Idp {
+    /// Injects a fault into every provider request (`reset`, `503`) or clears it (`none`).
+    pub async fn fault(&self, mode: &str) {
+        let status = self
+            .reqwest()
+            .post(self.url(&format!("/__test/fault?mode={mode}")))
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert!(status.is_success(), "fault {mode}: {status}");
+    }
+}
