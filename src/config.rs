@@ -43,6 +43,10 @@ const RESERVED_PARAMS: &[&str] = &[
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Config {
+    /// Credential-store service name the sessions are stored under; default: the app
+    /// identifier.
+    #[serde(default)]
+    pub service: Option<String>,
     /// Providers by id (the id is what `login("<id>")` takes).
     #[serde(default)]
     pub providers: HashMap<String, ProviderConfig>,

@@ -1,27 +1,50 @@
-//! Desktop side of the Tauri shell: the managed [`TokenVault`].
+//! Desktop side of the Tauri shell: the managed [`TokenVault`] over the core
+//! [`SessionManager`](crate::session::SessionManager).
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
-use tauri::{plugin::PluginApi, AppHandle, Runtime};
+use tauri::{plugin::PluginApi, AppHandle, Emitter, Manager, Runtime};
 use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::models::SessionInfo;
-use crate::oauth::OAuthClient;
 use crate::redirect::SystemBrowser;
-use crate::signin::sign_in;
+use crate::session::{SessionManager, SessionStatus};
+
+/// The event every window receives on a session change (payload: [`crate::session::SessionEvent`]).
+pub const SESSION_CHANGED: &str = "token-vault://session-changed";
 
 pub(crate) fn init<R: Runtime, C: serde::de::DeserializeOwned>(
     app: &AppHandle<R>,
     _api: PluginApi<R, C>,
     config: Config,
 ) -> Result<TokenVault<R>> {
+    let service = config
+        .service
+        .clone()
+        .unwrap_or_else(|| app.config().identifier.clone());
+    let mut sessions = SessionManager::new(&service, config.providers.clone());
+    if let Ok(dir) = app.path().app_data_dir() {
+        sessions = sessions.with_lock_dir(dir.join("token-vault-locks"));
+    }
+    let sessions = Arc::new(sessions);
+    let mut events = sessions.subscribe();
+    let emitter = app.clone();
+    tauri::async_runtime::spawn(async move {
+        loop {
+            match events.recv().await {
+                Ok(e) => {
+                    let _ = emitter.emit(SESSION_CHANGED, &e);
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+            }
+        }
+    });
     Ok(TokenVault {
         _app: app.clone(),
-        config,
-        clients: tokio::sync::Mutex::new(HashMap::new()),
+        sessions,
         logins: Mutex::new(HashMap::new()),
     })
 }
@@ -29,59 +52,56 @@ pub(crate) fn init<R: Runtime, C: serde::de::DeserializeOwned>(
 /// Access to the token-vault APIs (`app.token_vault()`).
 pub struct TokenVault<R: Runtime> {
     _app: AppHandle<R>,
-    config: Config,
-    clients: tokio::sync::Mutex<HashMap<String, Arc<OAuthClient>>>,
+    sessions: Arc<SessionManager>,
     logins: Mutex<HashMap<String, CancellationToken>>,
 }
 
 impl<R: Runtime> TokenVault<R> {
     /// The provider ids configured.
     pub fn providers(&self) -> Vec<String> {
-        let mut ids: Vec<_> = self.config.providers.keys().cloned().collect();
-        ids.sort();
-        ids
+        self.sessions.provider_ids()
     }
 
-    /// The discovered client of `provider` (discovery runs once per provider per process).
-    pub async fn client(&self, provider: &str) -> Result<Arc<OAuthClient>> {
-        let mut clients = self.clients.lock().await;
-        if let Some(c) = clients.get(provider) {
-            return Ok(c.clone());
-        }
-        let config = self
-            .config
-            .providers
-            .get(provider)
-            .ok_or_else(|| Error::UnknownProvider(provider.to_string()))?
-            .clone();
-        let client = Arc::new(OAuthClient::discover(config).await?);
-        clients.insert(provider.to_string(), client.clone());
-        Ok(client)
+    /// The core session manager (tokens, refresh, logout).
+    pub fn sessions(&self) -> &Arc<SessionManager> {
+        &self.sessions
     }
 
-    /// Signs in with `provider` in the system browser. One sign-in per provider at a time.
+    /// Signs `account` in with `provider` in the system browser and stores the session.
+    /// One sign-in per provider at a time.
     pub async fn login(
         &self,
         provider: &str,
+        account: &str,
         extra: BTreeMap<String, String>,
-    ) -> Result<SessionInfo> {
-        let client = self.client(provider).await?;
+    ) -> Result<SessionStatus> {
         let cancel = CancellationToken::new();
         {
-            let mut logins = self.logins.lock().expect("logins lock");
+            let mut logins = self.logins.lock().unwrap_or_else(|e| e.into_inner());
             if logins.contains_key(provider) {
                 return Err(Error::LoginInProgress(provider.to_string()));
             }
             logins.insert(provider.to_string(), cancel.clone());
         }
-        let result = sign_in(&client, &SystemBrowser, &extra, cancel).await;
-        self.logins.lock().expect("logins lock").remove(provider);
-        result.map(|s| SessionInfo::from_signed_in(provider, &s))
+        let result = self
+            .sessions
+            .login(provider, account, &SystemBrowser, &extra, cancel)
+            .await;
+        self.logins
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(provider);
+        result
     }
 
     /// Cancels the running sign-in of `provider`; returns whether one was running.
     pub fn cancel_login(&self, provider: &str) -> bool {
-        match self.logins.lock().expect("logins lock").get(provider) {
+        match self
+            .logins
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(provider)
+        {
             Some(c) => {
                 c.cancel();
                 true

@@ -8,7 +8,7 @@ use tauri::{plugin::PluginApi, AppHandle, Runtime};
 
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::models::SessionInfo;
+use crate::session::SessionStatus;
 
 pub(crate) fn init<R: Runtime, C: serde::de::DeserializeOwned>(
     app: &AppHandle<R>,
@@ -39,8 +39,9 @@ impl<R: Runtime> TokenVault<R> {
     pub async fn login(
         &self,
         _provider: &str,
+        _account: &str,
         _extra: BTreeMap<String, String>,
-    ) -> Result<SessionInfo> {
+    ) -> Result<SessionStatus> {
         Err(Error::Unsupported("sign-in on mobile".into()))
     }
 

@@ -22,10 +22,12 @@ impl log::Log for Capture {
         true
     }
     fn log(&self, record: &log::Record) {
-        LINES
-            .lock()
-            .unwrap()
-            .push(format!("{} {} {}", record.level(), record.target(), record.args()));
+        LINES.lock().unwrap().push(format!(
+            "{} {} {}",
+            record.level(),
+            record.target(),
+            record.args()
+        ));
     }
     fn flush(&self) {}
 }
@@ -45,7 +47,13 @@ async fn no_token_in_logs_debug_output_or_events() {
     let mut secrets = Vec::new();
 
     let status = m
-        .login("p", "a", &SystemBrowser, &BTreeMap::new(), CancellationToken::new())
+        .login(
+            "p",
+            "a",
+            &SystemBrowser,
+            &BTreeMap::new(),
+            CancellationToken::new(),
+        )
         .await
         .unwrap();
     printed.push(format!("{status:?} {m:?} {vault:?}"));
@@ -67,15 +75,25 @@ async fn no_token_in_logs_debug_output_or_events() {
     let report = m.logout("p", "a").await.unwrap();
     // The end-session URL carries the ID token by design (`id_token_hint`); its Debug is
     // the URL, so it is printed only here to show where it is, not checked.
-    printed.push(format!("{:?} {:?}", report.revoked, report.revocation_error));
-    printed.push(format!("{:?}", m.get_token("p", "a", Duration::ZERO).await.unwrap_err()));
+    printed.push(format!(
+        "{:?} {:?}",
+        report.revoked, report.revocation_error
+    ));
+    printed.push(format!(
+        "{:?}",
+        m.get_token("p", "a", Duration::ZERO).await.unwrap_err()
+    ));
     while let Ok(e) = events.try_recv() {
         printed.push(format!("{e:?}"));
         printed.push(serde_json::to_string(&e).unwrap());
     }
 
     let logs = LINES.lock().unwrap().clone();
-    assert!(logs.iter().any(|l| l.contains("token-vault")), "the capture works: {} lines", logs.len());
+    assert!(
+        logs.iter().any(|l| l.contains("token-vault")),
+        "the capture works: {} lines",
+        logs.len()
+    );
     assert!(secrets.iter().all(|s| s.len() > 20));
     for s in &secrets {
         for l in &logs {
@@ -85,5 +103,10 @@ async fn no_token_in_logs_debug_output_or_events() {
             assert!(!p.contains(s.as_str()), "a token in Debug output: {p}");
         }
     }
-    eprintln!("{} log lines, {} Debug/event texts checked against {} tokens", logs.len(), printed.len(), secrets.len());
+    eprintln!(
+        "{} log lines, {} Debug/event texts checked against {} tokens",
+        logs.len(),
+        printed.len(),
+        secrets.len()
+    );
 }
