@@ -1,41 +1,488 @@
-// tauri-plugin-token-vault-api — typed bindings for the webview.
-// Placeholder until the plugin-surface work lands: it covers the commands that exist today.
+// tauri-plugin-token-vault-api: typed bindings for the webview.
+//
+// Every function calls one command of the `token-vault` plugin. Page script never sees a
+// refresh token, and sees an access token only through `getToken`, which the default
+// permission set does not allow.
 import { invoke } from '@tauri-apps/api/core'
-
-/** A signed-in session as page script sees it. Never contains a token. */
-export interface SessionInfo {
-  provider: string
-  subject: string | null
-  claims: Record<string, unknown> | null
-  scopes: string[]
-  /** Access-token expiry, milliseconds since the Unix epoch. */
-  expiresAt: number | null
-}
-
-/** Errors are rejected as `{ code, message }` with a stable snake_case `code`. */
-export interface TokenVaultError {
-  code: string
-  message: string
-}
+import { listen, type UnlistenFn } from '@tauri-apps/api/event'
 
 /**
- * Signs in with a configured provider in the system browser.
+ * Stable, snake_case identifier of an error raised by the plugin. Match on it rather than on
+ * the message, which is for people.
+ *
  * @example
- * const session = await login('auth0')
- * console.log(session.subject)
+ * ```ts
+ * import { login, isTokenVaultError, type ErrorCode } from 'tauri-plugin-token-vault-api'
+ *
+ * const retryable: ErrorCode[] = ['network', 'discovery_failed', 'login_timed_out']
+ * try {
+ *   await login('auth0')
+ * } catch (e) {
+ *   if (isTokenVaultError(e) && retryable.includes(e.code as ErrorCode)) {
+ *     showRetryButton()
+ *   }
+ * }
+ * ```
  */
-export async function login(
-  provider: string,
-  extraParams?: Record<string, string>
-): Promise<SessionInfo> {
-  return await invoke('plugin:token-vault|login', { provider, extraParams })
+export type ErrorCode =
+  | 'invalid_config'
+  | 'unknown_provider'
+  | 'discovery_failed'
+  | 'issuer_mismatch'
+  | 'browser_open_failed'
+  | 'redirect_listener_failed'
+  | 'login_in_progress'
+  | 'login_cancelled'
+  | 'login_timed_out'
+  | 'authorization_denied'
+  | 'authorization_failed'
+  | 'invalid_authorization_response'
+  | 'token_exchange_failed'
+  | 'not_signed_in'
+  | 'session_expired'
+  | 'refresh_failed'
+  | 'id_token_invalid'
+  | 'network'
+  | 'invalid_response'
+  | 'store_unavailable'
+  | 'store_corrupted'
+  | 'unsupported'
+  | 'internal'
+
+/**
+ * The error every function of this module rejects with.
+ *
+ * `code` is one of {@link ErrorCode} when the plugin itself failed. Two codes come from this
+ * module instead: `not_allowed` when Tauri refused the command because the app's capabilities
+ * do not grant its permission (for example `getToken` without `token-vault:allow-get-token`),
+ * and `internal` for any other rejection that is not the plugin's `{ code, message }`.
+ * `message` is the original text; the original rejection is kept as `cause`.
+ *
+ * @example
+ * ```ts
+ * import { getSession, TokenVaultError } from 'tauri-plugin-token-vault-api'
+ *
+ * try {
+ *   await getSession('auth0')
+ * } catch (e) {
+ *   if (e instanceof TokenVaultError && e.code === 'store_unavailable') {
+ *     alert('Unlock your keyring to continue: ' + e.message)
+ *   }
+ * }
+ * ```
+ */
+export class TokenVaultError extends Error {
+  /** The plugin's {@link ErrorCode}, or `not_allowed` / `internal` (see the class docs). */
+  readonly code: ErrorCode | 'not_allowed' | (string & {})
+
+  /**
+   * @param code A stable, snake_case error code.
+   * @param message Human-readable text.
+   * @param options `cause`: the original rejection.
+   *
+   * @example
+   * ```ts
+   * throw new TokenVaultError('not_signed_in', 'no session for auth0/default')
+   * ```
+   */
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = 'TokenVaultError'
+    this.code = code
+  }
 }
 
 /**
- * Cancels a running sign-in; resolves to whether one was running.
+ * Whether `e` is a {@link TokenVaultError}: a type guard for `catch` blocks.
+ *
  * @example
- * await cancelLogin('auth0')
+ * ```ts
+ * import { refresh, isTokenVaultError } from 'tauri-plugin-token-vault-api'
+ *
+ * try {
+ *   await refresh('auth0')
+ * } catch (e) {
+ *   if (isTokenVaultError(e) && e.code === 'session_expired') {
+ *     await login('auth0')
+ *   } else {
+ *     throw e
+ *   }
+ * }
+ * ```
+ */
+export function isTokenVaultError(e: unknown): e is TokenVaultError {
+  return e instanceof TokenVaultError
+}
+
+/** Turns whatever `invoke` rejected with into a {@link TokenVaultError}. */
+function toTokenVaultError(e: unknown): TokenVaultError {
+  if (e instanceof TokenVaultError) {
+    return e
+  }
+  if (typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'string') {
+    const { code, message } = e as { code: string; message?: unknown }
+    return new TokenVaultError(code, typeof message === 'string' ? message : code, { cause: e })
+  }
+  const text = typeof e === 'string' ? e : e instanceof Error ? e.message : String(e)
+  const code = text.includes('not allowed') ? 'not_allowed' : 'internal'
+  return new TokenVaultError(code, text, { cause: e })
+}
+
+/** `invoke('plugin:token-vault|<command>', args)`, rejecting with a {@link TokenVaultError}. */
+async function call<T>(command: string, args: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(`plugin:token-vault|${command}`, args)
+  } catch (e) {
+    throw toTokenVaultError(e)
+  }
+}
+
+/**
+ * A session as page script sees it. It never contains a token.
+ *
+ * @example
+ * ```ts
+ * import { getSession, type SessionStatus } from 'tauri-plugin-token-vault-api'
+ *
+ * const s: SessionStatus = await getSession('auth0')
+ * if (s.signedIn) {
+ *   console.log(`${s.subject} until ${s.expiresAt ? new Date(s.expiresAt) : 'unknown'}`)
+ * }
+ * ```
+ */
+export interface SessionStatus {
+  /** Provider id, as configured in the plugin's config. */
+  provider: string
+  /** Account name (`default` unless one was given). */
+  account: string
+  /** Whether a session exists (its access token may still need a refresh). */
+  signedIn: boolean
+  /** The ID token's `sub`, when known. */
+  subject: string | null
+  /** Granted scopes. */
+  scopes: string[]
+  /** Access-token expiry in milliseconds since the Unix epoch, when one is held in memory. */
+  expiresAt: number | null
+  /** The latest validated ID token claims held in memory. */
+  claims: Record<string, unknown> | null
+}
+
+/**
+ * What {@link logout} did. The local session is gone whatever these say.
+ *
+ * @example
+ * ```ts
+ * import { logout, type LogoutResult } from 'tauri-plugin-token-vault-api'
+ *
+ * const r: LogoutResult = await logout('auth0')
+ * if (!r.revoked && r.revocationError) {
+ *   console.warn('provider did not confirm revocation:', r.revocationError.code)
+ * }
+ * ```
+ */
+export interface LogoutResult {
+  /** Whether the provider confirmed the revocation of the refresh (or access) token. */
+  revoked: boolean
+  /** Why revocation failed, if it did. */
+  revocationError: { code: string; message: string } | null
+  /** Whether the provider has an RP-initiated logout (end-session) endpoint. */
+  endSessionAvailable: boolean
+}
+
+/**
+ * Why a session changed, as carried by {@link SessionChangedEvent.reason}.
+ *
+ * - `login`: a sign-in completed.
+ * - `restored`: a stored session was found at start-up.
+ * - `logout`: {@link logout} was called.
+ * - `session_expired`: the provider refused the refresh token.
+ * - `store_corrupted`: the stored record could not be read and was discarded.
+ * - `signed_out_elsewhere`: another process removed the session.
+ * - `configuration_changed`: the provider's configuration no longer matches the session.
+ *
+ * @example
+ * ```ts
+ * import type { SessionChangeReason } from 'tauri-plugin-token-vault-api'
+ *
+ * const involuntary: SessionChangeReason[] = ['session_expired', 'store_corrupted', 'signed_out_elsewhere']
+ * ```
+ */
+export type SessionChangeReason =
+  | 'login'
+  | 'restored'
+  | 'logout'
+  | 'session_expired'
+  | 'store_corrupted'
+  | 'signed_out_elsewhere'
+  | 'configuration_changed'
+
+/**
+ * Payload of the `token-vault://session-changed` event, delivered by
+ * {@link onSessionChanged}. It never contains a token.
+ *
+ * @example
+ * ```ts
+ * import { onSessionChanged, type SessionChangedEvent } from 'tauri-plugin-token-vault-api'
+ *
+ * await onSessionChanged((e: SessionChangedEvent) => {
+ *   if (e.state === 'signedOut' && e.reason === 'session_expired') {
+ *     showSignInAgain(e.provider, e.account)
+ *   }
+ * })
+ * ```
+ */
+export interface SessionChangedEvent {
+  /** Provider id. */
+  provider: string
+  /** Account name. */
+  account: string
+  /** The new state. */
+  state: 'signedIn' | 'signedOut'
+  /** Why the session changed. */
+  reason: SessionChangeReason
+  /** The subject, when signed in. */
+  subject?: string
+  /** The ID token claims, when known. */
+  claims?: Record<string, unknown>
+}
+
+/**
+ * Picks one of several sessions kept for the same provider.
+ *
+ * @example
+ * ```ts
+ * import { getSession, type AccountOptions } from 'tauri-plugin-token-vault-api'
+ *
+ * const work: AccountOptions = { account: 'work' }
+ * await getSession('google', work)
+ * ```
+ */
+export interface AccountOptions {
+  /** Account name; `default` when omitted. */
+  account?: string
+}
+
+/**
+ * Options of {@link login}.
+ *
+ * @example
+ * ```ts
+ * import { login, type LoginOptions } from 'tauri-plugin-token-vault-api'
+ *
+ * const options: LoginOptions = { account: 'work', extraParams: { login_hint: 'me@example.com' } }
+ * await login('google', options)
+ * ```
+ */
+export interface LoginOptions extends AccountOptions {
+  /**
+   * Extra query parameters for the authorization request (e.g. `login_hint`, `prompt`),
+   * overriding the provider's configured ones. A parameter the plugin sets itself
+   * (`client_id`, `redirect_uri`, `state`, `nonce`, `code_challenge`, ...) is refused with
+   * `invalid_config`.
+   */
+  extraParams?: Record<string, string>
+}
+
+/**
+ * Options of {@link getToken}.
+ *
+ * @example
+ * ```ts
+ * import { getToken, type GetTokenOptions } from 'tauri-plugin-token-vault-api'
+ *
+ * const options: GetTokenOptions = { minTtlSecs: 120 }
+ * const token = await getToken('auth0', options)
+ * ```
+ */
+export interface GetTokenOptions extends AccountOptions {
+  /** Refresh first unless the access token is valid for at least this many seconds. */
+  minTtlSecs?: number
+}
+
+/**
+ * Signs in with a configured provider in the system browser (authorization code flow with
+ * PKCE and a loopback redirect) and stores the session in the OS credential store.
+ *
+ * Rejects with `login_cancelled` when {@link cancelLogin} is called, `login_timed_out`,
+ * `authorization_denied` when the user declines, `login_in_progress` when one is already
+ * running for this provider, among others.
+ *
+ * @param provider Provider id from the plugin's config.
+ * @param options `account` to keep several sessions per provider; `extraParams` for the
+ *   authorization request.
+ * @returns The new session.
+ *
+ * @example
+ * ```ts
+ * import { login } from 'tauri-plugin-token-vault-api'
+ *
+ * const session = await login('auth0', { extraParams: { prompt: 'login' } })
+ * console.log(`signed in as ${session.subject}`)
+ * ```
+ */
+export async function login(provider: string, options?: LoginOptions): Promise<SessionStatus> {
+  return await call<SessionStatus>('login', {
+    provider,
+    account: options?.account,
+    extraParams: options?.extraParams
+  })
+}
+
+/**
+ * Signs out: revokes the tokens at the provider when it supports revocation, and removes the
+ * session from the OS credential store (even when revocation fails).
+ *
+ * @param provider Provider id.
+ * @param options `account`; `default` when omitted.
+ * @returns What revocation did.
+ *
+ * @example
+ * ```ts
+ * import { logout } from 'tauri-plugin-token-vault-api'
+ *
+ * const { revoked } = await logout('auth0')
+ * ```
+ */
+export async function logout(provider: string, options?: AccountOptions): Promise<LogoutResult> {
+  return await call<LogoutResult>('logout', { provider, account: options?.account })
+}
+
+/**
+ * The state of one session, signed in or not. Does not contact the provider.
+ *
+ * @param provider Provider id.
+ * @param options `account`; `default` when omitted.
+ *
+ * @example
+ * ```ts
+ * import { getSession, login } from 'tauri-plugin-token-vault-api'
+ *
+ * const session = await getSession('auth0')
+ * if (!session.signedIn) {
+ *   await login('auth0')
+ * }
+ * ```
+ */
+export async function getSession(
+  provider: string,
+  options?: AccountOptions
+): Promise<SessionStatus> {
+  return await call<SessionStatus>('session', { provider, account: options?.account })
+}
+
+/**
+ * Every stored session, across providers and accounts.
+ *
+ * @example
+ * ```ts
+ * import { listSessions } from 'tauri-plugin-token-vault-api'
+ *
+ * for (const s of await listSessions()) {
+ *   console.log(s.provider, s.account, s.signedIn)
+ * }
+ * ```
+ */
+export async function listSessions(): Promise<SessionStatus[]> {
+  return await call<SessionStatus[]>('sessions', {})
+}
+
+/**
+ * Refreshes the access token now with the stored refresh token. Concurrent refreshes of the
+ * same session are coalesced into one request. Rejects with `session_expired` when the
+ * provider refuses the refresh token (the session is then removed).
+ *
+ * @param provider Provider id.
+ * @param options `account`; `default` when omitted.
+ * @returns The session after the refresh.
+ *
+ * @example
+ * ```ts
+ * import { refresh } from 'tauri-plugin-token-vault-api'
+ *
+ * const { expiresAt } = await refresh('auth0')
+ * ```
+ */
+export async function refresh(provider: string, options?: AccountOptions): Promise<SessionStatus> {
+  return await call<SessionStatus>('refresh', { provider, account: options?.account })
+}
+
+/**
+ * Cancels a running sign-in for `provider`: its {@link login} rejects with `login_cancelled`.
+ *
+ * @param provider Provider id.
+ * @returns Whether a sign-in was running.
+ *
+ * @example
+ * ```ts
+ * import { cancelLogin } from 'tauri-plugin-token-vault-api'
+ *
+ * cancelButton.onclick = () => cancelLogin('auth0')
+ * ```
  */
 export async function cancelLogin(provider: string): Promise<boolean> {
-  return await invoke('plugin:token-vault|cancel_login', { provider })
+  return await call<boolean>('cancel_login', { provider })
+}
+
+/**
+ * A valid access token for the session, refreshed first when it expires within `minTtlSecs`.
+ *
+ * **Off by default.** This command needs the opt-in permission `token-vault:allow-get-token`
+ * in one of the app's capabilities; without it this rejects with code `not_allowed`. It is not
+ * in the default set because a token held by page script is exactly what a cross-site
+ * scripting (XSS) bug or a compromised dependency steals, while tokens that stay in Rust can
+ * only be used, not taken. Grant it only to windows that need a raw token, and prefer
+ * `authFetch` (requests made from Rust with the token attached) when it lands.
+ *
+ * @param provider Provider id.
+ * @param options `account`; `minTtlSecs`, the minimum remaining lifetime.
+ * @returns The access token.
+ *
+ * @example
+ * ```ts
+ * // capabilities/default.json: "permissions": ["token-vault:default", "token-vault:allow-get-token"]
+ * import { getToken } from 'tauri-plugin-token-vault-api'
+ *
+ * const token = await getToken('auth0', { minTtlSecs: 60 })
+ * await fetch('https://api.example.com/me', { headers: { Authorization: `Bearer ${token}` } })
+ * ```
+ */
+export async function getToken(provider: string, options?: GetTokenOptions): Promise<string> {
+  return await call<string>('get_token', {
+    provider,
+    account: options?.account,
+    minTtlSecs: options?.minTtlSecs
+  })
+}
+
+/**
+ * Calls `handler` on every session change (sign-in, restore at start-up, sign-out, expiry,
+ * ...) of any provider and account.
+ *
+ * Needs `core:event:allow-listen` (part of `core:default`); without it this rejects with a
+ * {@link TokenVaultError} of code `not_allowed`.
+ *
+ * @param handler Receives each {@link SessionChangedEvent}.
+ * @returns A function that stops listening.
+ *
+ * @example
+ * ```ts
+ * import { onSessionChanged } from 'tauri-plugin-token-vault-api'
+ *
+ * const unlisten = await onSessionChanged((e) => {
+ *   console.log(`${e.provider}/${e.account}: ${e.state} (${e.reason})`)
+ * })
+ * // later, e.g. when the component unmounts:
+ * unlisten()
+ * ```
+ */
+export async function onSessionChanged(
+  handler: (event: SessionChangedEvent) => void
+): Promise<UnlistenFn> {
+  try {
+    return await listen<SessionChangedEvent>('token-vault://session-changed', (e) => {
+      handler(e.payload)
+    })
+  } catch (e) {
+    throw toTokenVaultError(e)
+  }
 }

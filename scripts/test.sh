@@ -18,6 +18,9 @@ cargo fmt --all -- --check
 echo "== cargo clippy --all-targets -- -D warnings"
 cargo clippy --all-targets --locked -- -D warnings
 
+echo "== guest-js: build is fresh, JS tests"
+scripts/check-js.sh
+
 echo "== cargo test"
 # Unit, integration and doc tests; examples are built too (tests/cli.rs runs the CLI). They run
 # against a private, unlocked gnome-keyring Secret Service on a private D-Bus session bus.

@@ -9,11 +9,12 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
 use crate::error::{Error, Result};
+use crate::models::LogoutResult;
 use crate::redirect::SystemBrowser;
-use crate::session::{SessionManager, SessionStatus};
+use crate::secret::AccessToken;
+use crate::session::{LogoutReport, SessionManager, SessionStatus};
 
-/// The event every window receives on a session change (payload: [`crate::session::SessionEvent`]).
-pub const SESSION_CHANGED: &str = "token-vault://session-changed";
+use crate::events::SESSION_CHANGED;
 
 pub(crate) fn init<R: Runtime, C: serde::de::DeserializeOwned>(
     app: &AppHandle<R>,
@@ -63,7 +64,7 @@ impl<R: Runtime> TokenVault<R> {
     }
 
     /// The core session manager (tokens, refresh, logout).
-    pub fn sessions(&self) -> &Arc<SessionManager> {
+    pub fn session_manager(&self) -> &Arc<SessionManager> {
         &self.sessions
     }
 
@@ -92,6 +93,50 @@ impl<R: Runtime> TokenVault<R> {
             .unwrap_or_else(|e| e.into_inner())
             .remove(provider);
         result
+    }
+
+    /// Signs out: revokes at the provider, wipes the store, notifies every window. The report
+    /// carries the RP-initiated logout URL (with `id_token_hint`) when the provider has one.
+    pub async fn logout_with_report(&self, provider: &str, account: &str) -> Result<LogoutReport> {
+        self.sessions.logout(provider, account).await
+    }
+
+    /// Signs out (see [`Self::logout_with_report`]); the page-script view of the result.
+    pub async fn logout(&self, provider: &str, account: &str) -> Result<LogoutResult> {
+        let r = self.logout_with_report(provider, account).await?;
+        Ok(LogoutResult {
+            revoked: r.revoked,
+            revocation_error: r.revocation_error,
+            end_session_available: r.end_session_url.is_some(),
+        })
+    }
+
+    /// The session of `account` at `provider`.
+    pub async fn session(&self, provider: &str, account: &str) -> Result<SessionStatus> {
+        self.sessions.status(provider, account).await
+    }
+
+    /// Every known session (and the default account of every provider).
+    pub async fn sessions(&self) -> Result<Vec<SessionStatus>> {
+        self.sessions
+            .sessions(crate::commands::DEFAULT_ACCOUNT)
+            .await
+    }
+
+    /// Refreshes now.
+    pub async fn refresh(&self, provider: &str, account: &str) -> Result<SessionStatus> {
+        self.sessions.refresh(provider, account).await
+    }
+
+    /// A valid access token (raw: the `get_token` command is opt-in for page script).
+    pub async fn get_token(
+        &self,
+        provider: &str,
+        account: &str,
+        min_ttl: std::time::Duration,
+    ) -> Result<String> {
+        let t: AccessToken = self.sessions.get_token(provider, account, min_ttl).await?;
+        Ok(t.secret().to_string())
     }
 
     /// Cancels the running sign-in of `provider`; returns whether one was running.

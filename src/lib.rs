@@ -24,6 +24,7 @@ use tauri::{
 
 pub mod config;
 pub mod error;
+pub mod events;
 pub mod models;
 pub mod oauth;
 pub mod redirect;
@@ -38,10 +39,12 @@ mod desktop;
 #[cfg(mobile)]
 mod mobile;
 
+pub use commands::DEFAULT_ACCOUNT;
 pub use config::{Config, ProviderConfig};
 #[cfg(desktop)]
 pub use desktop::TokenVault;
 pub use error::{Error, Result};
+pub use events::SESSION_CHANGED;
 #[cfg(mobile)]
 pub use mobile::TokenVault;
 
@@ -80,7 +83,12 @@ impl Builder {
         PluginBuilder::<R, Option<Config>>::new("token-vault")
             .invoke_handler(tauri::generate_handler![
                 commands::login,
-                commands::cancel_login
+                commands::cancel_login,
+                commands::logout,
+                commands::session,
+                commands::sessions,
+                commands::refresh,
+                commands::get_token,
             ])
             .setup(move |app, api| {
                 let mut config = api.config().clone().unwrap_or_default();

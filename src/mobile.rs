@@ -8,6 +8,7 @@ use tauri::{plugin::PluginApi, AppHandle, Runtime};
 
 use crate::config::Config;
 use crate::error::{Error, Result};
+use crate::models::LogoutResult;
 use crate::session::SessionStatus;
 
 pub(crate) fn init<R: Runtime, C: serde::de::DeserializeOwned>(
@@ -42,11 +43,45 @@ impl<R: Runtime> TokenVault<R> {
         _account: &str,
         _extra: BTreeMap<String, String>,
     ) -> Result<SessionStatus> {
-        Err(Error::Unsupported("sign-in on mobile".into()))
+        Err(unsupported())
+    }
+
+    /// Not yet available on mobile.
+    pub async fn logout(&self, _provider: &str, _account: &str) -> Result<LogoutResult> {
+        Err(unsupported())
+    }
+
+    /// Not yet available on mobile.
+    pub async fn session(&self, _provider: &str, _account: &str) -> Result<SessionStatus> {
+        Err(unsupported())
+    }
+
+    /// Not yet available on mobile.
+    pub async fn sessions(&self) -> Result<Vec<SessionStatus>> {
+        Err(unsupported())
+    }
+
+    /// Not yet available on mobile.
+    pub async fn refresh(&self, _provider: &str, _account: &str) -> Result<SessionStatus> {
+        Err(unsupported())
+    }
+
+    /// Not yet available on mobile.
+    pub async fn get_token(
+        &self,
+        _provider: &str,
+        _account: &str,
+        _min_ttl: std::time::Duration,
+    ) -> Result<String> {
+        Err(unsupported())
     }
 
     /// Not yet available on mobile; returns false.
     pub fn cancel_login(&self, _provider: &str) -> bool {
         false
     }
+}
+
+fn unsupported() -> Error {
+    Error::Unsupported("token-vault on mobile (native sign-in sessions are not written yet)".into())
 }

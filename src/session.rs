@@ -610,6 +610,27 @@ impl SessionManager {
         Ok(self.status_of(&acct, &inner))
     }
 
+    /// The status of every account this process knows, plus `default_account` of every
+    /// provider (restored from the store on first use), sorted by provider and account.
+    pub async fn sessions(&self, default_account: &str) -> Result<Vec<SessionStatus>> {
+        let mut keys: std::collections::BTreeSet<(String, String)> = self
+            .providers
+            .keys()
+            .map(|p| (p.clone(), default_account.to_string()))
+            .collect();
+        {
+            let map = self.accounts.read().unwrap_or_else(|e| e.into_inner());
+            for (p, accounts) in map.iter() {
+                keys.extend(accounts.keys().map(|a| (p.clone(), a.clone())));
+            }
+        }
+        let mut out = Vec::with_capacity(keys.len());
+        for (p, a) in keys {
+            out.push(self.status(&p, &a).await?);
+        }
+        Ok(out)
+    }
+
     fn status_of(&self, acct: &Account, inner: &Inner) -> SessionStatus {
         let access = acct.current();
         SessionStatus {
