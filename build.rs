@@ -6,6 +6,7 @@ const COMMANDS: &[&str] = &[
     "refresh",
     "cancel_login",
     "get_token",
+    "fetch",
 ];
 
 fn main() {

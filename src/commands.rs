@@ -7,7 +7,7 @@ use std::time::Duration;
 use tauri::{AppHandle, Runtime};
 
 use crate::error::Result;
-use crate::models::LogoutResult;
+use crate::models::{FetchArgs, FetchResult, LogoutResult};
 use crate::session::SessionStatus;
 use crate::TokenVaultExt;
 
@@ -89,4 +89,18 @@ pub(crate) async fn get_token<R: Runtime>(
     app.token_vault()
         .get_token(&provider, self::account(&account), ttl)
         .await
+}
+
+#[tauri::command]
+pub(crate) async fn fetch<R: Runtime>(
+    app: AppHandle<R>,
+    provider: Option<String>,
+    account: Option<String>,
+    request: FetchArgs,
+) -> Result<FetchResult> {
+    let request = request.into_request()?;
+    app.token_vault()
+        .fetch(provider.as_deref(), self::account(&account), request)
+        .await
+        .map(FetchResult::from)
 }

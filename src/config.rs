@@ -126,6 +126,9 @@ fn default_login_timeout() -> u64 {
 fn default_http_timeout() -> u64 {
     30
 }
+fn default_fetch_max_body() -> usize {
+    10 * 1024 * 1024
+}
 
 /// One OAuth 2.0 / OpenID Connect provider.
 #[derive(Debug, Clone, Deserialize)]
@@ -169,6 +172,13 @@ pub struct ProviderConfig {
     /// Refresh the access token when it expires within this many seconds; default 60.
     #[serde(default = "default_clock_skew")]
     pub refresh_leeway_secs: u64,
+    /// Origins (`https://api.example.com`) or URL prefixes (`https://api.example.com/v1/`)
+    /// that may receive this provider's access token through `fetch`. Empty: `fetch` is off.
+    #[serde(default)]
+    pub fetch_allowlist: Vec<String>,
+    /// Largest response body `fetch` returns, in bytes; default 10 MiB.
+    #[serde(default = "default_fetch_max_body")]
+    pub fetch_max_body_bytes: usize,
     /// OpenID Connect Core §11: when `offline_access` is requested, also send `prompt=consent`
     /// (unless `extraParams` sets a `prompt`). Default true; some providers (Entra ID) want false.
     #[serde(default = "default_true")]
@@ -191,6 +201,8 @@ impl ProviderConfig {
             login_timeout_secs: default_login_timeout(),
             http_timeout_secs: default_http_timeout(),
             refresh_leeway_secs: default_clock_skew(),
+            fetch_allowlist: Vec::new(),
+            fetch_max_body_bytes: default_fetch_max_body(),
             offline_access_prompt_consent: true,
         }
     }
@@ -324,6 +336,16 @@ impl ProviderConfig {
         if self.http_timeout_secs == 0 {
             return Err(Error::config(
                 format!("{field}.httpTimeoutSecs"),
+                "must be > 0",
+            ));
+        }
+        for (i, entry) in self.fetch_allowlist.iter().enumerate() {
+            crate::fetch::AllowedPrefix::parse(entry)
+                .map_err(|m| Error::config(format!("{field}.fetchAllowlist[{i}]"), m))?;
+        }
+        if self.fetch_max_body_bytes == 0 {
+            return Err(Error::config(
+                format!("{field}.fetchMaxBodyBytes"),
                 "must be > 0",
             ));
         }

@@ -139,6 +139,31 @@ impl<R: Runtime> TokenVault<R> {
         Ok(t.secret().to_string())
     }
 
+    /// An authorized request made in Rust (`provider` defaults to the only configured one).
+    pub async fn fetch(
+        &self,
+        provider: Option<&str>,
+        account: &str,
+        request: crate::fetch::FetchRequest,
+    ) -> Result<crate::fetch::FetchResponse> {
+        let provider = match provider {
+            Some(p) => p.to_string(),
+            None => {
+                let ids = self.sessions.provider_ids();
+                match ids.as_slice() {
+                    [only] => only.clone(),
+                    _ => {
+                        return Err(Error::FetchInvalidRequest(format!(
+                            "name the provider (configured: {})",
+                            ids.join(", ")
+                        )))
+                    }
+                }
+            }
+        };
+        self.sessions.fetch(&provider, account, request).await
+    }
+
     /// Cancels the running sign-in of `provider`; returns whether one was running.
     pub fn cancel_login(&self, provider: &str) -> bool {
         match self

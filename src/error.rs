@@ -97,6 +97,16 @@ pub enum Error {
     /// A provider response could not be parsed.
     #[error("invalid response from the provider: {0}")]
     InvalidResponse(String),
+    /// `fetch` to a URL outside the provider's allow-list (or plain http to a non-loopback
+    /// host): no request was sent.
+    #[error("fetch not allowed: {0}")]
+    FetchNotAllowed(String),
+    /// A `fetch` request that cannot be sent as given (method, header, URL, Authorization).
+    #[error("invalid fetch request: {0}")]
+    FetchInvalidRequest(String),
+    /// A `fetch` response body over the configured `fetchMaxBodyBytes`.
+    #[error("fetch response larger than {0} bytes")]
+    FetchResponseTooLarge(usize),
     /// The OS credential store is missing, locked or failing; nothing was changed.
     #[error("credential store unavailable: {0}")]
     StoreUnavailable(String),
@@ -141,6 +151,9 @@ impl Error {
             Error::IdTokenInvalid(_) => "id_token_invalid",
             Error::Network(_) => "network",
             Error::InvalidResponse(_) => "invalid_response",
+            Error::FetchNotAllowed(_) => "fetch_not_allowed",
+            Error::FetchInvalidRequest(_) => "fetch_invalid_request",
+            Error::FetchResponseTooLarge(_) => "fetch_response_too_large",
             Error::StoreUnavailable(_) => "store_unavailable",
             Error::StoreCorrupted(_) => "store_corrupted",
             Error::Unsupported(_) => "unsupported",
@@ -218,6 +231,9 @@ mod tests {
             Error::IdTokenInvalid(String::new()),
             Error::Network(String::new()),
             Error::InvalidResponse(String::new()),
+            Error::FetchNotAllowed(String::new()),
+            Error::FetchInvalidRequest(String::new()),
+            Error::FetchResponseTooLarge(1),
             Error::StoreUnavailable(String::new()),
             Error::StoreCorrupted(String::new()),
             Error::Unsupported(String::new()),

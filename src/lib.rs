@@ -25,6 +25,7 @@ use tauri::{
 pub mod config;
 pub mod error;
 pub mod events;
+pub mod fetch;
 pub mod models;
 pub mod oauth;
 pub mod redirect;
@@ -89,6 +90,7 @@ impl Builder {
                 commands::sessions,
                 commands::refresh,
                 commands::get_token,
+                commands::fetch,
             ])
             .setup(move |app, api| {
                 let mut config = api.config().clone().unwrap_or_default();

@@ -76,6 +76,16 @@ impl<R: Runtime> TokenVault<R> {
         Err(unsupported())
     }
 
+    /// Not yet available on mobile.
+    pub async fn fetch(
+        &self,
+        _provider: Option<&str>,
+        _account: &str,
+        _request: crate::fetch::FetchRequest,
+    ) -> Result<crate::fetch::FetchResponse> {
+        Err(unsupported())
+    }
+
     /// Not yet available on mobile; returns false.
     pub fn cancel_login(&self, _provider: &str) -> bool {
         false

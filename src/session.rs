@@ -146,6 +146,17 @@ impl Account {
     }
 }
 
+/// When a refresh is wanted.
+#[derive(Clone, Copy)]
+enum Want<'a> {
+    /// Unless a token valid for this long is held.
+    Fresh(Duration),
+    /// Unless the held token is no longer this one.
+    Replace(&'a str),
+    /// Always.
+    Always,
+}
+
 struct Provider {
     config: ProviderConfig,
     client: OnceCell<Arc<OAuthClient>>,
@@ -394,23 +405,35 @@ impl SessionManager {
         if let Some(t) = acct.fresh(need) {
             return Ok(t);
         }
-        self.refresh_shared(&acct, Some(need)).await
+        self.refresh_shared(&acct, Want::Fresh(need)).await
     }
 
     /// Forces a refresh (shared with any refresh already running for the account).
     pub async fn refresh(&self, provider: &str, account: &str) -> Result<SessionStatus> {
         let acct = self.account(provider, account)?;
-        self.refresh_shared(&acct, None).await?;
+        self.refresh_shared(&acct, Want::Always).await?;
         let inner = acct.inner.lock().await;
         Ok(self.status_of(&acct, &inner))
     }
 
-    /// `need`: `Some` = refresh only if no token valid for that long; `None` = always.
-    async fn refresh_shared(
+    /// Refreshes unless the access token is no longer `used` (someone already replaced it):
+    /// what a 401 from a resource server calls for. Single flight like every refresh.
+    pub async fn refresh_if_current(
         &self,
-        acct: &Arc<Account>,
-        need: Option<Duration>,
+        provider: &str,
+        account: &str,
+        used: &AccessToken,
     ) -> Result<AccessToken> {
+        let acct = self.account(provider, account)?;
+        self.refresh_shared(&acct, Want::Replace(used.secret()))
+            .await
+    }
+
+    pub(crate) fn provider_config(&self, provider: &str) -> Result<&ProviderConfig> {
+        Ok(&self.provider(provider)?.config)
+    }
+
+    async fn refresh_shared(&self, acct: &Arc<Account>, want: Want<'_>) -> Result<AccessToken> {
         let seen = acct.generation.load(Ordering::Acquire);
         let mut inner = acct.inner.lock().await;
         if acct.generation.load(Ordering::Acquire) != seen {
@@ -422,16 +445,26 @@ impl SessionManager {
                 return Ok(t);
             }
         }
-        if let Some(need) = need {
-            if let Some(t) = acct.fresh(need) {
-                return Ok(t);
+        match want {
+            Want::Fresh(need) => {
+                if let Some(t) = acct.fresh(need) {
+                    return Ok(t);
+                }
             }
+            Want::Replace(used) => {
+                if let Some(t) = acct.current() {
+                    if t.secret() != used {
+                        return Ok(t);
+                    }
+                }
+            }
+            Want::Always => {}
         }
         self.ensure_loaded(acct, &mut inner).await?;
         if inner.record.is_none() {
             // Signed in without a refresh token: the access token is all there was.
             return match acct.current() {
-                Some(t) if need.is_some() => Ok(t),
+                Some(t) if matches!(want, Want::Fresh(_)) => Ok(t),
                 _ => Err(Error::NotSignedIn {
                     provider: acct.provider.clone(),
                     account: acct.account.clone(),

@@ -298,3 +298,121 @@ impl Idp {
         assert!(status.is_success(), "fault {mode}: {status}");
     }
 }
+
+/// What a [`RecordingServer`] saw of one request.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub path: String,
+    pub authorization: Option<String>,
+}
+
+/// A plain-HTTP resource server on 127.0.0.1 that records every request (and whether an
+/// `Authorization` header arrived). Routes: `/redirect?to=URL` → 302 to URL, `/big?bytes=N` →
+/// N bytes, `/status/N` → status N, `/reject-first` → 401 for the first `Authorization` value it
+/// ever saw and 200 for any other (a token the resource server no longer accepts), anything
+/// else → 200 `{"path": …}`.
+pub struct RecordingServer {
+    pub origin: Url,
+    pub seen: std::sync::Arc<Mutex<Vec<Seen>>>,
+    _task: tokio::task::JoinHandle<()>,
+}
+
+impl RecordingServer {
+    pub async fn start() -> Self {
+        use http_body_util::Full;
+        use hyper::body::Bytes;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let origin = Url::parse(&format!("http://{}", listener.local_addr().unwrap())).unwrap();
+        let seen: std::sync::Arc<Mutex<Vec<Seen>>> = Default::default();
+        let log = seen.clone();
+        let first: std::sync::Arc<Mutex<Option<String>>> = Default::default();
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    break;
+                };
+                let log = log.clone();
+                let first = first.clone();
+                tokio::spawn(async move {
+                    let svc = hyper::service::service_fn(
+                        move |req: hyper::Request<hyper::body::Incoming>| {
+                            let log = log.clone();
+                            let first = first.clone();
+                            async move {
+                                let uri = req.uri().clone();
+                                log.lock().unwrap().push(Seen {
+                                    path: uri.path().to_string(),
+                                    authorization: req
+                                        .headers()
+                                        .get("authorization")
+                                        .map(|v| v.to_str().unwrap_or("").to_string()),
+                                });
+                                let q: std::collections::HashMap<String, String> =
+                                    url::form_urlencoded::parse(
+                                        uri.query().unwrap_or("").as_bytes(),
+                                    )
+                                    .into_owned()
+                                    .collect();
+                                let mut resp = hyper::Response::new(Full::new(Bytes::new()));
+                                match uri.path() {
+                                    "/redirect" => {
+                                        *resp.status_mut() = hyper::StatusCode::FOUND;
+                                        resp.headers_mut()
+                                            .insert("location", q["to"].parse().unwrap());
+                                    }
+                                    "/big" => {
+                                        let n: usize = q["bytes"].parse().unwrap();
+                                        *resp.body_mut() = Full::new(Bytes::from(vec![b'x'; n]));
+                                    }
+                                    "/reject-first" => {
+                                        let auth = req
+                                            .headers()
+                                            .get("authorization")
+                                            .map(|v| v.to_str().unwrap_or("").to_string());
+                                        let mut first = first.lock().unwrap();
+                                        if first.is_none() {
+                                            *first = auth.clone();
+                                        }
+                                        if *first == auth {
+                                            *resp.status_mut() = hyper::StatusCode::UNAUTHORIZED;
+                                        }
+                                    }
+                                    p if p.starts_with("/status/") => {
+                                        *resp.status_mut() =
+                                            hyper::StatusCode::from_u16(p[8..].parse().unwrap())
+                                                .unwrap();
+                                    }
+                                    p => {
+                                        let body = serde_json::json!({ "path": p }).to_string();
+                                        resp.headers_mut().insert(
+                                            "content-type",
+                                            "application/json".parse().unwrap(),
+                                        );
+                                        *resp.body_mut() = Full::new(Bytes::from(body));
+                                    }
+                                }
+                                Ok::<_, std::convert::Infallible>(resp)
+                            }
+                        },
+                    );
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(hyper_util::rt::TokioIo::new(stream), svc)
+                        .await;
+                });
+            }
+        });
+        RecordingServer {
+            origin,
+            seen,
+            _task: task,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> Url {
+        self.origin.join(path).unwrap()
+    }
+
+    pub fn requests(&self) -> Vec<Seen> {
+        self.seen.lock().unwrap().clone()
+    }
+}
