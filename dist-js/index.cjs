@@ -213,7 +213,7 @@ async function cancelLogin(provider) {
  * in the default set because a token held by page script is exactly what a cross-site
  * scripting (XSS) bug or a compromised dependency steals, while tokens that stay in Rust can
  * only be used, not taken. Grant it only to windows that need a raw token, and prefer
- * `authFetch` (requests made from Rust with the token attached) when it lands.
+ * {@link authFetch} (requests made from Rust with the token attached).
  *
  * @param provider Provider id.
  * @param options `account`; `minTtlSecs`, the minimum remaining lifetime.
@@ -266,8 +266,139 @@ async function onSessionChanged(handler) {
         throw toTokenVaultError(e);
     }
 }
+/** Statuses whose response has no body (Fetch standard: "null body status"). */
+const NULL_BODY_STATUSES = [101, 204, 205, 304];
+/** Standard base64 of `bytes`, in chunks (no huge argument lists, no Buffer). */
+function bytesToBase64(bytes) {
+    // A multiple of 3 bytes per chunk, so each chunk encodes without padding and the encodings
+    // concatenate into the encoding of the whole.
+    const chunk = 3 * 8192;
+    const parts = [];
+    for (let i = 0; i < bytes.length; i += chunk) {
+        const part = bytes.subarray(i, i + chunk);
+        let binary = '';
+        for (let j = 0; j < part.length; j++) {
+            binary += String.fromCharCode(part[j]);
+        }
+        parts.push(btoa(binary));
+    }
+    return parts.join('');
+}
+/** The bytes of standard base64 `text`. */
+function base64ToBytes(text) {
+    const binary = atob(text);
+    const bytes = new Uint8Array(binary.length);
+    for (let i = 0; i < binary.length; i++) {
+        bytes[i] = binary.charCodeAt(i);
+    }
+    return bytes;
+}
+/** Rejects with the signal's reason (an `AbortError` `DOMException`) when it is aborted. */
+function throwIfAborted(signal) {
+    if (signal?.aborted) {
+        throw signal.reason ?? new DOMException('This operation was aborted', 'AbortError');
+    }
+}
+/**
+ * `fetch` with the session's access token attached, the request being made by the plugin in
+ * Rust: the token is added there (`Authorization: Bearer ...`) and is never visible to page
+ * script, so switching from `fetch` is one word and no XSS bug can read the token.
+ *
+ * Takes the same arguments as `fetch` (plus {@link AuthFetchInit}'s `provider`, `account` and
+ * `timeoutMs`) and resolves to a standard `Response` whose `url` is the URL that answered.
+ *
+ * - **Allow-list.** The token is only sent to URLs on the provider's `fetchAllowlist` (origins
+ *   or URL prefixes in the plugin's provider config), over https (plain http to loopback hosts
+ *   only). Any other URL rejects with `fetch_not_allowed` and nothing is sent; an empty
+ *   allow-list turns `authFetch` off.
+ * - **401.** When the API answers 401, the plugin refreshes the session once (shared with any
+ *   concurrent refresh) and retries the request once; the second answer is returned as is.
+ * - **Redirects** are returned, not followed (so the token never travels to another origin):
+ *   a 3xx resolves with its status and `Location` header.
+ * - **Headers.** Do not set `Authorization` (rejects with `fetch_invalid_request`). Cookies of
+ *   the webview are not sent.
+ * - **Abort.** A `signal` that is already aborted rejects with its reason (an `AbortError`)
+ *   before anything is sent; aborting later does not cancel the request in flight (use
+ *   `timeoutMs` to bound it).
+ * - **Errors** are {@link TokenVaultError}s: `fetch_not_allowed`, `fetch_invalid_request`,
+ *   `fetch_response_too_large` (over the provider's `fetchMaxBodyBytes`), `network`,
+ *   `not_signed_in`, `session_expired`, ..., and `not_allowed` when the app's capabilities do
+ *   not grant the command. An invalid URL or init rejects with a `TypeError`, like `fetch`.
+ *   An HTTP error status (404, 500, ...) resolves like `fetch` does; check `res.ok`.
+ *
+ * Bodies cross the IPC as base64, whole: fine for API calls, not for streaming large files.
+ *
+ * @param input A URL, or a `Request`.
+ * @param init `fetch` options, plus `provider`, `account` and `timeoutMs`.
+ * @returns The response.
+ *
+ * @example
+ * ```ts
+ * import { authFetch } from 'tauri-plugin-token-vault-api'
+ *
+ * const res = await authFetch('https://api.example.com/me')
+ * const me = await res.json()
+ *
+ * await authFetch('https://api.example.com/notes', {
+ *   provider: 'auth0',
+ *   method: 'POST',
+ *   headers: { 'content-type': 'application/json' },
+ *   body: JSON.stringify({ text: 'hello' })
+ * })
+ * ```
+ */
+async function authFetch(input, init) {
+    const { provider, account, timeoutMs, ...rest } = init ?? {};
+    // Normalises the URL, method, headers (content-type of string, URLSearchParams, FormData
+    // and Blob bodies) and body exactly as `fetch` would; a TypeError propagates as is.
+    const req = new Request(input, rest);
+    if (timeoutMs != null && !(Number.isSafeInteger(timeoutMs) && timeoutMs >= 0)) {
+        throw new TypeError(`timeoutMs must be a non-negative integer, got ${timeoutMs}`);
+    }
+    throwIfAborted(rest.signal);
+    throwIfAborted(req.signal);
+    let body = null;
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+        const bytes = new Uint8Array(await req.arrayBuffer());
+        if (bytes.length > 0) {
+            body = bytesToBase64(bytes);
+        }
+    }
+    const headers = [];
+    req.headers.forEach((value, name) => {
+        headers.push([name, value]);
+    });
+    // The fragment is not part of an HTTP request, and fetch's Response.url has none either.
+    const hash = req.url.indexOf('#');
+    const request = {
+        method: req.method,
+        url: hash < 0 ? req.url : req.url.slice(0, hash),
+        headers,
+        body,
+        timeoutMs: timeoutMs ?? null
+    };
+    const r = await call('fetch', { provider, account, request });
+    let res;
+    try {
+        res = new Response(NULL_BODY_STATUSES.includes(r.status) ? null : base64ToBytes(r.body), {
+            status: r.status,
+            statusText: r.statusText,
+            headers: r.headers
+        });
+    }
+    catch (e) {
+        // A status outside 200-599, or a reason phrase or header the Fetch API cannot represent.
+        const text = e instanceof Error ? e.message : String(e);
+        throw new TokenVaultError('invalid_response', `response cannot be represented: ${text}`, {
+            cause: e
+        });
+    }
+    Object.defineProperty(res, 'url', { value: r.url, enumerable: true });
+    return res;
+}
 
 exports.TokenVaultError = TokenVaultError;
+exports.authFetch = authFetch;
 exports.cancelLogin = cancelLogin;
 exports.getSession = getSession;
 exports.getToken = getToken;

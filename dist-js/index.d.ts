@@ -17,7 +17,7 @@ import { type UnlistenFn } from '@tauri-apps/api/event';
  * }
  * ```
  */
-export type ErrorCode = 'invalid_config' | 'unknown_provider' | 'discovery_failed' | 'issuer_mismatch' | 'browser_open_failed' | 'redirect_listener_failed' | 'login_in_progress' | 'login_cancelled' | 'login_timed_out' | 'authorization_denied' | 'authorization_failed' | 'invalid_authorization_response' | 'token_exchange_failed' | 'not_signed_in' | 'session_expired' | 'refresh_failed' | 'id_token_invalid' | 'network' | 'invalid_response' | 'store_unavailable' | 'store_corrupted' | 'unsupported' | 'internal';
+export type ErrorCode = 'invalid_config' | 'unknown_provider' | 'discovery_failed' | 'issuer_mismatch' | 'browser_open_failed' | 'redirect_listener_failed' | 'login_in_progress' | 'login_cancelled' | 'login_timed_out' | 'authorization_denied' | 'authorization_failed' | 'invalid_authorization_response' | 'token_exchange_failed' | 'not_signed_in' | 'session_expired' | 'refresh_failed' | 'id_token_invalid' | 'network' | 'invalid_response' | 'fetch_not_allowed' | 'fetch_invalid_request' | 'fetch_response_too_large' | 'store_unavailable' | 'store_corrupted' | 'unsupported' | 'internal';
 /**
  * The error every function of this module rejects with.
  *
@@ -334,7 +334,7 @@ export declare function cancelLogin(provider: string): Promise<boolean>;
  * in the default set because a token held by page script is exactly what a cross-site
  * scripting (XSS) bug or a compromised dependency steals, while tokens that stay in Rust can
  * only be used, not taken. Grant it only to windows that need a raw token, and prefer
- * `authFetch` (requests made from Rust with the token attached) when it lands.
+ * {@link authFetch} (requests made from Rust with the token attached).
  *
  * @param provider Provider id.
  * @param options `account`; `minTtlSecs`, the minimum remaining lifetime.
@@ -372,3 +372,83 @@ export declare function getToken(provider: string, options?: GetTokenOptions): P
  * ```
  */
 export declare function onSessionChanged(handler: (event: SessionChangedEvent) => void): Promise<UnlistenFn>;
+/**
+ * Options of {@link authFetch}: the standard `fetch` options plus which session's token to
+ * attach and a timeout.
+ *
+ * Of the standard options, `method`, `headers`, `body` and `signal` (checked once, before the
+ * request is sent) are used; `mode`, `credentials`, `cache`, `redirect`, `referrer`,
+ * `integrity`, `keepalive` and `priority` have no effect, because the request is made by the
+ * plugin in Rust, not by the webview (no cookies are sent, redirects are never followed).
+ *
+ * @example
+ * ```ts
+ * import { authFetch, type AuthFetchInit } from 'tauri-plugin-token-vault-api'
+ *
+ * const init: AuthFetchInit = { provider: 'google', account: 'work', timeoutMs: 10_000 }
+ * const res = await authFetch('https://www.googleapis.com/oauth2/v3/userinfo', init)
+ * ```
+ */
+export interface AuthFetchInit extends RequestInit {
+    /**
+     * Provider id whose access token is attached. May be omitted when exactly one provider is
+     * configured; with several, omitting it rejects with `fetch_invalid_request`.
+     */
+    provider?: string;
+    /** Account name; `default` when omitted. */
+    account?: string;
+    /**
+     * Timeout of the whole request in milliseconds (a non-negative integer, else `authFetch`
+     * throws a `TypeError`); the provider's `httpTimeoutSecs` when omitted.
+     */
+    timeoutMs?: number;
+}
+/**
+ * `fetch` with the session's access token attached, the request being made by the plugin in
+ * Rust: the token is added there (`Authorization: Bearer ...`) and is never visible to page
+ * script, so switching from `fetch` is one word and no XSS bug can read the token.
+ *
+ * Takes the same arguments as `fetch` (plus {@link AuthFetchInit}'s `provider`, `account` and
+ * `timeoutMs`) and resolves to a standard `Response` whose `url` is the URL that answered.
+ *
+ * - **Allow-list.** The token is only sent to URLs on the provider's `fetchAllowlist` (origins
+ *   or URL prefixes in the plugin's provider config), over https (plain http to loopback hosts
+ *   only). Any other URL rejects with `fetch_not_allowed` and nothing is sent; an empty
+ *   allow-list turns `authFetch` off.
+ * - **401.** When the API answers 401, the plugin refreshes the session once (shared with any
+ *   concurrent refresh) and retries the request once; the second answer is returned as is.
+ * - **Redirects** are returned, not followed (so the token never travels to another origin):
+ *   a 3xx resolves with its status and `Location` header.
+ * - **Headers.** Do not set `Authorization` (rejects with `fetch_invalid_request`). Cookies of
+ *   the webview are not sent.
+ * - **Abort.** A `signal` that is already aborted rejects with its reason (an `AbortError`)
+ *   before anything is sent; aborting later does not cancel the request in flight (use
+ *   `timeoutMs` to bound it).
+ * - **Errors** are {@link TokenVaultError}s: `fetch_not_allowed`, `fetch_invalid_request`,
+ *   `fetch_response_too_large` (over the provider's `fetchMaxBodyBytes`), `network`,
+ *   `not_signed_in`, `session_expired`, ..., and `not_allowed` when the app's capabilities do
+ *   not grant the command. An invalid URL or init rejects with a `TypeError`, like `fetch`.
+ *   An HTTP error status (404, 500, ...) resolves like `fetch` does; check `res.ok`.
+ *
+ * Bodies cross the IPC as base64, whole: fine for API calls, not for streaming large files.
+ *
+ * @param input A URL, or a `Request`.
+ * @param init `fetch` options, plus `provider`, `account` and `timeoutMs`.
+ * @returns The response.
+ *
+ * @example
+ * ```ts
+ * import { authFetch } from 'tauri-plugin-token-vault-api'
+ *
+ * const res = await authFetch('https://api.example.com/me')
+ * const me = await res.json()
+ *
+ * await authFetch('https://api.example.com/notes', {
+ *   provider: 'auth0',
+ *   method: 'POST',
+ *   headers: { 'content-type': 'application/json' },
+ *   body: JSON.stringify({ text: 'hello' })
+ * })
+ * ```
+ */
+export declare function authFetch(input: RequestInfo | URL, init?: AuthFetchInit): Promise<Response>;

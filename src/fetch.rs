@@ -157,7 +157,16 @@ impl SessionManager {
     ) -> Result<FetchResponse> {
         let config = self.provider_config(provider)?;
         check_allowed(&config.fetch_allowlist, &request.url)?;
-        let method = reqwest::Method::from_bytes(request.method.to_ascii_uppercase().as_bytes())
+        // Like fetch(): the six standard methods are normalised to upper case, others kept.
+        let standard = ["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"];
+        let name = match standard
+            .iter()
+            .find(|m| m.eq_ignore_ascii_case(&request.method))
+        {
+            Some(m) => m.to_string(),
+            None => request.method.clone(),
+        };
+        let method = reqwest::Method::from_bytes(name.as_bytes())
             .map_err(|_| Error::FetchInvalidRequest(format!("method `{}`", request.method)))?;
         let mut headers = reqwest::header::HeaderMap::new();
         for (name, value) in &request.headers {

@@ -259,11 +259,396 @@ describe('onSessionChanged', () => {
   })
 })
 
+describe('authFetch', () => {
+  const FETCH = 'plugin:token-vault|fetch'
+  const b64 = (bytes) => Buffer.from(bytes).toString('base64')
+  const text64 = (text) => b64(new TextEncoder().encode(text))
+  const fromB64 = (text) => new Uint8Array(Buffer.from(text, 'base64'))
+
+  /** `n` random bytes (getRandomValues fills at most 65 536 at a time). */
+  function randomBytes(n) {
+    const bytes = new Uint8Array(n)
+    for (let i = 0; i < n; i += 65536) {
+      crypto.getRandomValues(bytes.subarray(i, i + 65536))
+    }
+    return bytes
+  }
+
+  /** A command result: 200 OK with `body` (a string or bytes), unless overridden. */
+  function reply(overrides = {}, body = '') {
+    return {
+      status: 200,
+      statusText: 'OK',
+      headers: [],
+      body: typeof body === 'string' ? text64(body) : b64(body),
+      url: 'https://api.example.com/',
+      ...overrides
+    }
+  }
+
+  /** Calls `call` and returns what it rejected with (fails when it resolves). */
+  async function rejection(call) {
+    return await call().then(
+      () => assert.fail('resolved'),
+      (e) => e
+    )
+  }
+
+  test('a GET sends no body, header pairs, the normalised URL (no fragment) and method', async () => {
+    const calls = record(() => reply())
+    await api.authFetch('HTTPS://API.Example.com:443/a/../me?x=1#frag', {
+      method: 'get',
+      headers: { 'X-Trace': 'abc', Accept: 'application/json' }
+    })
+    assert.deepStrictEqual(calls, [
+      {
+        cmd: FETCH,
+        args: {
+          provider: undefined,
+          account: undefined,
+          request: {
+            method: 'GET',
+            url: 'https://api.example.com/me?x=1',
+            headers: [
+              ['accept', 'application/json'],
+              ['x-trace', 'abc']
+            ],
+            body: null,
+            timeoutMs: null
+          }
+        }
+      }
+    ])
+  })
+
+  test('with no init: GET, no headers; a URL object is accepted', async () => {
+    const calls = record(() => reply())
+    await api.authFetch(new URL('https://api.example.com/me'))
+    assert.deepStrictEqual(calls, [
+      {
+        cmd: FETCH,
+        args: {
+          provider: undefined,
+          account: undefined,
+          request: { method: 'GET', url: 'https://api.example.com/me', headers: [], body: null, timeoutMs: null }
+        }
+      }
+    ])
+  })
+
+  test('provider, account and timeoutMs are sent, and are not passed to Request', async () => {
+    const calls = record(() => reply())
+    await api.authFetch('https://api.example.com/me', { provider: 'auth0', account: 'work', timeoutMs: 1500 })
+    assert.deepStrictEqual(calls[0].args, {
+      provider: 'auth0',
+      account: 'work',
+      request: { method: 'GET', url: 'https://api.example.com/me', headers: [], body: null, timeoutMs: 1500 }
+    })
+  })
+
+  test('a POST with a JSON string body sends its content-type and the base64 of the string', async () => {
+    const calls = record(() => reply({ status: 201, statusText: 'Created' }))
+    const json = JSON.stringify({ text: 'héllo ✓', n: 1 })
+    await api.authFetch('https://api.example.com/notes', {
+      provider: 'auth0',
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: json
+    })
+    assert.equal(calls.length, 1)
+    const { cmd, args } = calls[0]
+    assert.equal(cmd, FETCH)
+    assert.equal(args.provider, 'auth0')
+    assert.equal(args.account, undefined)
+    assert.equal(args.request.method, 'POST')
+    assert.equal(args.request.url, 'https://api.example.com/notes')
+    assert.deepStrictEqual(args.request.headers, [['content-type', 'application/json']])
+    assert.equal(typeof args.request.body, 'string')
+    assert.equal(new TextDecoder().decode(fromB64(args.request.body)), json)
+    assert.equal(args.request.body, text64(json))
+    assert.equal(args.request.timeoutMs, null)
+  })
+
+  test('string and URLSearchParams bodies get the content-type Request gives them', async () => {
+    const calls = record(() => reply())
+    await api.authFetch('https://api.example.com/a', { method: 'POST', body: 'plain' })
+    await api.authFetch('https://api.example.com/b', {
+      method: 'PUT',
+      body: new URLSearchParams({ q: 'a b', n: '1' })
+    })
+    assert.deepStrictEqual(calls[0].args.request.headers, [['content-type', 'text/plain;charset=UTF-8']])
+    assert.equal(calls[0].args.request.body, text64('plain'))
+    assert.deepStrictEqual(calls[1].args.request.headers, [
+      ['content-type', 'application/x-www-form-urlencoded;charset=UTF-8']
+    ])
+    assert.equal(calls[1].args.request.method, 'PUT')
+    assert.equal(calls[1].args.request.body, text64('q=a+b&n=1'))
+  })
+
+  test('a Uint8Array body of 300 000 random bytes round-trips exactly', async () => {
+    const bytes = randomBytes(300_000)
+    const calls = record(() => reply())
+    await api.authFetch('https://api.example.com/upload', {
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream' },
+      body: bytes
+    })
+    const sent = calls[0].args.request.body
+    assert.match(sent, /^[A-Za-z0-9+/]*={0,2}$/, 'standard base64')
+    assert.equal(sent, b64(bytes), 'canonical base64 of the whole body')
+    const decoded = fromB64(sent)
+    assert.equal(decoded.length, bytes.length)
+    assert.ok(Buffer.from(decoded).equals(Buffer.from(bytes)), 'decodes to the same bytes')
+  })
+
+  test('body sizes around the chunk boundary encode like one base64 of the whole', async () => {
+    const calls = record(() => reply())
+    const sizes = [1, 2, 3, 24575, 24576, 24577, 49152, 49153]
+    for (const n of sizes) {
+      const bytes = randomBytes(n)
+      await api.authFetch('https://api.example.com/upload', { method: 'POST', body: bytes })
+      assert.equal(calls.at(-1).args.request.body, b64(bytes), `${n} bytes`)
+    }
+  })
+
+  test('an empty body is sent as null, and a GET or HEAD sends none', async () => {
+    const calls = record(() => reply())
+    await api.authFetch('https://api.example.com/a', { method: 'POST', body: '' })
+    await api.authFetch('https://api.example.com/a', { method: 'DELETE' })
+    await api.authFetch('https://api.example.com/a', { method: 'HEAD' })
+    assert.deepStrictEqual(
+      calls.map((c) => [c.args.request.method, c.args.request.body]),
+      [
+        ['POST', null],
+        ['DELETE', null],
+        ['HEAD', null]
+      ]
+    )
+  })
+
+  test('a Request input: its method, headers and body are sent; init overrides them', async () => {
+    const calls = record(() => reply())
+    const req = new Request('https://api.example.com/x', {
+      method: 'PUT',
+      headers: { 'x-a': '1' },
+      body: 'abc'
+    })
+    await api.authFetch(req, { provider: 'p' })
+    assert.deepStrictEqual(calls[0].args, {
+      provider: 'p',
+      account: undefined,
+      request: {
+        method: 'PUT',
+        url: 'https://api.example.com/x',
+        headers: [
+          ['content-type', 'text/plain;charset=UTF-8'],
+          ['x-a', '1']
+        ],
+        body: text64('abc'),
+        timeoutMs: null
+      }
+    })
+    await api.authFetch(new Request('https://api.example.com/y', { method: 'POST', body: 'q' }), {
+      method: 'PATCH',
+      body: 'r'
+    })
+    assert.equal(calls[1].args.request.method, 'PATCH')
+    assert.equal(calls[1].args.request.body, text64('r'))
+  })
+
+  test('an Authorization header is passed on for the plugin to refuse', async () => {
+    const calls = record(() => {
+      throw { code: 'fetch_invalid_request', message: 'the Authorization header is set by the plugin' }
+    })
+    const e = await rejection(() =>
+      api.authFetch('https://api.example.com/me', { headers: { Authorization: 'Bearer stolen' } })
+    )
+    assert.deepStrictEqual(calls[0].args.request.headers, [['authorization', 'Bearer stolen']])
+    assert.ok(e instanceof TokenVaultError)
+    assert.equal(e.code, 'fetch_invalid_request')
+  })
+
+  test('resolves to a Response with status, statusText, headers, url and the decoded body', async () => {
+    const payload = { sub: 'alice', name: 'Alice ✓' }
+    record(() =>
+      reply(
+        {
+          status: 201,
+          statusText: 'Created',
+          headers: [
+            ['content-type', 'application/json'],
+            ['x-multi', 'a'],
+            ['x-multi', 'b']
+          ],
+          url: 'https://api.example.com/me?x=1'
+        },
+        JSON.stringify(payload)
+      )
+    )
+    const res = await api.authFetch('https://api.example.com/me?x=1')
+    assert.ok(res instanceof Response)
+    assert.equal(res.status, 201)
+    assert.equal(res.statusText, 'Created')
+    assert.equal(res.ok, true)
+    assert.equal(res.headers.get('content-type'), 'application/json')
+    assert.equal(res.headers.get('x-multi'), 'a, b')
+    assert.equal(res.url, 'https://api.example.com/me?x=1')
+    assert.deepStrictEqual(await res.json(), payload)
+    assert.equal(res.bodyUsed, true)
+  })
+
+  test('the Response url is read-only', async () => {
+    record(() => reply({ url: 'https://api.example.com/final' }))
+    const res = await api.authFetch('https://api.example.com/final')
+    assert.throws(() => {
+      res.url = 'https://evil.example/'
+    }, TypeError)
+    assert.equal(res.url, 'https://api.example.com/final')
+  })
+
+  test('arrayBuffer() gives the decoded bytes', async () => {
+    const bytes = randomBytes(70_000)
+    record(() => reply({ headers: [['content-type', 'application/octet-stream']] }, bytes))
+    const res = await api.authFetch('https://api.example.com/blob')
+    const got = new Uint8Array(await res.arrayBuffer())
+    assert.ok(Buffer.from(got).equals(Buffer.from(bytes)))
+  })
+
+  test('an error status resolves like fetch, with ok false', async () => {
+    record(() => reply({ status: 404, statusText: 'Not Found' }, 'no such note'))
+    const res = await api.authFetch('https://api.example.com/notes/9')
+    assert.equal(res.ok, false)
+    assert.equal(res.status, 404)
+    assert.equal(await res.text(), 'no such note')
+  })
+
+  test('204, 205 and 304 give a null body', async () => {
+    for (const [status, statusText] of [
+      [204, 'No Content'],
+      [205, 'Reset Content'],
+      [304, 'Not Modified']
+    ]) {
+      record(() => reply({ status, statusText }))
+      const res = await api.authFetch('https://api.example.com/x', { method: 'DELETE' })
+      assert.equal(res.status, status)
+      assert.equal(res.body, null, `${status}`)
+      assert.equal(await res.text(), '')
+    }
+  })
+
+  test('a redirect is returned, not followed', async () => {
+    const calls = record(() =>
+      reply({
+        status: 302,
+        statusText: 'Found',
+        headers: [['location', 'https://elsewhere.example/next']],
+        url: 'https://api.example.com/old'
+      })
+    )
+    const res = await api.authFetch('https://api.example.com/old')
+    assert.equal(calls.length, 1)
+    assert.equal(res.status, 302)
+    assert.equal(res.headers.get('location'), 'https://elsewhere.example/next')
+    assert.equal(res.url, 'https://api.example.com/old')
+    assert.equal(res.redirected, false)
+  })
+
+  test('a fetch_not_allowed rejection becomes a TokenVaultError with that code', async () => {
+    const error = { code: 'fetch_not_allowed', message: 'https://evil.example/ is not on the provider\'s fetchAllowlist' }
+    record(() => {
+      throw error
+    })
+    const e = await rejection(() => api.authFetch('https://evil.example/'))
+    assert.ok(e instanceof TokenVaultError)
+    assert.ok(isTokenVaultError(e))
+    assert.equal(e.code, 'fetch_not_allowed')
+    assert.equal(e.message, error.message)
+    assert.deepStrictEqual(e.cause, error)
+  })
+
+  test('fetch_response_too_large and a permission refusal become TokenVaultErrors', async () => {
+    record(() => Promise.reject({ code: 'fetch_response_too_large', message: 'fetch response larger than 10 bytes' }))
+    await assert.rejects(api.authFetch('https://api.example.com/big'), {
+      name: 'TokenVaultError',
+      code: 'fetch_response_too_large'
+    })
+    const text = 'token-vault.fetch not allowed. Permissions associated with this command: token-vault:allow-fetch'
+    record(() => Promise.reject(text))
+    await assert.rejects(api.authFetch('https://api.example.com/me'), {
+      name: 'TokenVaultError',
+      code: 'not_allowed',
+      message: text
+    })
+  })
+
+  test('an already-aborted signal rejects with AbortError and sends nothing', async () => {
+    const calls = record(() => reply())
+    const e = await rejection(() =>
+      api.authFetch('https://api.example.com/me', { signal: AbortSignal.abort() })
+    )
+    assert.ok(e instanceof DOMException)
+    assert.equal(e.name, 'AbortError')
+    assert.deepStrictEqual(calls, [])
+  })
+
+  test('an aborted signal rejects with its own reason; so does one on a Request input', async () => {
+    const calls = record(() => reply())
+    const reason = new Error('user left the page')
+    await assert.rejects(
+      api.authFetch('https://api.example.com/me', { method: 'POST', body: 'x', signal: AbortSignal.abort(reason) }),
+      (e) => e === reason
+    )
+    const controller = new AbortController()
+    const req = new Request('https://api.example.com/me', { signal: controller.signal })
+    controller.abort()
+    await assert.rejects(api.authFetch(req), { name: 'AbortError' })
+    assert.deepStrictEqual(calls, [])
+  })
+
+  test('a signal that is not aborted does not prevent the request', async () => {
+    const calls = record(() => reply({}, 'ok'))
+    const res = await api.authFetch('https://api.example.com/me', { signal: new AbortController().signal })
+    assert.equal(await res.text(), 'ok')
+    assert.equal(calls.length, 1)
+  })
+
+  test('a bad URL rejects with a TypeError and sends nothing', async () => {
+    const calls = record(() => reply())
+    for (const url of ['not a url', 'https://', '/relative/path']) {
+      const e = await rejection(() => api.authFetch(url))
+      assert.ok(e instanceof TypeError, url)
+      assert.ok(!isTokenVaultError(e), url)
+    }
+    assert.deepStrictEqual(calls, [])
+  })
+
+  test('a body on a GET, or a bad timeoutMs, rejects with a TypeError and sends nothing', async () => {
+    const calls = record(() => reply())
+    await assert.rejects(api.authFetch('https://api.example.com/', { method: 'GET', body: 'x' }), TypeError)
+    for (const timeoutMs of [1.5, -1, NaN, '100']) {
+      await assert.rejects(api.authFetch('https://api.example.com/', { timeoutMs }), TypeError, String(timeoutMs))
+    }
+    assert.deepStrictEqual(calls, [])
+    await api.authFetch('https://api.example.com/', { timeoutMs: 0 })
+    assert.equal(calls[0].args.request.timeoutMs, 0)
+  })
+
+  test('a status the Fetch API cannot represent rejects with invalid_response', async () => {
+    for (const status of [101, 600]) {
+      record(() => reply({ status, statusText: '' }))
+      const e = await rejection(() => api.authFetch('https://api.example.com/'))
+      assert.ok(isTokenVaultError(e), `${status}`)
+      assert.equal(e.code, 'invalid_response')
+      assert.ok(e.cause instanceof RangeError)
+    }
+  })
+})
+
 describe('api-iife.js', () => {
   const source = readFileSync(`${root}api-iife.js`, 'utf8')
 
   /** Runs the script in a fresh context whose `window` has only a fake Tauri IPC. */
-  function load(respond, extra = {}) {
+  function load(respond, extra = {}, globals = {}) {
     const calls = []
     const window = {
       __TAURI_INTERNALS__: {
@@ -275,7 +660,7 @@ describe('api-iife.js', () => {
       },
       ...extra
     }
-    const context = vm.createContext({ window })
+    const context = vm.createContext({ window, ...globals })
     vm.runInContext(source, context, { filename: 'api-iife.js' })
     return { window, calls }
   }
@@ -292,6 +677,7 @@ describe('api-iife.js', () => {
       'refresh',
       'cancelLogin',
       'getToken',
+      'authFetch',
       'onSessionChanged',
       'isTokenVaultError',
       'TokenVaultError'
@@ -323,6 +709,30 @@ describe('api-iife.js', () => {
     assert.ok(e instanceof plugin.TokenVaultError)
     assert.equal(e.code, 'login_cancelled')
     assert.equal(e.message, 'cancelled')
+  })
+
+  test('authFetch works through the script with the webview globals', async () => {
+    const { window, calls } = load(
+      () => ({
+        status: 200,
+        statusText: 'OK',
+        headers: [['content-type', 'application/json']],
+        body: btoa('{"ok":true}'),
+        url: 'https://api.example.com/me'
+      }),
+      {},
+      // The script reads these as globals, as a webview provides them.
+      { Request, Response, Headers, btoa, atob, DOMException }
+    )
+    const res = await window.__TAURI_PLUGIN_TOKEN_VAULT__.authFetch('https://api.example.com/me', {
+      method: 'POST',
+      body: 'hi'
+    })
+    assert.deepStrictEqual(await res.json(), { ok: true })
+    assert.equal(res.url, 'https://api.example.com/me')
+    assert.equal(calls.length, 1)
+    assert.equal(calls[0].cmd, 'plugin:token-vault|fetch')
+    assert.equal(calls[0].args.request.body, btoa('hi'))
   })
 
   test('also sets window.__TAURI__.tokenVault when the global API is present', () => {
