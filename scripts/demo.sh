@@ -1,16 +1,32 @@
 #!/usr/bin/env bash
-# The demo command: sets up the machine (scripts/setup.sh), starts the bundled dev provider
-# (tests/idp, oidc-provider with its real login and consent forms) on https://127.0.0.1:<port>,
-# and runs the `cli` example through your system browser: login (session stored in the OS
-# credential store), status, refresh, logout.
+# The demo command. Sets up the machine (scripts/setup.sh), starts the bundled dev provider
+# (tests/idp: oidc-provider with its real login and consent forms) on https://127.0.0.1:<port>,
+# builds the example app (examples/app) and launches it against that provider.
 #
-# The provider's certificate is self-signed and made per run: your browser will warn about it
-# once; accept it for 127.0.0.1 to see the login form. Any user name and password log in.
-# Set BROWSER to choose the browser (e.g. BROWSER=tests/support/browser-standin.mjs for a
-# headless run that fills the form as "alice").
-# Usage: scripts/demo.sh [extra cli options, e.g. --param login_hint=bob]
+# In the app: "Log in" opens your system browser on the provider's login form. Its certificate
+# is self-signed and made per run, so the browser warns once: accept it for 127.0.0.1. Any
+# user name and password log in. Then "Call protected API", "Refresh", "Log out", or close and
+# re-run to see the session restored from your credential store.
+#
+#   scripts/demo.sh          the example app (needs a display)
+#   scripts/demo.sh --cli    the headless CLI demo: login, status, refresh, logout
+# Set BROWSER to choose the browser (BROWSER=$PWD/tests/support/browser-standin.mjs fills the
+# form by itself as "alice").
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+mode=app
+if [ "${1:-}" = "--cli" ]; then mode=cli; shift; fi
+
+if [ "$mode" = app ] && [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
+  cat >&2 <<'MSG'
+demo: no display ($DISPLAY and $WAYLAND_DISPLAY are unset), so the example app has no window.
+  Run it on a desktop session, or under a virtual display:  xvfb-run -a scripts/demo.sh
+  (the window is then invisible; scripts/e2e.sh drives it that way and takes screenshots),
+  or try the headless CLI demo:                              scripts/demo.sh --cli
+MSG
+  exit 2
+fi
 
 scripts/setup.sh
 
@@ -27,24 +43,33 @@ for _ in $(seq 1 100); do
 done
 issuer=$(node -p "JSON.parse(require('fs').readFileSync('$ready','utf8')).issuer")
 ca=$(node -p "JSON.parse(require('fs').readFileSync('$ready','utf8')).caCert")
-echo "demo: dev provider at $issuer (client tv-native)"
+echo "demo: dev provider at $issuer (client tv-native; any user name and password)"
 
 export TOKEN_VAULT_ISSUER="$issuer" TOKEN_VAULT_CLIENT_ID=tv-native TOKEN_VAULT_CA_CERT="$ca"
 export TOKEN_VAULT_SCOPE="openid profile email offline_access"
-export TOKEN_VAULT_SERVICE="token-vault-demo" TOKEN_VAULT_DATA_DIR="$state/locks"
-cargo build --quiet --example cli
-cli=target/debug/examples/cli
-demo() {
-  echo "\$ cli login";   "$cli" "$@" login
-  echo "\$ cli status";  "$cli" status
-  echo "\$ cli refresh"; "$cli" refresh
-  echo "\$ cli logout";  "$cli" logout
+
+# Without a session bus there is no credential store: use a private, temporary gnome-keyring.
+with_store() {
+  if [ -n "${DBUS_SESSION_BUS_ADDRESS:-}" ]; then "$@"; else
+    echo "demo: no D-Bus session: using a private, temporary gnome-keyring"
+    scripts/with-keyring.sh "$@"
+  fi
 }
-if [ -n "${DBUS_SESSION_BUS_ADDRESS:-}" ]; then
-  # Your desktop session's credential store (Keychain-like Secret Service).
-  demo "$@"
+
+if [ "$mode" = app ]; then
+  cargo build --locked -p token-vault-example-app
+  echo "demo: launching the example app"
+  with_store target/debug/token-vault-example-app
 else
-  echo "demo: no D-Bus session: using a private, temporary gnome-keyring"
-  export -f demo; export cli
-  scripts/with-keyring.sh bash -c 'demo "$@"' demo "$@"
+  export TOKEN_VAULT_SERVICE="token-vault-demo" TOKEN_VAULT_DATA_DIR="$state/locks"
+  cargo build --locked --quiet --example cli
+  cat >"$state/cli-demo.sh" <<'DEMO'
+set -e
+cli=target/debug/examples/cli
+echo "\$ cli login";   "$cli" "$@" login
+echo "\$ cli status";  "$cli" status
+echo "\$ cli refresh"; "$cli" refresh
+echo "\$ cli logout";  "$cli" logout
+DEMO
+  with_store bash "$state/cli-demo.sh" "$@"
 fi

@@ -10,8 +10,9 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 # Tauri (webkit2gtk) to build; openssl for the test provider's per-run certificate; node + npm for
 # the provider itself; gnome-keyring + D-Bus for a real Secret Service (the Linux credential store).
+# xvfb + WebKitWebDriver for the real-window end-to-end test.
 PACKAGES=(libwebkit2gtk-4.1-dev pkg-config build-essential openssl ca-certificates
-  gnome-keyring dbus dbus-x11 libsecret-tools)
+  gnome-keyring dbus dbus-x11 libsecret-tools xvfb xauth webkit2gtk-driver)
 command -v node >/dev/null 2>&1 || PACKAGES+=(nodejs)
 command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)
 
@@ -37,6 +38,11 @@ fi
 node_major=$(node -p 'process.versions.node.split(".")[0]')
 if [ "$node_major" -lt 20 ]; then
   echo "setup: warning: node $(node --version) is older than 20; oidc-provider 9 wants 20 or newer" >&2
+fi
+
+if ! command -v tauri-driver >/dev/null 2>&1; then
+  echo "setup: cargo install tauri-driver"
+  cargo install tauri-driver --locked --quiet
 fi
 
 if [ ! -f tests/idp/node_modules/oidc-provider/package.json ]; then

@@ -10,13 +10,14 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 
 export BROWSER="$PWD/tests/support/browser-standin.mjs"
+export PATH="$HOME/.cargo/bin:$PATH"
 export RUST_BACKTRACE=1
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 
-echo "== cargo clippy --all-targets -- -D warnings"
-cargo clippy --all-targets --locked -- -D warnings
+echo "== cargo clippy --workspace --all-targets -- -D warnings"
+cargo clippy --workspace --all-targets --locked -- -D warnings
 
 echo "== guest-js: build is fresh, JS tests"
 scripts/check-js.sh
@@ -25,3 +26,6 @@ echo "== cargo test"
 # Unit, integration and doc tests; examples are built too (tests/cli.rs runs the CLI). They run
 # against a private, unlocked gnome-keyring Secret Service on a private D-Bus session bus.
 scripts/with-keyring.sh cargo test --locked "$@"
+
+echo "== end to end: the example app in a real window (Xvfb, WebDriver)"
+scripts/e2e.sh
