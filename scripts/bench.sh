@@ -5,4 +5,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 export BROWSER="$PWD/tests/support/browser-standin.mjs"
-scripts/with-keyring.sh cargo bench --locked --bench get_token
+scripts/with-keyring.sh cargo bench --locked --bench get_token --bench fetch

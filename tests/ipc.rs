@@ -115,6 +115,7 @@ fn provider_config(idp: &support::Idp, service: &str) -> Value {
                 "clientId": support::NATIVE_CLIENT,
                 "scopes": ["openid", "profile", "offline_access"],
                 "caCertificates": [idp.ca_cert_path().display().to_string()],
+                "fetchAllowlist": [idp.issuer.origin().ascii_serialization()],
             }
         }
     })
@@ -125,10 +126,11 @@ fn offline_config() -> Value {
 }
 
 #[test]
-fn the_default_permission_set_never_includes_get_token() {
+fn the_default_permission_set_includes_fetch_but_never_get_token() {
     let cmds = default_commands();
     let want: BTreeSet<String> = [
         "cancel_login",
+        "fetch",
         "login",
         "logout",
         "refresh",
@@ -264,6 +266,32 @@ fn every_command_through_ipc_against_the_real_provider_and_store() {
     let token = token.as_str().unwrap().to_string();
     let rt = tauri::async_runtime::block_on(idp.is_active(&token));
     assert!(rt, "get_token returns an active access token");
+
+    // authFetch's command: the provider's userinfo endpoint, token attached in Rust.
+    let me = idp.url("/me");
+    let request = json!({ "method": "GET", "url": me.as_str(), "headers": [["accept", "application/json"]], "body": null, "timeoutMs": 5000 });
+    let r = invoke(w, "fetch", json!({ "request": request })).unwrap();
+    assert_eq!(r["status"], 200, "{r}");
+    use base64::Engine;
+    let body = base64::engine::general_purpose::STANDARD
+        .decode(r["body"].as_str().unwrap())
+        .unwrap();
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(body["sub"], "ida");
+    let e = invoke(
+        w,
+        "fetch",
+        json!({ "request": { "method": "GET", "url": "https://elsewhere.example/me" } }),
+    )
+    .unwrap_err();
+    assert_eq!(e["code"], "fetch_not_allowed");
+    let e = invoke(
+        w,
+        "fetch",
+        json!({ "request": { "method": "GET", "url": me.as_str(), "body": "not base64!" } }),
+    )
+    .unwrap_err();
+    assert_eq!(e["code"], "fetch_invalid_request");
 
     let r = invoke(w, "logout", json!({ "provider": "idp" })).unwrap();
     assert_eq!(
