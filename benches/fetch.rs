@@ -96,7 +96,7 @@ async fn run() {
     println!("fetch benchmark (median; 2 cores; GET of a small JSON on 127.0.0.1)");
     println!("  direct reqwest with a bearer token     {via_reqwest:>8.1} µs/request");
     println!(
-        "  SessionManager::fetch                  {via_fetch:>8.1} µs/request   fetch/direct = {:.2}x (+{:.1} µs)",
+        "  SessionManager::fetch                  {via_fetch:>8.1} µs/request   fetch/direct = {:.2}x ({:+.1} µs)",
         via_fetch / via_reqwest,
         via_fetch - via_reqwest
     );
