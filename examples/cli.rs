@@ -3,7 +3,8 @@
 //!
 //! ```text
 //! cargo run --example cli -- [--issuer URL] [--client-id ID] [--scope S] [--ca-cert PEM]
-//!     [--account NAME] [--service NAME] [--data-dir DIR] <login|status|token|refresh|logout>
+//!     [--account NAME] [--service NAME] [--data-dir DIR]
+//!     <login|status|token|refresh|logout|fetch URL [--allow ORIGIN]…>
 //! ```
 //! Options also come from `TOKEN_VAULT_ISSUER`, `TOKEN_VAULT_CLIENT_ID`, `TOKEN_VAULT_SCOPE`,
 //! `TOKEN_VAULT_CA_CERT`, `TOKEN_VAULT_ACCOUNT` (default `default`), `TOKEN_VAULT_SERVICE`
@@ -81,6 +82,14 @@ enum Command {
     Refresh,
     /// Revoke the tokens at the provider and wipe the stored session.
     Logout,
+    /// GET `URL` with the access token attached in Rust; prints the status line and the body.
+    Fetch {
+        /// The URL to GET.
+        url: Url,
+        /// An origin (or URL prefix) that may receive the token (repeatable). Nothing else does.
+        #[arg(long = "allow", value_name = "ORIGIN")]
+        allow: Vec<String>,
+    },
 }
 
 fn parse_param(s: &str) -> Result<(String, String), String> {
@@ -122,6 +131,9 @@ async fn run(cli: Cli) -> Result<(), Error> {
     let mut config = ProviderConfig::new(cli.issuer, cli.client_id);
     config.scopes = cli.scope.split_whitespace().map(String::from).collect();
     config.ca_certificates = cli.ca_cert.into_iter().collect();
+    if let Command::Fetch { allow, .. } = &cli.command {
+        config.fetch_allowlist = allow.clone();
+    }
     config.validate("provider")?;
     let data_dir = cli
         .data_dir
@@ -178,6 +190,17 @@ async fn run(cli: Cli) -> Result<(), Error> {
         Command::Refresh => {
             let s = sessions.refresh(PROVIDER, account).await?;
             println!("{}", expiry_line(s.expires_at));
+        }
+        Command::Fetch { url, .. } => {
+            let r = sessions
+                .fetch(
+                    PROVIDER,
+                    account,
+                    tauri_plugin_token_vault::fetch::FetchRequest::get(url),
+                )
+                .await?;
+            println!("HTTP {} {}", r.status, r.status_text);
+            println!("{}", String::from_utf8_lossy(&r.body));
         }
         Command::Logout => {
             let r = sessions.logout(PROVIDER, account).await?;

@@ -93,6 +93,17 @@ async fn cli_login_status_token_refresh_logout_across_processes() {
     assert!(out.contains("access token expires at "), "{out}");
     assert!(!looks_like_a_jwt(&out));
 
+    // fetch: the token is attached in Rust, only for allowed origins.
+    let me = idp.url("/me");
+    let origin = idp.issuer.origin().ascii_serialization();
+    let out = c.ok(&["fetch", me.as_str(), "--allow", &origin]);
+    assert!(out.starts_with("HTTP 200 OK\n"), "{out}");
+    assert!(out.contains("\"sub\":\"carol\""), "{out}");
+    let refused = c.cmd(&["fetch", me.as_str()]).output().unwrap();
+    let (_, stderr) = texts(&refused);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(stderr.starts_with("error: fetch_not_allowed: "), "{stderr}");
+
     let out = c.ok(&["--account", "other", "status"]);
     assert!(
         out.contains("\"signedIn\":false"),

@@ -253,22 +253,20 @@ pub fn unique_service(test: &str) -> String {
     format!("tv-test-{test}-{}-{nanos}", std::process::id())
 }
 
-/// The `cli` example binary, built on first use if `cargo test` did not build it.
+/// The `cli` example binary, (re)built once per test process so it is never stale (a no-op
+/// when `cargo test` already built it).
 pub fn cli() -> Command {
     // target/debug/deps/<test>-<hash> → target/debug/examples/cli
     let exe = std::env::current_exe().unwrap();
     let path: PathBuf = exe.parent().unwrap().parent().unwrap().join("examples/cli");
     static BUILD: Once = Once::new();
     BUILD.call_once(|| {
-        if !path.exists() {
-            // `cargo test --all-targets` builds examples as tests only: build the binary.
-            let ok = Command::new(env!("CARGO"))
-                .args(["build", "--example", "cli"])
-                .current_dir(root())
-                .status()
-                .is_ok_and(|s| s.success());
-            assert!(ok, "cargo build --example cli failed");
-        }
+        let ok = Command::new(env!("CARGO"))
+            .args(["build", "--quiet", "--example", "cli"])
+            .current_dir(root())
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "cargo build --example cli failed");
     });
     let mut c = Command::new(path);
     for var in [
