@@ -522,18 +522,16 @@ impl SessionManager {
         issuer_ok && record.client_id == p.config.client_id
     }
 
-    /// Wipes the stored record and the in-memory session, and announces it.
+    /// Wipes the stored record and the in-memory session, and announces it. Callers call it
+    /// only when there was a session (or a stored record) to end.
     async fn wipe(&self, acct: &Account, inner: &mut Inner, reason: &str) -> Result<()> {
-        let had_session = inner.record.is_some() || acct.current().is_some() || reason != "logout";
         inner.record = None;
         inner.claims = None;
         inner.scopes.clear();
         acct.set_access(None);
         let (p, a) = (acct.provider.clone(), acct.account.clone());
         let deleted = self.blocking(move |v| v.delete_record(&p, &a)).await;
-        if had_session {
-            self.emit(acct, SessionState::SignedOut, reason, None, None);
-        }
+        self.emit(acct, SessionState::SignedOut, reason, None, None);
         deleted
     }
 
