@@ -2,33 +2,16 @@
 //! endpoint (a local resource server on 127.0.0.1), both with a bearer token and a pooled
 //! connection. Run: `scripts/bench.sh`.
 
+#[path = "common/mod.rs"]
+mod common;
 #[path = "../tests/support/mod.rs"]
 mod support;
 
-use std::collections::{BTreeMap, HashMap};
-use std::time::{Duration, Instant};
+use std::collections::HashMap;
+use std::time::Duration;
 
 use tauri_plugin_token_vault::fetch::FetchRequest;
-use tauri_plugin_token_vault::redirect::SystemBrowser;
 use tauri_plugin_token_vault::session::SessionManager;
-use tokio_util::sync::CancellationToken;
-
-async fn median_us<F, Fut>(batches: usize, iters: u32, mut f: F) -> f64
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = ()>,
-{
-    let mut samples = Vec::new();
-    for _ in 0..batches {
-        let t = Instant::now();
-        for _ in 0..iters {
-            f().await;
-        }
-        samples.push(t.elapsed().as_secs_f64() * 1e6 / iters as f64);
-    }
-    samples.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    samples[samples.len() / 2]
-}
 
 fn main() {
     support::require_secret_service();
@@ -48,15 +31,7 @@ async fn run() {
         &support::unique_service("bench-fetch"),
         HashMap::from([("p".to_string(), config)]),
     );
-    m.login(
-        "p",
-        "a",
-        &SystemBrowser,
-        &BTreeMap::new(),
-        CancellationToken::new(),
-    )
-    .await
-    .unwrap();
+    support::sign_in(&m, "p", "a").await;
     let url = server.url("/api/me");
     let token = m.get_token("p", "a", Duration::ZERO).await.unwrap();
     let direct = oauth2::reqwest::Client::builder()
@@ -75,7 +50,7 @@ async fn run() {
         .await
         .unwrap();
 
-    let via_fetch = median_us(11, 300, || {
+    let via_fetch = common::median_ns_async(11, 300, || {
         let (m, url) = (&m, url.clone());
         async move {
             let r = m.fetch("p", "a", FetchRequest::get(url)).await.unwrap();
@@ -83,7 +58,7 @@ async fn run() {
         }
     })
     .await;
-    let via_reqwest = median_us(11, 300, || {
+    let via_reqwest = common::median_ns_async(11, 300, || {
         let (c, url, t) = (&direct, url.clone(), token.secret().to_string());
         async move {
             let r = c.get(url).bearer_auth(t).send().await.unwrap();
@@ -92,6 +67,7 @@ async fn run() {
         }
     })
     .await;
+    let (via_fetch, via_reqwest) = (via_fetch / 1e3, via_reqwest / 1e3);
     m.logout("p", "a").await.unwrap();
     println!("fetch benchmark (median; 2 cores; GET of a small JSON on 127.0.0.1)");
     println!("  direct reqwest with a bearer token     {via_reqwest:>8.1} µs/request");

@@ -7,50 +7,18 @@
 //! - baseline: one credential-store read per call (what a store-backed getter would pay)
 //! - 1000 concurrent callers at expiry: wall time and refresh requests, against one refresh
 
+#[path = "common/mod.rs"]
+mod common;
 #[path = "../tests/support/mod.rs"]
 mod support;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::hint::black_box;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-use tauri_plugin_token_vault::redirect::SystemBrowser;
 use tauri_plugin_token_vault::session::SessionManager;
 use tauri_plugin_token_vault::vault::Vault;
-use tokio_util::sync::CancellationToken;
-
-/// Median ns per iteration over `batches` batches of `iters` iterations.
-fn median_ns(batches: usize, iters: u32, mut f: impl FnMut()) -> f64 {
-    let mut samples: Vec<f64> = (0..batches)
-        .map(|_| {
-            let t = Instant::now();
-            for _ in 0..iters {
-                f();
-            }
-            t.elapsed().as_nanos() as f64 / iters as f64
-        })
-        .collect();
-    samples.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    samples[samples.len() / 2]
-}
-
-async fn median_ns_async<F, Fut>(batches: usize, iters: u32, mut f: F) -> f64
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = ()>,
-{
-    let mut samples = Vec::new();
-    for _ in 0..batches {
-        let t = Instant::now();
-        for _ in 0..iters {
-            f().await;
-        }
-        samples.push(t.elapsed().as_nanos() as f64 / iters as f64);
-    }
-    samples.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    samples[samples.len() / 2]
-}
 
 fn main() {
     support::require_secret_service();
@@ -70,18 +38,10 @@ async fn run() {
         &service,
         HashMap::from([("p".to_string(), config)]),
     ));
-    m.login(
-        "p",
-        "a",
-        &SystemBrowser,
-        &BTreeMap::new(),
-        CancellationToken::new(),
-    )
-    .await
-    .unwrap();
+    support::sign_in(&m, "p", "a").await;
 
     // Hot path against an in-memory baseline.
-    let hot = median_ns_async(21, 20_000, || {
+    let hot = common::median_ns_async(21, 20_000, || {
         let m = m.clone();
         async move {
             black_box(m.get_token("p", "a", Duration::ZERO).await.unwrap());
@@ -91,11 +51,11 @@ async fn run() {
     // The same token text as the hot path returns, so both clone the same number of bytes.
     let token = m.get_token("p", "a", Duration::ZERO).await.unwrap();
     let baseline = Arc::new(RwLock::new(token.secret().to_string()));
-    let rwlock = median_ns(21, 200_000, || {
+    let rwlock = common::median_ns(21, 200_000, || {
         black_box(baseline.read().unwrap().clone());
     });
     let vault = Vault::platform(&service).unwrap();
-    let store = median_ns(11, 50, || {
+    let store = common::median_ns(11, 50, || {
         black_box(vault.load_record("p", "a").unwrap());
     });
 

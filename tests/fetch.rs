@@ -4,16 +4,14 @@
 
 mod support;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use support::{Idp, RecordingServer};
 use tauri_plugin_token_vault::fetch::FetchRequest;
-use tauri_plugin_token_vault::redirect::SystemBrowser;
 use tauri_plugin_token_vault::session::SessionManager;
 use tauri_plugin_token_vault::ProviderConfig;
-use tokio_util::sync::CancellationToken;
 use url::Url;
 
 const P: &str = "idp";
@@ -28,15 +26,7 @@ async fn signed_in(idp: &Idp, edit: impl FnOnce(&mut ProviderConfig)) -> Arc<Ses
         &support::unique_service("fetch"),
         HashMap::from([(P.to_string(), config)]),
     );
-    m.login(
-        P,
-        A,
-        &SystemBrowser,
-        &BTreeMap::new(),
-        CancellationToken::new(),
-    )
-    .await
-    .unwrap();
+    support::sign_in(&m, P, A).await;
     Arc::new(m)
 }
 

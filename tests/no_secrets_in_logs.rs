@@ -4,14 +4,12 @@
 
 mod support;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use tauri_plugin_token_vault::redirect::SystemBrowser;
 use tauri_plugin_token_vault::session::SessionManager;
 use tauri_plugin_token_vault::vault::Vault;
-use tokio_util::sync::CancellationToken;
 
 static LINES: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
@@ -46,16 +44,7 @@ async fn no_token_in_logs_debug_output_or_events() {
     let mut printed = Vec::new();
     let mut secrets = Vec::new();
 
-    let status = m
-        .login(
-            "p",
-            "a",
-            &SystemBrowser,
-            &BTreeMap::new(),
-            CancellationToken::new(),
-        )
-        .await
-        .unwrap();
+    let status = support::sign_in(&m, "p", "a").await;
     printed.push(format!("{status:?} {m:?} {vault:?}"));
     let record = vault.load_record("p", "a").unwrap().unwrap();
     printed.push(format!("{record:?}"));

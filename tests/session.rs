@@ -55,15 +55,7 @@ impl Bed {
     }
 
     async fn login(&self, m: &SessionManager) {
-        m.login(
-            P,
-            A,
-            &SystemBrowser,
-            &BTreeMap::new(),
-            CancellationToken::new(),
-        )
-        .await
-        .expect("sign-in");
+        support::sign_in(m, P, A).await;
     }
 }
 

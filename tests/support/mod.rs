@@ -414,3 +414,20 @@ impl RecordingServer {
         self.seen.lock().unwrap().clone()
     }
 }
+
+/// Signs `account` in at `provider` through the system browser (the stand-in, as `alice`).
+pub async fn sign_in(
+    m: &tauri_plugin_token_vault::session::SessionManager,
+    provider: &str,
+    account: &str,
+) -> tauri_plugin_token_vault::session::SessionStatus {
+    m.login(
+        provider,
+        account,
+        &tauri_plugin_token_vault::redirect::SystemBrowser,
+        &std::collections::BTreeMap::new(),
+        tokio_util::sync::CancellationToken::new(),
+    )
+    .await
+    .expect("sign-in")
+}
