@@ -86,8 +86,8 @@ pub struct SessionStatus {
     pub claims: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
-/// What `logout` did.
-#[derive(Debug, Clone)]
+/// What `logout` did. `Debug` leaves out the end-session URL's query (it holds the ID token).
+#[derive(Clone)]
 pub struct LogoutReport {
     /// Whether the provider confirmed the revocation of the refresh token (or access token
     /// when there was no refresh token).
@@ -97,6 +97,21 @@ pub struct LogoutReport {
     /// The RP-initiated logout URL to open in the browser, when the provider has one. It
     /// carries the ID token as `id_token_hint`: never log it.
     pub end_session_url: Option<Url>,
+}
+
+impl std::fmt::Debug for LogoutReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let url = self.end_session_url.as_ref().map(|u| {
+            let mut shown = u.clone();
+            shown.set_query(Some("[redacted]"));
+            shown.to_string()
+        });
+        f.debug_struct("LogoutReport")
+            .field("revoked", &self.revoked)
+            .field("revocation_error", &self.revocation_error)
+            .field("end_session_url", &url)
+            .finish()
+    }
 }
 
 struct Access {

@@ -82,7 +82,10 @@ fn hostile_cases() -> Vec<(&'static str, Vec<u8>, &'static [&'static str])> {
 #[tokio::test]
 async fn hostile_loopback_inputs_do_not_abort_or_hijack_a_real_sign_in() {
     let idp = Idp::start();
-    let client = OAuthClient::discover(idp.provider()).await.unwrap();
+    let mut config = idp.provider();
+    // Outside the ephemeral range, so "refused after completion" can only mean "closed".
+    config.redirect.port = support::free_fixed_port();
+    let client = OAuthClient::discover(config).await.unwrap();
     let results: Arc<Mutex<Vec<Outcome>>> = Arc::default();
     let port_seen: Arc<Mutex<Option<u16>>> = Arc::default();
     let silent: Arc<Mutex<Vec<TcpStream>>> = Arc::default();

@@ -62,12 +62,17 @@ async fn no_token_in_logs_debug_output_or_events() {
     printed.push(format!("{:?}", m.status("p", "a").await.unwrap()));
 
     let report = m.logout("p", "a").await.unwrap();
-    // The end-session URL carries the ID token by design (`id_token_hint`); its Debug is
-    // the URL, so it is printed only here to show where it is, not checked.
-    printed.push(format!(
-        "{:?} {:?}",
-        report.revoked, report.revocation_error
-    ));
+    // The end-session URL carries the ID token by design (`id_token_hint`): the report's Debug
+    // must still not show it.
+    let latest_id_token = record.id_token.as_ref().unwrap().secret().to_string();
+    assert!(report
+        .end_session_url
+        .as_ref()
+        .unwrap()
+        .as_str()
+        .contains(&latest_id_token));
+    secrets.push(latest_id_token);
+    printed.push(format!("{report:?}"));
     printed.push(format!(
         "{:?}",
         m.get_token("p", "a", Duration::ZERO).await.unwrap_err()

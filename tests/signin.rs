@@ -117,7 +117,11 @@ async fn provider_error_access_denied_ends_the_sign_in() {
 #[tokio::test]
 async fn a_sign_in_can_be_cancelled_and_its_listener_closes() {
     let idp = Idp::start();
-    let client = OAuthClient::discover(idp.provider()).await.unwrap();
+    let mut config = idp.provider();
+    // A configured port outside the ephemeral range: after the cancel, nothing else can be
+    // listening on it, so a refused connection proves this listener closed.
+    config.redirect.port = support::free_fixed_port();
+    let client = OAuthClient::discover(config.clone()).await.unwrap();
     let cancel = CancellationToken::new();
     let (port_tx, port_rx) = std::sync::mpsc::channel();
     // The stand-in is told to stall; this browser records the redirect port first.

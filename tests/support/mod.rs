@@ -431,3 +431,19 @@ pub async fn sign_in(
     .await
     .expect("sign-in")
 }
+
+/// A free port below the kernel's ephemeral range (32768+), for listeners whose closing a test
+/// checks: no `bind(…:0)` elsewhere can be handed the same port right after it closes.
+pub fn free_fixed_port() -> u16 {
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    for i in 0..1000u32 {
+        let port = 20_000 + ((seed.wrapping_add(i.wrapping_mul(7919))) % 10_000) as u16;
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free port in 20000..30000");
+}
