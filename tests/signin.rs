@@ -143,6 +143,10 @@ async fn a_sign_in_can_be_cancelled_and_its_listener_closes() {
         tokio::task::spawn_blocking(move || port_rx.recv_timeout(Duration::from_secs(20)).unwrap())
             .await
             .unwrap();
+    assert_eq!(
+        port, config.redirect.port,
+        "the configured loopback port is used"
+    );
     cancel.cancel();
     let e = task.await.unwrap().unwrap_err();
     assert_eq!(e.code(), "login_cancelled");
