@@ -306,8 +306,18 @@ impl SessionManager {
             }
         }
         self.provider(provider)?;
-        if account.is_empty() {
-            return Err(Error::config("account", "must not be empty"));
+        // The account names a store entry (`<provider>/<account>`, parts `…#<n>`): keep it short
+        // and free of the separators so two accounts can never share an entry.
+        if account.is_empty()
+            || account.len() > 128
+            || account
+                .chars()
+                .any(|c| c.is_control() || c == '/' || c == '#')
+        {
+            return Err(Error::config(
+                "account",
+                "must be 1 to 128 characters, without `/`, `#` or control characters",
+            ));
         }
         let mut map = self.accounts.write().unwrap_or_else(|e| e.into_inner());
         Ok(map
