@@ -166,11 +166,15 @@ async fn a_thousand_concurrent_callers_at_expiry_share_one_refresh() {
     m.refresh(P, A).await.expect("the session survives");
 }
 
-#[tokio::test]
-async fn two_processes_refreshing_for_twenty_rounds_never_burn_a_rotated_token() {
-    let bed = Bed::new("two-processes", &[]);
-    bed.login(&bed.manager()).await;
-    let run = |round: usize| {
+/// Two CLI processes asking for a token at the same moment, `rounds` times; each process is
+/// new, so it reads the store and must refresh. `lock_dirs` gives each process its lock
+/// directory. Returns the first failure's stderr, if any.
+fn race_two_processes(
+    bed: &Bed,
+    lock_dirs: [&std::path::Path; 2],
+    rounds: usize,
+) -> Option<String> {
+    let run = |dir: &std::path::Path| {
         let mut c = support::cli();
         c.args([
             "--issuer",
@@ -180,37 +184,38 @@ async fn two_processes_refreshing_for_twenty_rounds_never_burn_a_rotated_token()
         ])
         .args(["--ca-cert", &bed.idp.ca_cert_path().display().to_string()])
         .args(["--service", &bed.service, "--account", A])
-        .args(["--data-dir", &bed.locks.path().display().to_string()])
-        .env("TV_ROUND", round.to_string());
-        c
+        .args(["--data-dir", &dir.display().to_string(), "token"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+        c.spawn().unwrap()
     };
-    // The CLI stores under provider id "default": copy the session there.
+    for round in 0..rounds {
+        let children = [run(lock_dirs[0]), run(lock_dirs[1])];
+        for child in children {
+            let out = child.wait_with_output().unwrap();
+            if !out.status.success() {
+                return Some(format!(
+                    "round {round}: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                ));
+            }
+        }
+    }
+    None
+}
+
+#[tokio::test]
+async fn two_processes_refreshing_for_twenty_rounds_never_burn_a_rotated_token() {
+    let bed = Bed::new("two-processes", &[]);
+    bed.login(&bed.manager()).await;
+    // The CLI stores under provider id "default": move the session there.
     let record = bed.record().unwrap();
     bed.vault().save_record("default", A, &record).unwrap();
     bed.vault().delete_record(P, A).unwrap();
 
-    for round in 0..20 {
-        // Each process is new: it reads the store and must refresh (no access token on disk).
-        let a = run(round)
-            .arg("token")
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        let b = run(round)
-            .arg("token")
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        for child in [a, b] {
-            let out = child.wait_with_output().unwrap();
-            assert!(
-                out.status.success(),
-                "round {round}: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
+    let shared = bed.locks.path();
+    if let Some(failure) = race_two_processes(&bed, [shared, shared], 20) {
+        panic!("with the shared lock directory: {failure}");
     }
     assert_eq!(bed.idp.stats().await["token"]["refresh_token"], 40);
     let rt = bed
@@ -222,6 +227,17 @@ async fn two_processes_refreshing_for_twenty_rounds_never_burn_a_rotated_token()
     assert!(
         bed.idp.is_active(rt.secret()).await,
         "no invalid_grant: the grant was never revoked"
+    );
+
+    // Control: the same race without a shared lock (each process its own lock directory)
+    // burns the rotated token, so the check above is not vacuous.
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let failure = race_two_processes(&bed, [a.path(), b.path()], 20)
+        .expect("without the lock, two processes reuse a rotated refresh token");
+    assert!(failure.contains("error: session_expired: "), "{failure}");
+    assert!(
+        !bed.idp.is_active(rt.secret()).await,
+        "reuse detection revoked the grant"
     );
 }
 
