@@ -15,11 +15,7 @@ use tauri_plugin_token_vault::session::SessionManager;
 
 fn main() {
     support::require_secret_service();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(run());
+    common::block_on(run());
 }
 
 async fn run() {

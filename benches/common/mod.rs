@@ -37,3 +37,12 @@ fn median(samples: impl Iterator<Item = f64>) -> f64 {
     v.sort_by(|a, b| a.partial_cmp(b).unwrap());
     v[v.len() / 2]
 }
+
+/// Runs a bench body on a multi-threaded tokio runtime.
+pub fn block_on<F: Future<Output = ()>>(body: F) {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+        .block_on(body);
+}

@@ -5,7 +5,7 @@
 //! this sign-in's `state`: every other request (wrong path or method, no or wrong `state`,
 //! duplicated parameters, oversized or malformed requests, silent connections) gets an error
 //! page and the listener keeps waiting. HTTP parsing, size limits and read timeouts are
-//! hyper's; the decision about each request is [`judge`].
+//! hyper's; the decision about each request is `judge` (unit-tested as a table).
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicBool, Ordering};
