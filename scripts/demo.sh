@@ -14,6 +14,8 @@
 # form by itself as "alice").
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# rustup installs cargo in ~/.cargo/bin, which a non-interactive shell may not have on PATH.
+if [ -d "${HOME:-/root}/.cargo/bin" ]; then export PATH="${HOME:-/root}/.cargo/bin:$PATH"; fi
 
 mode=app
 if [ "${1:-}" = "--cli" ]; then mode=cli; shift; fi

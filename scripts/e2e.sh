@@ -5,7 +5,8 @@
 # Usage: scripts/e2e.sh   (scripts/test.sh runs it; scripts/setup.sh installs what it needs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PATH="$HOME/.cargo/bin:$PATH"
+# rustup installs cargo in ~/.cargo/bin, which a non-interactive shell may not have on PATH.
+if [ -d "${HOME:-/root}/.cargo/bin" ]; then export PATH="${HOME:-/root}/.cargo/bin:$PATH"; fi
 cargo build --locked -p token-vault-example-app
 export E2E_APP="$PWD/target/debug/token-vault-example-app"
 export E2E_OUT="$PWD/target/e2e"

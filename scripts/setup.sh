@@ -4,6 +4,8 @@
 # tests/idp/package-lock.json). Usage: scripts/setup.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# rustup installs cargo in ~/.cargo/bin, which a non-interactive shell may not have on PATH.
+if [ -d "${HOME:-/root}/.cargo/bin" ]; then export PATH="${HOME:-/root}/.cargo/bin:$PATH"; fi
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi

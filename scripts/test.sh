@@ -6,11 +6,12 @@
 # Usage: scripts/test.sh [extra cargo test args]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# rustup installs cargo in ~/.cargo/bin, which a non-interactive shell may not have on PATH.
+if [ -d "${HOME:-/root}/.cargo/bin" ]; then export PATH="${HOME:-/root}/.cargo/bin:$PATH"; fi
 
 scripts/setup.sh
 
 export BROWSER="$PWD/tests/support/browser-standin.mjs"
-export PATH="$HOME/.cargo/bin:$PATH"
 export RUST_BACKTRACE=1
 
 echo "== cargo fmt --check"
