@@ -12,7 +12,7 @@ use url::Url;
 
 use crate::config::is_loopback;
 use crate::error::{Error, Result};
-use crate::oauth::http::describe_reqwest;
+use crate::oauth::http::{describe_reqwest, read_capped};
 use crate::secret::AccessToken;
 use crate::session::SessionManager;
 
@@ -213,7 +213,7 @@ impl SessionManager {
     }
 }
 
-async fn read_response(mut r: reqwest::Response, url: Url, max: usize) -> Result<FetchResponse> {
+async fn read_response(r: reqwest::Response, url: Url, max: usize) -> Result<FetchResponse> {
     let status = r.status();
     let headers = r
         .headers()
@@ -225,17 +225,9 @@ async fn read_response(mut r: reqwest::Response, url: Url, max: usize) -> Result
             )
         })
         .collect();
-    let mut body = Vec::new();
-    while let Some(chunk) = r
-        .chunk()
-        .await
-        .map_err(|e| Error::Network(describe_reqwest(&e, &url)))?
-    {
-        if body.len() + chunk.len() > max {
-            return Err(Error::FetchResponseTooLarge(max));
-        }
-        body.extend_from_slice(&chunk);
-    }
+    let body = read_capped(r, max, &url)
+        .await?
+        .ok_or(Error::FetchResponseTooLarge(max))?;
     Ok(FetchResponse {
         status: status.as_u16(),
         status_text: status.canonical_reason().unwrap_or("").to_string(),

@@ -78,24 +78,38 @@ impl HttpClient {
         if !status.is_success() {
             return Ok(Err(status.as_u16()));
         }
-        let body = read_capped(resp, MAX_JSON_BYTES)
-            .await
-            .map_err(|e| Error::Network(format!("{url}: {e}")))?;
+        let body = read_capped(resp, MAX_JSON_BYTES, url)
+            .await?
+            .ok_or_else(|| {
+                Error::Network(format!(
+                    "{url}: response larger than {MAX_JSON_BYTES} bytes"
+                ))
+            })?;
         serde_json::from_slice(&body)
             .map(Ok)
             .map_err(|e| Error::InvalidResponse(format!("{url}: not the expected JSON: {e}")))
     }
 }
 
-async fn read_capped(mut resp: reqwest::Response, cap: usize) -> Result<Vec<u8>, String> {
+/// Reads a response body of at most `cap` bytes: `Ok(None)` when it is larger (reading stops
+/// there), `network` on a transport error.
+pub(crate) async fn read_capped(
+    mut resp: reqwest::Response,
+    cap: usize,
+    url: &Url,
+) -> Result<Option<Vec<u8>>> {
     let mut body = Vec::new();
-    while let Some(chunk) = resp.chunk().await.map_err(|e| e.to_string())? {
+    while let Some(chunk) = resp
+        .chunk()
+        .await
+        .map_err(|e| Error::Network(describe_reqwest(&e, url)))?
+    {
         if body.len() + chunk.len() > cap {
-            return Err(format!("response larger than {cap} bytes"));
+            return Ok(None);
         }
         body.extend_from_slice(&chunk);
     }
-    Ok(body)
+    Ok(Some(body))
 }
 
 /// A transport error in words, without the request's query (which could hold a secret).
