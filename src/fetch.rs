@@ -218,12 +218,7 @@ async fn read_response(r: reqwest::Response, url: Url, max: usize) -> Result<Fet
     let headers = r
         .headers()
         .iter()
-        .map(|(k, v)| {
-            (
-                k.as_str().to_string(),
-                String::from_utf8_lossy(v.as_bytes()).into_owned(),
-            )
-        })
+        .map(|(k, v)| (k.as_str().to_string(), header_text(v.as_bytes())))
         .collect();
     let body = read_capped(r, max, &url)
         .await?
@@ -237,9 +232,23 @@ async fn read_response(r: reqwest::Response, url: Url, max: usize) -> Result<Fet
     })
 }
 
+/// A header value as text without losing bytes: each byte becomes the code point of the same
+/// number (Latin-1), as browsers' `Headers` do, so a JS `Response` can carry it unchanged.
+fn header_text(bytes: &[u8]) -> String {
+    bytes.iter().map(|&b| char::from(b)).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn header_bytes_map_to_latin1_code_points() {
+        assert_eq!(header_text(b"text/plain"), "text/plain");
+        // UTF-8 "é" is two bytes: two code points, not one (and never U+FFFD).
+        assert_eq!(header_text("é".as_bytes()), "\u{c3}\u{a9}");
+        assert_eq!(header_text(&[0xff, 0x80]), "\u{ff}\u{80}");
+    }
 
     fn u(s: &str) -> Url {
         Url::parse(s).unwrap()
