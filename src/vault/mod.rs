@@ -127,13 +127,7 @@ impl Vault {
     /// parts are written first and the first entry last, so a reader never sees a new
     /// header with old parts.
     pub fn set(&self, key: &str, value: &[u8]) -> Result<()> {
-        let old_count = match self.get_one(key)? {
-            Some(old) => chunk::parse_header(&old)
-                .ok()
-                .flatten()
-                .map_or(1, |h| h.count),
-            None => 0,
-        };
+        let old_count = self.stored_entries(key)?;
         let entries = chunk::split(value, self.chunk_limit);
         if entries.len() > chunk::MAX_PARTS {
             return Err(Error::StoreUnavailable(format!(
@@ -151,17 +145,23 @@ impl Vault {
         Ok(())
     }
 
-    /// Deletes `key` and its parts; deleting a missing key is not an error.
-    pub fn delete(&self, key: &str) -> Result<()> {
-        let count = match self.get_one(key) {
-            Ok(Some(first)) => chunk::parse_header(&first)
+    /// How many entries `key` occupies now: 0 when missing, the header's part count when
+    /// chunked, else 1 (also for an entry that cannot be read back, so it can be replaced).
+    fn stored_entries(&self, key: &str) -> Result<usize> {
+        match self.get_one(key) {
+            Ok(Some(first)) => Ok(chunk::parse_header(&first)
                 .ok()
                 .flatten()
-                .map_or(1, |h| h.count),
-            Ok(None) => 1,
-            Err(Error::StoreCorrupted(_)) => 1,
-            Err(e) => return Err(e),
-        };
+                .map_or(1, |h| h.count)),
+            Ok(None) => Ok(0),
+            Err(Error::StoreCorrupted(_)) => Ok(1),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Deletes `key` and its parts; deleting a missing key is not an error.
+    pub fn delete(&self, key: &str) -> Result<()> {
+        let count = self.stored_entries(key)?;
         self.delete_one(key)?;
         for i in 1..count {
             self.delete_one(&chunk::part_key(key, i))?;
