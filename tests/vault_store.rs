@@ -44,6 +44,108 @@ fn the_value_is_in_the_secret_service_and_nowhere_else() {
     assert!(out.stdout.is_empty(), "deleted from the Secret Service");
 }
 
+#[test]
+fn a_chunked_value_is_several_secret_service_items_each_within_the_limit() {
+    support::require_secret_service();
+    let service = support::unique_service("chunks");
+    let v = Vault::platform(&service)
+        .unwrap()
+        .with_chunk_limit(Some(WINDOWS_BLOB_LIMIT));
+    let value: Vec<u8> = (0..10_000u32).map(|i| b'a' + (i % 26) as u8).collect();
+    v.set("p/a", &value).unwrap();
+    // Read the items with libsecret's own tool, not through the vault: `p/a`, `p/a#1`, …
+    let lookup = |user: &str| {
+        Command::new("secret-tool")
+            .args(["lookup", "service", &service, "username", user])
+            .output()
+            .unwrap()
+            .stdout
+    };
+    let mut items = vec![lookup("p/a")];
+    for i in 1.. {
+        let item = lookup(&format!("p/a#{i}"));
+        if item.is_empty() {
+            break;
+        }
+        items.push(item);
+    }
+    assert_eq!(
+        items.len(),
+        4,
+        "10 000 bytes in 2560-byte items: the first holds a header"
+    );
+    for (i, item) in items.iter().enumerate() {
+        assert!(
+            !item.is_empty() && item.len() <= WINDOWS_BLOB_LIMIT,
+            "item {i}: {} bytes",
+            item.len()
+        );
+    }
+    assert!(
+        items[0].starts_with(b"\0tv-chunks:1:4:"),
+        "the header names 4 parts"
+    );
+    assert_eq!(&v.get("p/a").unwrap().unwrap()[..], &value[..]);
+    v.delete("p/a").unwrap();
+    for user in ["p/a", "p/a#1", "p/a#3"] {
+        assert!(lookup(user).is_empty(), "{user} deleted");
+    }
+}
+
+#[tokio::test]
+async fn the_refresh_token_is_nowhere_else_on_disk() {
+    support::require_secret_service();
+    // Whole seconds: some file systems keep coarse modification times.
+    let since = std::time::SystemTime::now() - std::time::Duration::from_secs(2);
+    let idp = support::Idp::start();
+    let locks = tempfile::tempdir().unwrap();
+    let service = support::unique_service("on-disk");
+    let m = tauri_plugin_token_vault::session::SessionManager::new(
+        &service,
+        std::collections::HashMap::from([("idp".to_string(), idp.provider())]),
+    )
+    .with_lock_dir(locks.path());
+    support::sign_in(&m, "idp", "default").await;
+    m.refresh("idp", "default").await.unwrap();
+    m.refresh("idp", "default").await.unwrap();
+    let record = Vault::platform(&service)
+        .unwrap()
+        .load_record("idp", "default")
+        .unwrap()
+        .unwrap();
+    let at = m
+        .get_token("idp", "default", std::time::Duration::ZERO)
+        .await
+        .unwrap();
+    let rt = record.refresh_token.secret().as_bytes().to_vec();
+    let id = record
+        .id_token
+        .as_ref()
+        .unwrap()
+        .secret()
+        .as_bytes()
+        .to_vec();
+    let needles: [&[u8]; 3] = [&rt, at.secret().as_bytes(), &id];
+    assert!(
+        locks.path().read_dir().unwrap().next().is_some(),
+        "the lock directory was used"
+    );
+    // The lock (app data) directory, the data directory (where gnome-keyring keeps its encrypted
+    // keyring file) and the temp directory: no plaintext token in any file.
+    let mut dirs = vec![locks.path().to_path_buf(), std::env::temp_dir()];
+    if let Some(d) = std::env::var_os("XDG_DATA_HOME") {
+        dirs.push(d.into());
+    }
+    for dir in &dirs {
+        let hits = support::files_containing(dir, &needles, since);
+        assert!(
+            hits.is_empty(),
+            "tokens on disk under {}: {hits:?}",
+            dir.display()
+        );
+    }
+}
+
 fn cli_status(cmd: &mut Command) -> (Option<i32>, String) {
     let idp = support::Idp::start();
     let out = cmd

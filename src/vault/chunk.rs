@@ -19,7 +19,7 @@ pub const WINDOWS_BLOB_LIMIT: usize = 2560;
 
 const MAGIC: &[u8] = b"\0tv-chunks:1:";
 /// Longest header: magic + up to 10 digits + ':' + 64 hex + '\n'.
-const MAX_HEADER: usize = 13 + 10 + 1 + 64 + 1;
+pub(crate) const MAX_HEADER: usize = 13 + 10 + 1 + 64 + 1;
 /// Most parts a value may have (a sanity bound on what a header may claim).
 pub(crate) const MAX_PARTS: usize = 64;
 

@@ -14,6 +14,8 @@
 
 mod chunk;
 pub mod record;
+#[cfg(all(test, windows))]
+mod windows_credential_manager_tests;
 
 use std::sync::Arc;
 
@@ -334,15 +336,36 @@ pub mod conformance {
             &long[..],
             "value over 2560 bytes"
         );
+        let parts = stored_parts(v, key);
+        match v.chunk_limit {
+            Some(limit) => {
+                let want = 1 + (long.len() - (limit - chunk::MAX_HEADER)).div_ceil(limit);
+                assert_eq!(
+                    parts.len(),
+                    want,
+                    "the long value is split in {want} entries"
+                );
+                for (i, p) in parts.iter().enumerate() {
+                    assert!(
+                        p.len() <= limit,
+                        "entry {i} holds {} bytes, over the limit of {limit}",
+                        p.len()
+                    );
+                }
+            }
+            None => assert_eq!(parts.len(), 1, "without a limit the value is stored whole"),
+        }
         v.set(key, b"short again").unwrap();
         assert_eq!(
             &v.get(key).unwrap().unwrap()[..],
             b"short again",
             "long then short"
         );
-        assert!(
-            v.get_one(&chunk::part_key(key, 1)).unwrap().is_none(),
-            "stale parts are removed"
+        assert_eq!(
+            stored_parts(v, key).len(),
+            1,
+            "stale parts are removed (the {} parts of the long value)",
+            parts.len()
         );
 
         let other = "conformance/other account";
@@ -361,12 +384,32 @@ pub mod conformance {
             "delete touches one key only"
         );
         v.set(key, &long).unwrap();
+        assert_eq!(stored_parts(v, key).len(), parts.len(), "written again");
         v.delete(key).unwrap();
         assert!(v.get(key).unwrap().is_none(), "delete of a chunked value");
-        assert!(
-            v.get_one(&chunk::part_key(key, 1)).unwrap().is_none(),
-            "its parts are deleted too"
-        );
+        for i in 1..parts.len().max(2) {
+            assert!(
+                v.get_one(&chunk::part_key(key, i)).unwrap().is_none(),
+                "part {i} is deleted too"
+            );
+        }
         v.delete(other).unwrap();
+    }
+
+    /// The raw entries `key` occupies in the store, read one by one (first entry, then
+    /// `#1`, `#2`… until one is missing), not through the chunk header.
+    pub fn stored_parts(v: &Vault, key: &str) -> Vec<Zeroizing<Vec<u8>>> {
+        let mut out = Vec::new();
+        let Some(first) = v.get_one(key).unwrap() else {
+            return out;
+        };
+        out.push(first);
+        for i in 1..=chunk::MAX_PARTS {
+            match v.get_one(&chunk::part_key(key, i)).unwrap() {
+                Some(p) => out.push(p),
+                None => break,
+            }
+        }
+        out
     }
 }

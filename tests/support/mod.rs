@@ -300,15 +300,20 @@ impl Idp {
 /// What a [`RecordingServer`] saw of one request.
 #[derive(Debug, Clone)]
 pub struct Seen {
+    pub method: String,
     pub path: String,
     pub authorization: Option<String>,
+    pub content_type: Option<String>,
+    /// The request body, byte for byte as it arrived.
+    pub body: Vec<u8>,
 }
 
-/// A plain-HTTP resource server on 127.0.0.1 that records every request (and whether an
-/// `Authorization` header arrived). Routes: `/redirect?to=URL` → 302 to URL, `/big?bytes=N` →
-/// N bytes, `/status/N` → status N, `/reject-first` → 401 for the first `Authorization` value it
-/// ever saw and 200 for any other (a token the resource server no longer accepts), anything
-/// else → 200 `{"path": …}`.
+/// A plain-HTTP resource server on 127.0.0.1 that records every request (method, path,
+/// `Authorization`, `Content-Type` and the body bytes). Routes: `/redirect?to=URL` → 302 to URL,
+/// `/big?bytes=N` → N bytes, `/status/N` → status N, `/echo` → the request body and content
+/// type sent back, `/reject-first` → 401 for the first `Authorization` value it ever saw and 200
+/// for any other (a token the resource server no longer accepts), anything else → 200
+/// `{"path": …}`.
 pub struct RecordingServer {
     pub origin: Url,
     pub seen: std::sync::Arc<Mutex<Vec<Seen>>>,
@@ -337,13 +342,24 @@ impl RecordingServer {
                             let log = log.clone();
                             let first = first.clone();
                             async move {
+                                use http_body_util::BodyExt;
                                 let uri = req.uri().clone();
+                                let method = req.method().to_string();
+                                let header = |name: &str| {
+                                    req.headers()
+                                        .get(name)
+                                        .map(|v| v.to_str().unwrap_or("").to_string())
+                                };
+                                let authorization = header("authorization");
+                                let content_type = header("content-type");
+                                let (_, body) = req.into_parts();
+                                let body = body.collect().await.unwrap().to_bytes().to_vec();
                                 log.lock().unwrap().push(Seen {
+                                    method,
                                     path: uri.path().to_string(),
-                                    authorization: req
-                                        .headers()
-                                        .get("authorization")
-                                        .map(|v| v.to_str().unwrap_or("").to_string()),
+                                    authorization: authorization.clone(),
+                                    content_type: content_type.clone(),
+                                    body: body.clone(),
                                 });
                                 let q: std::collections::HashMap<String, String> =
                                     url::form_urlencoded::parse(
@@ -362,11 +378,15 @@ impl RecordingServer {
                                         let n: usize = q["bytes"].parse().unwrap();
                                         *resp.body_mut() = Full::new(Bytes::from(vec![b'x'; n]));
                                     }
+                                    "/echo" => {
+                                        if let Some(ct) = &content_type {
+                                            resp.headers_mut()
+                                                .insert("content-type", ct.parse().unwrap());
+                                        }
+                                        *resp.body_mut() = Full::new(Bytes::from(body));
+                                    }
                                     "/reject-first" => {
-                                        let auth = req
-                                            .headers()
-                                            .get("authorization")
-                                            .map(|v| v.to_str().unwrap_or("").to_string());
+                                        let auth = authorization;
                                         let mut first = first.lock().unwrap();
                                         if first.is_none() {
                                             *first = auth.clone();
@@ -446,4 +466,83 @@ pub fn free_fixed_port() -> u16 {
         }
     }
     panic!("no free port in 20000..30000");
+}
+
+static ROOT_NPM: Mutex<()> = Mutex::new(());
+
+/// Runs `tests/support/authfetch-bridge.mjs` (the built webview API, `dist-js/`, in node with
+/// the IPC mocked) with `args` and `stdin`, and parses what it prints. Installs the root npm
+/// packages (pinned by `package-lock.json`) if missing.
+pub fn js_bridge(args: &[&str], stdin: &[u8]) -> serde_json::Value {
+    {
+        let _guard = ROOT_NPM.lock().unwrap_or_else(|e| e.into_inner());
+        if !root()
+            .join("node_modules/@tauri-apps/api/package.json")
+            .exists()
+        {
+            let ok = Command::new("npm")
+                .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+                .current_dir(root())
+                .status()
+                .is_ok_and(|s| s.success());
+            assert!(ok, "npm ci at the repository root failed");
+        }
+    }
+    use std::io::Write;
+    let mut child = Command::new("node")
+        .arg(root().join("tests/support/authfetch-bridge.mjs"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("node must be installed (the test command installs it)");
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "authfetch-bridge {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("the bridge prints JSON")
+}
+
+/// Every file under `dir` (recursively, not following symlinks) modified at or after `since`
+/// whose bytes contain one of `needles`, as `(path, index of the needle)`. Files written before
+/// `since` cannot hold a value created after it, so they are not read; unreadable entries and
+/// files over 64 MiB are skipped.
+pub fn files_containing(
+    dir: &Path,
+    needles: &[&[u8]],
+    since: std::time::SystemTime,
+) -> Vec<(PathBuf, usize)> {
+    let mut hits = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let Ok(ft) = e.file_type() else { continue };
+            let path = e.path();
+            if ft.is_dir() {
+                stack.push(path);
+            } else if ft.is_file() {
+                let Ok(meta) = e.metadata() else { continue };
+                let modified = meta.modified().unwrap_or(std::time::SystemTime::now());
+                if meta.len() > 64 << 20 || modified < since {
+                    continue;
+                }
+                let Ok(bytes) = std::fs::read(&path) else {
+                    continue;
+                };
+                for (i, n) in needles.iter().enumerate() {
+                    if !n.is_empty() && bytes.windows(n.len()).any(|w| w == *n) {
+                        hits.push((path.clone(), i));
+                    }
+                }
+            }
+        }
+    }
+    hits
 }
