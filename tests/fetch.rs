@@ -168,13 +168,24 @@ async fn the_token_goes_only_where_the_allow_list_says() {
         "no request, with or without a token, reached the other origin"
     );
 
-    // Plain http to a non-loopback host: refused before any connection.
+    // Plain http to a non-loopback host: refused by the scheme rule before any connection. (An
+    // allow-list cannot hold such an entry: configuration refuses it. It holds the same hosts
+    // over https, and the message shows the scheme rule, not an allow-list miss, refused it.)
+    let m_http = signed_in(&idp, |c| {
+        c.fetch_allowlist = vec!["https://10.1.2.3".into(), "https://api.example.com/".into()];
+    })
+    .await;
     for url in ["http://10.1.2.3/api", "http://api.example.com/"] {
-        let e = m
+        let e = m_http
             .fetch(P, A, FetchRequest::get(Url::parse(url).unwrap()))
             .await
             .unwrap_err();
         assert_eq!(e.code(), "fetch_not_allowed", "{url}: {e}");
+        assert!(
+            e.to_string()
+                .contains("plain http to a non-loopback host would expose the token"),
+            "refused by the scheme rule, not the allow-list: {e}"
+        );
     }
 
     // Bad input: a caller-supplied Authorization, a bad method, a bad header: refused, nothing sent.
@@ -212,13 +223,39 @@ async fn the_token_goes_only_where_the_allow_list_says() {
         .unwrap();
     assert_eq!(r.body.len(), 1000);
 
-    // POST with a body and headers goes through as given.
-    let mut req = FetchRequest::get(allowed.url("/post"));
+    // POST with a body and headers: the server receives the method, the content type and
+    // the body byte for byte (every byte value, not valid UTF-8), and its echo comes back whole.
+    let sent: Vec<u8> = (0..70_000u32).map(|i| (i * 31 % 256) as u8).collect();
+    let before = allowed.requests().len();
+    let mut req = FetchRequest::get(allowed.url("/echo"));
     req.method = "post".into();
-    req.body = Some(b"{\"a\":1}".to_vec());
+    req.body = Some(sent.clone());
     req.headers
-        .push(("content-type".into(), "application/json".into()));
-    assert_eq!(m.fetch(P, A, req).await.unwrap().status, 200);
+        .push(("content-type".into(), "application/octet-stream".into()));
+    let r = m.fetch(P, A, req).await.unwrap();
+    assert_eq!(r.status, 200);
+    let seen = allowed.requests();
+    assert_eq!(seen.len() - before, 1);
+    let got = seen.last().unwrap();
+    assert_eq!(
+        got.method, "POST",
+        "a standard method is sent in upper case"
+    );
+    assert_eq!(
+        got.content_type.as_deref(),
+        Some("application/octet-stream")
+    );
+    assert_eq!(got.body.len(), sent.len());
+    assert!(
+        got.body == sent,
+        "the server received the body byte for byte"
+    );
+    assert!(r.body == sent, "the echoed body came back byte for byte");
+    // A GET without a body arrives with an empty one.
+    m.fetch(P, A, FetchRequest::get(allowed.url("/echo")))
+        .await
+        .unwrap();
+    assert!(allowed.requests().last().unwrap().body.is_empty());
 
     // Not signed in: nothing sent.
     let before = allowed.requests().len();
