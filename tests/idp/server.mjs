@@ -9,6 +9,8 @@
 //   IDP_ACCESS_TTL    access token lifetime in seconds (default 3600)
 //   IDP_ID_TOKEN_TTL  ID token lifetime in seconds (default 3600)
 //   IDP_REFRESH_TTL   refresh token lifetime in seconds (default 86400)
+//   IDP_RECORD_TOKENS 1 = keep every token endpoint exchange for GET /__test/token-exchanges
+//                     (test-only: leak tests need the real codes, verifiers and tokens of a run)
 //
 // Stdout carries exactly one line, the ready line:
 //   {"issuer":"https://127.0.0.1:PORT","caCert":"/abs/cert.pem","signingKeys":"/abs/signing-keys.json","pid":N}
@@ -27,6 +29,12 @@
 //   POST /__test/fault?mode=M  injects a fault into every provider request until mode=none:
 //                              reset  the connection is destroyed before the provider sees it
 //                              503    the provider answers 503 without processing anything
+//   GET  /__test/token-exchanges  only with IDP_RECORD_TOKENS=1 (404 otherwise): every request
+//                              routed to the token endpoint, in order, whatever the outcome:
+//                              [{"grant_type","status","code","code_verifier","refresh_token",
+//                                "issued":{"access_token","refresh_token","id_token"}}]
+//                              (request fields as presented, absent ones null; issued: what the
+//                              response carried, null fields when it did not, e.g. an error)
 // Counting is done by a koa middleware around the provider's routes: every request routed to
 // the token endpoint (by the form's grant_type, whatever the outcome), the revocation and
 // introspection endpoints, and the authorization endpoint (the initial /auth request only, not
@@ -69,6 +77,7 @@ const port = intFromEnv('IDP_PORT', 0);
 const accessTtl = intFromEnv('IDP_ACCESS_TTL', 3600);
 const idTokenTtl = intFromEnv('IDP_ID_TOKEN_TTL', 3600);
 const refreshTtl = intFromEnv('IDP_REFRESH_TTL', 86400);
+const recordTokens = process.env.IDP_RECORD_TOKENS === '1';
 
 // ---------------------------------------------------------------------------------------------
 // TLS: a fresh self-signed certificate for 127.0.0.1 per run.
@@ -116,6 +125,8 @@ function zeroStats() {
   };
 }
 let stats = zeroStats();
+// Token endpoint exchanges (IDP_RECORD_TOKENS=1 only).
+const tokenExchanges = [];
 
 function sendJson(res, status, body) {
   const payload = JSON.stringify(body);
@@ -155,6 +166,10 @@ const server = https.createServer({
     }
     fault = mode;
     sendJson(res, 200, { fault });
+    return;
+  }
+  if (pathname === '/__test/token-exchanges' && req.method === 'GET' && recordTokens) {
+    sendJson(res, 200, tokenExchanges);
     return;
   }
   if (pathname.startsWith('/__test/')) {
@@ -318,6 +333,22 @@ provider.use(async (ctx, next) => {
       case 'token': {
         const grantType = oidc.body?.grant_type;
         if (Object.hasOwn(stats.token, grantType)) stats.token[grantType] += 1;
+        if (recordTokens) {
+          const str = (v) => (typeof v === 'string' ? v : null);
+          const issued = ctx.body && typeof ctx.body === 'object' ? ctx.body : {};
+          tokenExchanges.push({
+            grant_type: str(grantType),
+            status: ctx.status,
+            code: str(oidc.body?.code),
+            code_verifier: str(oidc.body?.code_verifier),
+            refresh_token: str(oidc.body?.refresh_token),
+            issued: {
+              access_token: str(issued.access_token),
+              refresh_token: str(issued.refresh_token),
+              id_token: str(issued.id_token),
+            },
+          });
+        }
         break;
       }
       case 'revocation':

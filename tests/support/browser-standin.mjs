@@ -19,7 +19,12 @@
 // 3 overall timeout (30 s). Nothing is written to stdout.
 // If TV_BROWSER_LOG is set, one line per run is appended to it:
 //   <ISO time> <outcome> <final loopback status or ->
-// where outcome is login | deny | stall | error | timeout. URLs, codes and tokens are never logged.
+// where outcome is login | deny | stall | error | timeout. That log never holds URLs, codes or tokens.
+// If TV_BROWSER_RECORD is set (test-only: leak tests need the real `state`, `nonce`, code
+// challenge and code of a run), one JSON line is appended to it for the authorization URL as
+// given, and one for the request delivered to the loopback receiver, written before it is sent:
+//   {"event":"authorize","url":"<authorization URL>"}
+//   {"event":"deliver","method":"GET|POST","url":"<loopback URL with its query>","body":<form or null>}
 
 import { appendFileSync } from 'node:fs';
 import * as http from 'node:http';
@@ -42,6 +47,18 @@ function record(outcome, status) {
     appendFileSync(file, `${new Date().toISOString()} ${outcome} ${status ?? '-'}\n`);
   } catch (err) {
     process.stderr.write(`browser-standin: cannot write TV_BROWSER_LOG: ${err.message}\n`);
+  }
+}
+
+// Appends one JSON line to TV_BROWSER_RECORD (see the header); synchronous, so the line is on
+// disk before the request it describes can reach the app.
+function recordValues(entry) {
+  const file = process.env.TV_BROWSER_RECORD;
+  if (!file) return;
+  try {
+    appendFileSync(file, `${JSON.stringify(entry)}\n`);
+  } catch (err) {
+    process.stderr.write(`browser-standin: cannot write TV_BROWSER_RECORD: ${err.message}\n`);
   }
 }
 
@@ -267,6 +284,9 @@ async function run(startUrl, login) {
     const { method, url, body } = request;
 
     if (isLoopbackReceiver(url)) {
+      recordValues({
+        event: 'deliver', method, url: url.href, body: body ?? null,
+      });
       const res = await send(method, url, body);
       return res.status;
     }
@@ -350,6 +370,7 @@ async function main() {
   } catch {
     throw new Unexpected('argument is not a URL');
   }
+  recordValues({ event: 'authorize', url: raw });
   const hint = startUrl.searchParams.get('login_hint');
   if (hint === 'stall') {
     mode = 'stall';
