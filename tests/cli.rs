@@ -6,16 +6,26 @@ mod support;
 use std::process::{Command, Output};
 
 use support::{cli, Idp};
+use tauri_plugin_token_vault::vault::Vault;
 
 fn looks_like_a_jwt(s: &str) -> bool {
     s.split_whitespace()
         .any(|w| w.split('.').count() == 3 && w.len() > 40)
 }
 
+/// What one CLI run printed.
+struct Run {
+    args: Vec<String>,
+    stdout: String,
+    stderr: String,
+}
+
 struct Cli<'a> {
     idp: &'a Idp,
     service: String,
     data_dir: tempfile::TempDir,
+    /// Every run, for the token checks at the end.
+    runs: std::cell::RefCell<Vec<Run>>,
 }
 
 impl Cli<'_> {
@@ -30,11 +40,38 @@ impl Cli<'_> {
         c
     }
 
-    fn ok(&self, args: &[&str]) -> String {
+    /// Runs the CLI and keeps what it printed.
+    fn run(&self, args: &[&str]) -> Output {
         let out = self.cmd(args).output().unwrap();
+        let (stdout, stderr) = texts(&out);
+        self.runs.borrow_mut().push(Run {
+            args: args.iter().map(|a| a.to_string()).collect(),
+            stdout,
+            stderr,
+        });
+        out
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
         let (stdout, stderr) = texts(&out);
         assert!(out.status.success(), "{args:?}: {stdout}\n{stderr}");
         stdout
+    }
+
+    /// The refresh token and ID token the CLI's session holds in the credential store now (read
+    /// through the vault, as the CLI stores it: provider id `default`, account `default`).
+    fn stored(&self) -> Option<(String, String)> {
+        Vault::platform(&self.service)
+            .unwrap()
+            .load_record("default", "default")
+            .unwrap()
+            .map(|r| {
+                (
+                    r.refresh_token.secret().to_string(),
+                    r.id_token.unwrap().secret().to_string(),
+                )
+            })
     }
 }
 
@@ -48,12 +85,19 @@ fn texts(out: &Output) -> (String, String) {
 #[tokio::test]
 async fn cli_login_status_token_refresh_logout_across_processes() {
     support::require_secret_service();
-    let idp = Idp::start();
+    // The provider keeps every token it issues (`/__test/token-exchanges`): the checks below
+    // cover the tokens no command was meant to show (the login's and `refresh`'s access tokens,
+    // every rotated refresh token), not only the ones the test can read.
+    let idp = Idp::start_with(&[("IDP_RECORD_TOKENS", "1")]);
     let c = Cli {
         idp: &idp,
         service: support::unique_service("cli"),
         data_dir: tempfile::tempdir().unwrap(),
+        runs: Default::default(),
     };
+    // Tokens read back from the store and from `token`, at each step.
+    let mut stored = Vec::new();
+    let mut printed_access = Vec::new();
 
     let out = c.ok(&["--param", "login_hint=carol", "login"]);
     assert!(out.contains("signed in as carol"), "{out}");
@@ -63,6 +107,7 @@ async fn cli_login_status_token_refresh_logout_across_processes() {
         "{out}"
     );
     assert!(!looks_like_a_jwt(&out));
+    stored.push(c.stored().expect("login stored the session"));
 
     // A new process: the session comes from the credential store.
     let status: serde_json::Value = serde_json::from_str(c.ok(&["status"]).trim()).unwrap();
@@ -88,10 +133,13 @@ async fn cli_login_status_token_refresh_logout_across_processes() {
         1,
         "a new process refreshes once"
     );
+    printed_access.push(token);
+    stored.push(c.stored().unwrap());
 
     let out = c.ok(&["refresh"]);
     assert!(out.contains("access token expires at "), "{out}");
     assert!(!looks_like_a_jwt(&out));
+    stored.push(c.stored().unwrap());
 
     // fetch: the token is attached in Rust, only for allowed origins.
     let me = idp.url("/me");
@@ -99,10 +147,18 @@ async fn cli_login_status_token_refresh_logout_across_processes() {
     let out = c.ok(&["fetch", me.as_str(), "--allow", &origin]);
     assert!(out.starts_with("HTTP 200 OK\n"), "{out}");
     assert!(out.contains("\"sub\":\"carol\""), "{out}");
-    let refused = c.cmd(&["fetch", me.as_str()]).output().unwrap();
+    stored.push(c.stored().unwrap());
+    let refused = c.run(&["fetch", me.as_str()]);
     let (_, stderr) = texts(&refused);
     assert_eq!(refused.status.code(), Some(1));
     assert!(stderr.starts_with("error: fetch_not_allowed: "), "{stderr}");
+
+    // After the refreshes, `token` prints the newest access token.
+    let token = c.ok(&["token"]).trim().to_string();
+    assert!(idp.is_active(&token).await);
+    assert_ne!(token, printed_access[0], "a new process, a new token");
+    printed_access.push(token);
+    stored.push(c.stored().unwrap());
 
     let out = c.ok(&["--account", "other", "status"]);
     assert!(
@@ -115,13 +171,92 @@ async fn cli_login_status_token_refresh_logout_across_processes() {
         out.contains("signed out; tokens revoked at the provider"),
         "{out}"
     );
+    assert!(c.stored().is_none(), "logout wiped the store");
     let status: serde_json::Value = serde_json::from_str(c.ok(&["status"]).trim()).unwrap();
     assert_eq!(status["signedIn"], false);
 
-    let out = c.cmd(&["token"]).output().unwrap();
+    let out = c.run(&["token"]);
     let (_, stderr) = texts(&out);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr.starts_with("error: not_signed_in: "), "{stderr}");
+
+    // ---- Only `token` prints a token: every run's stdout and stderr against every token. ----
+    let exchanges: Vec<serde_json::Value> = idp
+        .http()
+        .get_json(&idp.url("/__test/token-exchanges"))
+        .await
+        .unwrap()
+        .expect("the provider records exchanges (IDP_RECORD_TOKENS=1)");
+    let grants: Vec<&str> = exchanges
+        .iter()
+        .map(|x| x["grant_type"].as_str().unwrap())
+        .collect();
+    // login; token, refresh, fetch, token: each a new process refreshing once.
+    assert_eq!(
+        grants,
+        [
+            "authorization_code",
+            "refresh_token",
+            "refresh_token",
+            "refresh_token",
+            "refresh_token"
+        ]
+    );
+    let issued = |kind: &str| -> Vec<String> {
+        exchanges
+            .iter()
+            .map(|x| x["issued"][kind].as_str().expect(kind).to_string())
+            .collect()
+    };
+    let (access, refresh, id) = (
+        issued("access_token"),
+        issued("refresh_token"),
+        issued("id_token"),
+    );
+    // What the test read itself is what the provider issued: the store holds the newest
+    // refresh token after each step, `token` printed issued access tokens.
+    let expected_stored = [0, 1, 2, 3, 4].map(|i| (refresh[i].clone(), id[i].clone()));
+    assert_eq!(stored, expected_stored, "the store after each step");
+    assert_eq!(printed_access, [access[1].clone(), access[4].clone()]);
+    let mut tokens: Vec<(String, &str)> = Vec::new();
+    for (i, t) in access.iter().enumerate() {
+        tokens.push((format!("access token #{i}"), t));
+    }
+    for (i, t) in refresh.iter().enumerate() {
+        tokens.push((format!("refresh token #{i}"), t));
+    }
+    for (i, t) in id.iter().enumerate() {
+        tokens.push((format!("ID token #{i}"), t));
+    }
+    assert_eq!(tokens.len(), 15);
+    assert!(tokens.iter().all(|(_, t)| t.len() >= 20));
+
+    let runs = c.runs.borrow();
+    assert_eq!(runs.len(), 11, "every command of the run is checked");
+    let mut token_runs = 0;
+    let mut wrong = Vec::new();
+    for run in runs.iter() {
+        let is_token = run.args.last().is_some_and(|a| a == "token");
+        let printed = run.stdout.trim();
+        if is_token && access.iter().any(|t| t == printed) {
+            token_runs += 1;
+        }
+        for (kind, t) in &tokens {
+            for (stream, text) in [("stdout", &run.stdout), ("stderr", &run.stderr)] {
+                let n = text.matches(*t).count();
+                // `token` prints its access token, once, on stdout, alone; nothing else.
+                let allowed = usize::from(is_token && stream == "stdout" && printed == *t);
+                if n != allowed {
+                    wrong.push(format!(
+                        "{:?} {stream}: {n} × {kind} (expected {allowed})",
+                        run.args
+                    ));
+                }
+            }
+        }
+    }
+    assert_eq!(token_runs, 2, "the two successful `token` runs");
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
 #[test]
