@@ -166,14 +166,23 @@ async fn a_thousand_concurrent_callers_at_expiry_share_one_refresh() {
     m.refresh(P, A).await.expect("the session survives");
 }
 
+/// The first round in which a process failed: its stderr, and the access tokens the other
+/// processes of that round printed (the ones that won the refresh).
+struct RaceFailure {
+    round: usize,
+    stderr: String,
+    winners_tokens: Vec<String>,
+}
+
 /// Two CLI processes asking for a token at the same moment, `rounds` times; each process is
 /// new, so it reads the store and must refresh. `lock_dirs` gives each process its lock
-/// directory. Returns the first failure's stderr, if any.
+/// directory. Returns the access tokens the last round printed, or the first round with a
+/// failure.
 fn race_two_processes(
     bed: &Bed,
     lock_dirs: [&std::path::Path; 2],
     rounds: usize,
-) -> Option<String> {
+) -> Result<Vec<String>, RaceFailure> {
     let run = |dir: &std::path::Path| {
         let mut c = support::cli();
         c.args([
@@ -189,19 +198,30 @@ fn race_two_processes(
         .stderr(std::process::Stdio::piped());
         c.spawn().unwrap()
     };
+    let mut last = Vec::new();
     for round in 0..rounds {
         let children = [run(lock_dirs[0]), run(lock_dirs[1])];
-        for child in children {
-            let out = child.wait_with_output().unwrap();
-            if !out.status.success() {
-                return Some(format!(
-                    "round {round}: {}",
-                    String::from_utf8_lossy(&out.stderr)
-                ));
-            }
+        let outs: Vec<_> = children
+            .into_iter()
+            .map(|c| c.wait_with_output().unwrap())
+            .collect();
+        if let Some(failed) = outs.iter().find(|o| !o.status.success()) {
+            return Err(RaceFailure {
+                round,
+                stderr: String::from_utf8_lossy(&failed.stderr).into_owned(),
+                winners_tokens: outs
+                    .iter()
+                    .filter(|o| o.status.success())
+                    .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+                    .collect(),
+            });
         }
+        last = outs
+            .iter()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+            .collect();
     }
-    None
+    Ok(last)
 }
 
 #[tokio::test]
@@ -214,9 +234,13 @@ async fn two_processes_refreshing_for_twenty_rounds_never_burn_a_rotated_token()
     bed.vault().delete_record(P, A).unwrap();
 
     let shared = bed.locks.path();
-    if let Some(failure) = race_two_processes(&bed, [shared, shared], 20) {
-        panic!("with the shared lock directory: {failure}");
-    }
+    let last = match race_two_processes(&bed, [shared, shared], 20) {
+        Ok(last) => last,
+        Err(f) => panic!(
+            "with the shared lock directory, round {}: {}",
+            f.round, f.stderr
+        ),
+    };
     assert_eq!(bed.idp.stats().await["token"]["refresh_token"], 40);
     let rt = bed
         .vault()
@@ -228,17 +252,49 @@ async fn two_processes_refreshing_for_twenty_rounds_never_burn_a_rotated_token()
         bed.idp.is_active(rt.secret()).await,
         "no invalid_grant: the grant was never revoked"
     );
+    // The same check the control below makes, here with the opposite answer: the access
+    // tokens of the last round are alive.
+    assert_eq!(last.len(), 2);
+    for at in &last {
+        assert!(
+            bed.idp.is_active(at).await,
+            "last round's access token active"
+        );
+    }
 
     // Control: the same race without a shared lock (each process its own lock directory)
-    // burns the rotated token, so the check above is not vacuous.
+    // reuses a rotated refresh token, and the provider's reuse detection revokes the whole
+    // grant: the access token the *winning* process was just issued dies with it. So the
+    // check above (a live grant after 40 refreshes) is not vacuous.
     let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let failure = race_two_processes(&bed, [a.path(), b.path()], 20)
+        .err()
         .expect("without the lock, two processes reuse a rotated refresh token");
-    assert!(failure.contains("error: session_expired: "), "{failure}");
     assert!(
-        !bed.idp.is_active(rt.secret()).await,
-        "reuse detection revoked the grant"
+        failure.stderr.contains("error: session_expired: "),
+        "round {}: {}",
+        failure.round,
+        failure.stderr
     );
+    assert_eq!(
+        failure.winners_tokens.len(),
+        1,
+        "one process won the refresh in round {}",
+        failure.round
+    );
+    let winners = &failure.winners_tokens[0];
+    assert!(!winners.is_empty());
+    assert!(
+        !bed.idp.is_active(winners).await,
+        "reuse detection revoked the grant, including the winner's new access token"
+    );
+    // And what the store holds now is dead too (or gone: the loser wiped it).
+    if let Some(r) = bed.vault().load_record("default", A).unwrap() {
+        assert!(
+            !bed.idp.is_active(r.refresh_token.secret()).await,
+            "the stored refresh token was revoked with the grant"
+        );
+    }
 }
 
 #[tokio::test]
