@@ -1,26 +1,51 @@
-//! A full login / refresh / logout cycle against the real provider and Secret Service with every
-//! `log` record captured at trace level: no token appears in the logs, in any `Debug` output
-//! or in the session events.
+//! Two sign-ins, a refresh, fetches (one answered 401, so the session refreshes and the request
+//! is retried), an `invalid_grant` wipe and a logout, against the real provider and Secret
+//! Service, with every `log` record and every `tracing` event and span (all targets, TRACE:
+//! zbus carries the refresh token to the Secret Service, hyper-util carries every request)
+//! captured: no secret of the run appears in the logs, in any `Debug` output, in the session
+//! events or in the error strings.
+//!
+//! The secrets are the real values of the run, taken from both ends: the provider records every
+//! token endpoint exchange (`IDP_RECORD_TOKENS`: each code and verifier presented, each access,
+//! refresh and ID token issued, so every rotation) and the browser stand-in records the
+//! authorization URL it was given (`state`, `nonce`, `code_challenge`) and the redirect it
+//! delivered (`code`) (`TV_BROWSER_RECORD`). The two records are checked against each other and
+//! against what the plugin stored and served, so they are the values the plugin really used.
 
 mod support;
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use tauri_plugin_token_vault::session::SessionManager;
+use base64::Engine as _;
+use sha2::{Digest, Sha256};
+use tauri_plugin_token_vault::fetch::FetchRequest;
+use tauri_plugin_token_vault::session::{SessionManager, SessionState};
 use tauri_plugin_token_vault::vault::Vault;
+use tracing_core::field::{Field, Visit};
+use tracing_core::span::{Attributes, Id, Record};
+use tracing_core::{Event, Interest, LevelFilter, Metadata, Subscriber};
+use url::Url;
 
-static LINES: Mutex<Vec<String>> = Mutex::new(Vec::new());
+const P: &str = "p";
+const A: &str = "a";
 
-struct Capture;
+/// Every `log` record, formatted.
+static LOG_LINES: Mutex<Vec<String>> = Mutex::new(Vec::new());
+/// Every `tracing` event, span creation and span field update, formatted with all fields.
+static TRACE_LINES: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
-impl log::Log for Capture {
+struct LogCapture;
+
+impl log::Log for LogCapture {
     fn enabled(&self, _: &log::Metadata) -> bool {
         true
     }
     fn log(&self, record: &log::Record) {
-        LINES.lock().unwrap().push(format!(
+        LOG_LINES.lock().unwrap().push(format!(
             "{} {} {}",
             record.level(),
             record.target(),
@@ -30,76 +55,408 @@ impl log::Log for Capture {
     fn flush(&self) {}
 }
 
-#[tokio::test]
-async fn no_token_in_logs_debug_output_or_events() {
-    static CAPTURE: Capture = Capture;
-    log::set_logger(&CAPTURE).unwrap();
+/// A `tracing` subscriber interested in everything (every callsite, every level), keeping one
+/// line per event and per span (with its fields) and per later `record` of span fields.
+struct TraceCapture {
+    next_span: AtomicU64,
+}
+
+/// Writes each field as ` name=value`: strings raw (no escaping that could hide a secret),
+/// errors by `Display` and `Debug`, anything else by `Debug`.
+struct Fields<'a>(&'a mut String);
+
+impl Visit for Fields<'_> {
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        let _ = write!(self.0, " {}={value:?}", field.name());
+    }
+    fn record_str(&mut self, field: &Field, value: &str) {
+        let _ = write!(self.0, " {}={value}", field.name());
+    }
+    fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
+        let _ = write!(self.0, " {}={value} ({value:?})", field.name());
+    }
+}
+
+fn describe(kind: &str, meta: &Metadata<'_>) -> String {
+    format!("{kind} {} {} {}", meta.level(), meta.target(), meta.name())
+}
+
+impl Subscriber for TraceCapture {
+    fn register_callsite(&self, _: &'static Metadata<'static>) -> Interest {
+        Interest::always()
+    }
+    fn enabled(&self, _: &Metadata<'_>) -> bool {
+        true
+    }
+    fn max_level_hint(&self) -> Option<LevelFilter> {
+        Some(LevelFilter::TRACE)
+    }
+    fn new_span(&self, span: &Attributes<'_>) -> Id {
+        let mut line = describe("span", span.metadata());
+        span.record(&mut Fields(&mut line));
+        TRACE_LINES.lock().unwrap().push(line);
+        Id::from_u64(self.next_span.fetch_add(1, Ordering::Relaxed))
+    }
+    fn record(&self, span: &Id, values: &Record<'_>) {
+        let mut line = format!("record span {}", span.into_u64());
+        values.record(&mut Fields(&mut line));
+        TRACE_LINES.lock().unwrap().push(line);
+    }
+    fn record_follows_from(&self, _: &Id, _: &Id) {}
+    fn event(&self, event: &Event<'_>) {
+        let mut line = describe("event", event.metadata());
+        event.record(&mut Fields(&mut line));
+        TRACE_LINES.lock().unwrap().push(line);
+    }
+    fn enter(&self, _: &Id) {}
+    fn exit(&self, _: &Id) {}
+}
+
+fn install_captures() {
+    static LOG: LogCapture = LogCapture;
+    log::set_logger(&LOG).expect("the only logger of this test binary");
     log::set_max_level(log::LevelFilter::Trace);
+    tracing_core::dispatcher::set_global_default(tracing_core::Dispatch::new(TraceCapture {
+        next_span: AtomicU64::new(1),
+    }))
+    .expect("the only tracing subscriber of this test binary");
+}
+
+/// One secret of the run: what it is (for the report) and its value.
+struct Secret {
+    kind: String,
+    value: String,
+}
+
+fn query(url: &Url) -> HashMap<String, String> {
+    url.query_pairs().into_owned().collect()
+}
+
+fn s256(verifier: &str) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
+}
+
+/// The token endpoint exchanges the provider recorded.
+async fn exchanges(idp: &support::Idp) -> Vec<serde_json::Value> {
+    idp.http()
+        .get_json::<Vec<serde_json::Value>>(&idp.url("/__test/token-exchanges"))
+        .await
+        .unwrap()
+        .expect("the provider records exchanges (IDP_RECORD_TOKENS=1)")
+}
+
+#[tokio::test]
+async fn no_secret_in_logs_tracing_debug_output_events_or_errors() {
+    install_captures();
     support::require_secret_service();
-    let idp = support::Idp::start();
+    let work = tempfile::tempdir().unwrap();
+    let browser_record = work.path().join("browser-record.jsonl");
+    // Inherited by the stand-in the system-browser step spawns ($BROWSER, set by the support
+    // module). This binary runs this one test, so no other thread reads the environment.
+    std::env::set_var("TV_BROWSER_RECORD", &browser_record);
+    let idp = support::Idp::start_with(&[("IDP_RECORD_TOKENS", "1")]);
+    let rs = support::RecordingServer::start().await;
     let service = support::unique_service("no-secrets");
     let vault = Vault::platform(&service).unwrap();
-    let m = SessionManager::new(&service, HashMap::from([("p".to_string(), idp.provider())]));
+    let mut config = idp.provider();
+    config.fetch_allowlist = vec![rs.origin.to_string()];
+    let m = SessionManager::new(&service, HashMap::from([(P.to_string(), config)]))
+        .with_lock_dir(work.path().join("locks"));
     let mut events = m.subscribe();
-    let mut printed = Vec::new();
-    let mut secrets = Vec::new();
+    // Debug output, serialized events and error strings of the run.
+    let mut printed: Vec<String> = Vec::new();
+    // Values read back from the plugin (store, `get_token`, resource server), each of which must
+    // be one the provider issued.
+    let mut seen_access = Vec::new();
+    let mut seen_refresh = Vec::new();
+    let mut seen_id = Vec::new();
 
-    let status = support::sign_in(&m, "p", "a").await;
+    // Sign-in 1, a token from memory, a forced refresh.
+    let status = support::sign_in(&m, P, A).await;
     printed.push(format!("{status:?} {m:?} {vault:?}"));
-    let record = vault.load_record("p", "a").unwrap().unwrap();
+    let record = vault.load_record(P, A).unwrap().unwrap();
     printed.push(format!("{record:?}"));
-    secrets.push(record.refresh_token.secret().to_string());
-    secrets.push(record.id_token.as_ref().unwrap().secret().to_string());
-    let at = m.get_token("p", "a", Duration::ZERO).await.unwrap();
+    seen_refresh.push(record.refresh_token.secret().to_string());
+    seen_id.push(record.id_token.as_ref().unwrap().secret().to_string());
+    let at = m.get_token(P, A, Duration::ZERO).await.unwrap();
     printed.push(format!("{at:?}"));
-    secrets.push(at.secret().to_string());
+    seen_access.push(at.secret().to_string());
+    printed.push(format!("{:?}", m.refresh(P, A).await.unwrap()));
+    let record = vault.load_record(P, A).unwrap().unwrap();
+    seen_refresh.push(record.refresh_token.secret().to_string());
+    let at = m.get_token(P, A, Duration::ZERO).await.unwrap();
+    seen_access.push(at.secret().to_string());
+    printed.push(format!("{:?}", m.status(P, A).await.unwrap()));
 
-    printed.push(format!("{:?}", m.refresh("p", "a").await.unwrap()));
-    let record = vault.load_record("p", "a").unwrap().unwrap();
-    secrets.push(record.refresh_token.secret().to_string());
-    let at = m.get_token("p", "a", Duration::ZERO).await.unwrap();
-    secrets.push(at.secret().to_string());
-    printed.push(format!("{:?}", m.status("p", "a").await.unwrap()));
+    // The fetch path: a plain 200, then a 401 (the resource server rejects the first token it
+    // ever saw) ⇒ one refresh and one retry with the new token.
+    let r = m
+        .fetch(P, A, FetchRequest::get(rs.url("/api/data")))
+        .await
+        .unwrap();
+    assert_eq!(r.status, 200);
+    printed.push(format!("{r:?}"));
+    let r = m
+        .fetch(P, A, FetchRequest::get(rs.url("/reject-first")))
+        .await
+        .unwrap();
+    assert_eq!(r.status, 200, "retried with the refreshed token");
+    printed.push(format!("{r:?}"));
+    let retried: Vec<String> = rs
+        .requests()
+        .iter()
+        .filter(|s| s.path == "/reject-first")
+        .map(|s| s.authorization.clone().expect("a bearer token"))
+        .collect();
+    assert_eq!(retried.len(), 2, "one 401, one retry");
+    assert_ne!(retried[0], retried[1], "the retry carries a new token");
+    for auth in rs.requests().iter().filter_map(|s| s.authorization.clone()) {
+        let token = auth.strip_prefix("Bearer ").expect("a bearer token");
+        seen_access.push(token.to_string());
+    }
+    let record = vault.load_record(P, A).unwrap().unwrap();
+    seen_refresh.push(record.refresh_token.secret().to_string());
+    seen_id.push(record.id_token.as_ref().unwrap().secret().to_string());
 
-    let report = m.logout("p", "a").await.unwrap();
+    // invalid_grant: the provider no longer knows the stored refresh token ⇒ the refresh fails
+    // with session_expired and the record is wiped.
+    idp.revoke(record.refresh_token.secret(), "refresh_token")
+        .await;
+    let e = m.refresh(P, A).await.unwrap_err();
+    assert_eq!(e.code(), "session_expired", "{e}");
+    printed.push(format!("{e} {e:?} {}", serde_json::to_string(&e).unwrap()));
+    assert!(vault.load_record(P, A).unwrap().is_none(), "record wiped");
+    let e = m.get_token(P, A, Duration::ZERO).await.unwrap_err();
+    assert_eq!(e.code(), "not_signed_in", "{e}");
+    printed.push(format!("{e} {e:?}"));
+
+    // Sign-in 2 (a second state, nonce, code and verifier), then logout.
+    let status = support::sign_in(&m, P, A).await;
+    printed.push(format!("{status:?}"));
+    let record = vault.load_record(P, A).unwrap().unwrap();
+    seen_refresh.push(record.refresh_token.secret().to_string());
+    let latest_id_token = record.id_token.as_ref().unwrap().secret().to_string();
+    seen_id.push(latest_id_token.clone());
+    let at = m.get_token(P, A, Duration::ZERO).await.unwrap();
+    seen_access.push(at.secret().to_string());
+    let report = m.logout(P, A).await.unwrap();
     // The end-session URL carries the ID token by design (`id_token_hint`): the report's Debug
     // must still not show it.
-    let latest_id_token = record.id_token.as_ref().unwrap().secret().to_string();
     assert!(report
         .end_session_url
         .as_ref()
         .unwrap()
         .as_str()
         .contains(&latest_id_token));
-    secrets.push(latest_id_token);
     printed.push(format!("{report:?}"));
-    printed.push(format!(
-        "{:?}",
-        m.get_token("p", "a", Duration::ZERO).await.unwrap_err()
-    ));
+    let e = m.get_token(P, A, Duration::ZERO).await.unwrap_err();
+    printed.push(format!("{e} {e:?}"));
+
+    let mut event_count = 0;
+    let mut reasons = Vec::new();
     while let Ok(e) = events.try_recv() {
+        event_count += 1;
+        reasons.push(e.reason.clone());
         printed.push(format!("{e:?}"));
         printed.push(serde_json::to_string(&e).unwrap());
+        if e.reason == "session_expired" {
+            assert_eq!(e.state, SessionState::SignedOut);
+        }
+    }
+    assert_eq!(
+        reasons,
+        ["login", "session_expired", "login", "logout"],
+        "the events of the run"
+    );
+
+    // ---- The secrets of the run, from the provider and from the browser, cross-checked. ----
+    let mut secrets: Vec<Secret> = Vec::new();
+    let mut add = |kind: String, value: &str| {
+        secrets.push(Secret {
+            kind,
+            value: value.to_string(),
+        })
+    };
+
+    let exchanges = exchanges(&idp).await;
+    let grants: Vec<&str> = exchanges
+        .iter()
+        .map(|x| x["grant_type"].as_str().unwrap())
+        .collect();
+    // Sign-in, refresh, 401 retry, revoked (fails), sign-in.
+    assert_eq!(
+        grants,
+        [
+            "authorization_code",
+            "refresh_token",
+            "refresh_token",
+            "refresh_token",
+            "authorization_code"
+        ],
+        "the token endpoint requests of the run"
+    );
+    assert_eq!(exchanges[3]["status"], 400, "the revoked token is refused");
+    let issued = |kind: &str| -> Vec<String> {
+        exchanges
+            .iter()
+            .filter_map(|x| x["issued"][kind].as_str().map(String::from))
+            .collect()
+    };
+    let (issued_access, issued_refresh, issued_id) = (
+        issued("access_token"),
+        issued("refresh_token"),
+        issued("id_token"),
+    );
+    // 2 sign-ins + 2 successful refreshes, each rotating the refresh token.
+    assert_eq!(issued_access.len(), 4);
+    assert_eq!(issued_refresh.len(), 4);
+    assert_eq!(issued_id.len(), 4);
+    for (seen, issued, kind) in [
+        (&seen_access, &issued_access, "access token"),
+        (&seen_refresh, &issued_refresh, "refresh token"),
+        (&seen_id, &issued_id, "ID token"),
+    ] {
+        for s in seen {
+            assert!(
+                issued.contains(s),
+                "a {kind} the plugin held was issued by the provider"
+            );
+        }
+    }
+    for (i, t) in issued_access.iter().enumerate() {
+        add(format!("access token #{i}"), t);
+    }
+    for (i, t) in issued_refresh.iter().enumerate() {
+        add(format!("refresh token #{i}"), t);
+    }
+    for (i, t) in issued_id.iter().enumerate() {
+        add(format!("ID token #{i}"), t);
+    }
+    // Every refresh token presented (the revoked one included) was one issued.
+    for x in &exchanges[1..4] {
+        assert!(issued_refresh.contains(&x["refresh_token"].as_str().unwrap().to_string()));
+    }
+    let codes_presented: Vec<(&str, &str)> = exchanges
+        .iter()
+        .filter(|x| x["grant_type"] == "authorization_code")
+        .map(|x| {
+            (
+                x["code"].as_str().unwrap(),
+                x["code_verifier"].as_str().unwrap(),
+            )
+        })
+        .collect();
+
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&browser_record)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let authorize: Vec<Url> = lines
+        .iter()
+        .filter(|l| l["event"] == "authorize")
+        .map(|l| Url::parse(l["url"].as_str().unwrap()).unwrap())
+        .collect();
+    let delivered: Vec<HashMap<String, String>> = lines
+        .iter()
+        .filter(|l| l["event"] == "deliver")
+        .map(|l| {
+            let url = Url::parse(l["url"].as_str().unwrap()).unwrap();
+            match l["body"].as_str() {
+                Some(body) => url::form_urlencoded::parse(body.as_bytes())
+                    .into_owned()
+                    .collect(),
+                None => query(&url),
+            }
+        })
+        .collect();
+    assert_eq!((authorize.len(), delivered.len()), (2, 2), "two sign-ins");
+    for (i, ((url, response), (code, verifier))) in authorize
+        .iter()
+        .zip(&delivered)
+        .zip(&codes_presented)
+        .enumerate()
+    {
+        let q = query(url);
+        let (state, nonce, challenge) = (&q["state"], &q["nonce"], &q["code_challenge"]);
+        assert_eq!(q["code_challenge_method"], "S256");
+        assert_eq!(
+            &response["state"], state,
+            "the redirect answers this request"
+        );
+        assert_eq!(
+            &response["code"], code,
+            "the code delivered is the one exchanged"
+        );
+        assert_eq!(
+            &s256(verifier),
+            challenge,
+            "the verifier presented is the one behind the URL's challenge"
+        );
+        add(format!("state #{i}"), state);
+        add(format!("nonce #{i}"), nonce);
+        add(format!("code challenge #{i}"), challenge);
+        add(format!("authorization code #{i}"), code);
+        add(format!("PKCE verifier #{i}"), verifier);
+    }
+    // 4 access + 4 refresh + 4 ID tokens, and per sign-in state, nonce, challenge, code, verifier.
+    assert_eq!(secrets.len(), 22);
+    for s in &secrets {
+        assert!(
+            s.value.len() >= 20,
+            "{} is long enough to search for",
+            s.kind
+        );
     }
 
-    let logs = LINES.lock().unwrap().clone();
+    // ---- Every channel, against every secret. ----
+    let logs = LOG_LINES.lock().unwrap().clone();
+    let traces = TRACE_LINES.lock().unwrap().clone();
     assert!(
         logs.iter().any(|l| l.contains("token-vault")),
-        "the capture works: {} lines",
+        "the log capture works: {} lines",
         logs.len()
     );
-    assert!(secrets.iter().all(|s| s.len() > 20));
-    for s in &secrets {
-        for l in &logs {
-            assert!(!l.contains(s.as_str()), "a token in a log line: {l}");
-        }
-        for p in &printed {
-            assert!(!p.contains(s.as_str()), "a token in Debug output: {p}");
+    for target in ["zbus", "hyper_util"] {
+        assert!(
+            traces
+                .iter()
+                .any(|l| l.split(' ').nth(2).is_some_and(|t| t.starts_with(target))),
+            "the tracing capture sees {target}: {} lines",
+            traces.len()
+        );
+    }
+    let channels: [(&str, &[String]); 3] = [
+        ("log record", &logs),
+        ("tracing event/span", &traces),
+        ("Debug output, event or error string", &printed),
+    ];
+    let mut leaks = Vec::new();
+    for (channel, texts) in channels {
+        for text in texts {
+            for s in &secrets {
+                let n = text.matches(s.value.as_str()).count();
+                if n > 0 {
+                    let mut shown = text.clone();
+                    for s in &secrets {
+                        shown = shown.replace(s.value.as_str(), &format!("<{}>", s.kind));
+                    }
+                    leaks.push(format!("{n} × {} in a {channel}: {shown}", s.kind));
+                }
+            }
         }
     }
+    assert!(
+        leaks.is_empty(),
+        "{} leaks:\n{}",
+        leaks.len(),
+        leaks.join("\n")
+    );
     eprintln!(
-        "{} log lines, {} Debug/event texts checked against {} tokens",
+        "{} log records, {} tracing lines, {} Debug/event/error texts ({event_count} events) \
+         checked against {} secrets: 0 occurrences",
         logs.len(),
+        traces.len(),
         printed.len(),
         secrets.len()
     );
