@@ -385,7 +385,11 @@ describe('authFetch', () => {
     assert.equal(calls[1].args.request.body, text64('q=a+b&n=1'))
   })
 
-  test('a Uint8Array body of 300 000 random bytes round-trips exactly', async () => {
+  // What this proves: the encoder's output is the canonical standard base64 of the whole body
+  // (the same as node's Buffer). That the Rust command decodes it to the same bytes at a real
+  // server, and that page script reads the echo back exactly, is tests/ipc.rs (through
+  // tests/support/authfetch-bridge.mjs).
+  test('a Uint8Array body of 300 000 random bytes is sent as the standard base64 of the whole', async () => {
     const bytes = randomBytes(300_000)
     const calls = record(() => reply())
     await api.authFetch('https://api.example.com/upload', {
