@@ -205,8 +205,133 @@ async fn untrusted_tls_certificate_is_refused() {
     let idp = Idp::start();
     let mut config = idp.provider();
     config.ca_certificates.clear();
-    let e = OAuthClient::discover(config).await.unwrap_err();
+    let Err(e) = OAuthClient::discover(config).await else {
+        panic!("discovery trusted a certificate that no trusted CA issued");
+    };
     assert_eq!(e.code(), "discovery_failed", "{e}");
+    // The reason is the certificate: rustls found no trusted issuer for it (the plugin's
+    // message carries the transport error's innermost cause).
+    assert!(
+        e.to_string()
+            .contains("invalid peer certificate: UnknownIssuer"),
+        "{e}"
+    );
+
+    // Controls. The same provider, its CA trusted, is discovered: it was up and serving, and
+    // trusting its certificate is the only difference.
+    OAuthClient::discover(idp.provider())
+        .await
+        .expect("discovery with the provider's CA trusted");
+    // A failure that is not the certificate reads differently: a refused connection (a fixed
+    // port nobody listens on) is `discovery_failed` too, but does not mention a certificate.
+    let closed_port = support::free_fixed_port();
+    let mut config = idp.provider();
+    config.ca_certificates.clear();
+    config.issuer = Some(url::Url::parse(&format!("https://127.0.0.1:{closed_port}")).unwrap());
+    let refused = OAuthClient::discover(config).await.unwrap_err();
+    assert_eq!(refused.code(), "discovery_failed", "{refused}");
+    assert!(!refused.to_string().contains("certificate"), "{refused}");
+}
+
+/// RFC 7636 §4.2, S256: `BASE64URL-ENCODE(SHA256(ASCII(code_verifier)))`.
+fn s256(verifier: &str) -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(verifier))
+}
+
+/// The value of a query parameter that must occur exactly once.
+fn single(url: &url::Url, name: &str) -> String {
+    let values: Vec<String> = url
+        .query_pairs()
+        .filter(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+        .collect();
+    assert_eq!(
+        values.len(),
+        1,
+        "`{name}` in the authorization URL: {values:?}"
+    );
+    values.into_iter().next().unwrap()
+}
+
+#[tokio::test]
+async fn the_authorization_url_carries_the_s256_challenge_of_the_verifier_the_plugin_sends() {
+    // The provider records what arrives at its token endpoint (test-only, IDP_RECORD_TOKENS):
+    // that is where the plugin reveals the verifier it used.
+    let idp = Idp::start_with(&[("IDP_RECORD_TOKENS", "1")]);
+    let client = OAuthClient::discover(idp.provider()).await.unwrap();
+    // The browser step as the plugin performs it, with the URL it hands over kept.
+    let handed: std::sync::Arc<std::sync::Mutex<Vec<url::Url>>> = Default::default();
+    let keep = handed.clone();
+    let browser = move |url: &url::Url| {
+        keep.lock().unwrap().push(url.clone());
+        SystemBrowser.open(url)
+    };
+    // Two sign-ins: each gets its own verifier.
+    let mut outcomes = Vec::new();
+    for _ in 0..2 {
+        outcomes.push(
+            sign_in(
+                &client,
+                &browser,
+                &BTreeMap::new(),
+                CancellationToken::new(),
+            )
+            .await,
+        );
+    }
+    let urls = handed.lock().unwrap().clone();
+    assert_eq!(urls.len(), 2, "one authorization URL per sign-in");
+    let exchanges: Vec<serde_json::Value> = idp
+        .http()
+        .get_json(&idp.url("/__test/token-exchanges"))
+        .await
+        .unwrap()
+        .expect("the provider records token requests");
+    let verifiers: Vec<String> = exchanges
+        .iter()
+        .filter(|x| x["grant_type"] == "authorization_code")
+        .map(|x| {
+            x["code_verifier"]
+                .as_str()
+                .expect("the code exchange carries a code_verifier")
+                .to_string()
+        })
+        .collect();
+    assert_eq!(verifiers.len(), 2, "one code exchange per sign-in");
+
+    // Checked before the sign-in outcomes, so a mismatch is reported as such even when the
+    // provider refused the exchange because of it. Verifiers are never printed.
+    let mut challenges = Vec::new();
+    for (i, (url, verifier)) in urls.iter().zip(&verifiers).enumerate() {
+        assert_eq!(single(url, "code_challenge_method"), "S256", "sign-in {i}");
+        assert!(
+            (43..=128).contains(&verifier.len())
+                && verifier
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-._~".contains(c)),
+            "sign-in {i}: the verifier is not 43-128 unreserved characters (RFC 7636 §4.1)"
+        );
+        let challenge = single(url, "code_challenge");
+        assert!(
+            challenge == s256(verifier),
+            "sign-in {i}: code_challenge {challenge} is not BASE64URL(SHA256(verifier)) of the \
+             verifier sent to the token endpoint"
+        );
+        challenges.push(challenge);
+    }
+    assert!(
+        verifiers[0] != verifiers[1],
+        "each sign-in has a fresh verifier"
+    );
+    assert_ne!(challenges[0], challenges[1]);
+    for (i, outcome) in outcomes.into_iter().enumerate() {
+        let signed_in = outcome.unwrap_or_else(|e| panic!("sign-in {i}: {e}"));
+        assert_eq!(signed_in.subject(), Some("alice"));
+    }
+    let statuses: Vec<&serde_json::Value> = exchanges.iter().map(|x| &x["status"]).collect();
+    assert_eq!(statuses, [200, 200], "the provider accepted both exchanges");
 }
 
 #[tokio::test]
