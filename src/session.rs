@@ -763,9 +763,14 @@ impl SessionManager {
     }
 }
 
+/// The claims shown to the app (status, events). The `nonce` is left out: it is a one-time
+/// secret of the sign-in that produced the ID token, and nothing after it needs it.
 fn claims_map(c: &IdTokenClaims) -> Option<serde_json::Map<String, serde_json::Value>> {
     match serde_json::to_value(c) {
-        Ok(serde_json::Value::Object(m)) => Some(m),
+        Ok(serde_json::Value::Object(mut m)) => {
+            m.remove("nonce");
+            Some(m)
+        }
         _ => None,
     }
 }
