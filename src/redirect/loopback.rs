@@ -6,6 +6,13 @@
 //! duplicated parameters, oversized or malformed requests, silent connections) gets an error
 //! page and the listener keeps waiting. HTTP parsing, size limits and read timeouts are
 //! hyper's; the decision about each request is `judge` (unit-tested as a table).
+//!
+//! It also serves the sign-in's one-time launch URL ([`LoopbackReceiver::launch_url`]):
+//! `http://127.0.0.1:<port>/<random>`, which the browser is opened on instead of the
+//! authorization URL. Its first GET is redirected to the authorization URL; after that the path
+//! is unknown like any other. So the authorization parameters (`state`, `nonce`,
+//! `code_challenge`, `redirect_uri`) never pass through the browser-launching crate's logs or
+//! the browser's command line, and whoever reads the launch URL there finds it used.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -14,13 +21,17 @@ use std::time::Duration;
 
 use http_body_util::Full;
 use hyper::body::{Bytes, Incoming};
-use hyper::header::{HeaderValue, CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE};
+use hyper::header::{
+    HeaderValue, CACHE_CONTROL, CONNECTION, CONTENT_SECURITY_POLICY, CONTENT_TYPE, LOCATION,
+    REFERRER_POLICY,
+};
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, Semaphore};
 use tokio::task::JoinSet;
 use url::Url;
+use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use crate::error::{Error, Result};
 use crate::secret::{AuthorizationCode, State};
@@ -34,6 +45,8 @@ const CONNECTION_DEADLINE: Duration = Duration::from_secs(10);
 /// Connections served at once (a memory bound: each buffers at most `MAX_REQUEST_BYTES` for
 /// at most `CONNECTION_DEADLINE`); more are closed on accept.
 const MAX_CONNECTIONS: usize = 512;
+/// Random bytes in a launch path (base64url: 43 characters).
+const LAUNCH_RANDOM_BYTES: u32 = 32;
 
 /// What the authorization response must carry.
 #[derive(Debug)]
@@ -49,6 +62,49 @@ pub struct Expectation {
 pub struct LoopbackReceiver {
     listener: TcpListener,
     redirect_uri: Url,
+    launch: Option<Launch>,
+}
+
+/// The path of a launch URL, `/<random>`: a one-time capability (its first GET learns the
+/// authorization URL), so a secret like `State`: redacted `Debug`, no `Display`, wiped on drop,
+/// compared in constant time.
+#[derive(Zeroize, ZeroizeOnDrop)]
+pub(crate) struct LaunchPath(String);
+
+impl LaunchPath {
+    /// `/` and 32 bytes from the `oauth2` crate's CSPRNG (the one behind `state`), base64url.
+    fn random() -> Self {
+        let mut random = oauth2::CsrfToken::new_random_len(LAUNCH_RANDOM_BYTES).into_secret();
+        let mut path = String::with_capacity(1 + random.len());
+        path.push('/');
+        path.push_str(&random);
+        random.zeroize();
+        Self(path)
+    }
+
+    /// Whether a request path is this one (constant time).
+    fn matches(&self, path: &str) -> bool {
+        use subtle::ConstantTimeEq;
+        self.0.as_bytes().ct_eq(path.as_bytes()).into()
+    }
+}
+
+impl std::fmt::Debug for LaunchPath {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LaunchPath([redacted])")
+    }
+}
+
+/// The armed launch: its path and where its one GET is sent (the authorization URL).
+struct Launch {
+    path: LaunchPath,
+    location: HeaderValue,
+}
+
+impl std::fmt::Debug for Launch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Launch { path: [redacted], location: [redacted] }")
+    }
 }
 
 /// What to do with one request.
@@ -56,6 +112,9 @@ pub struct LoopbackReceiver {
 pub(crate) enum Verdict {
     /// Not the authorization response: answer with an error page and keep waiting.
     Ignore(StatusCode, &'static str),
+    /// The GET of the unused launch path: redirect to the authorization URL, forget the path,
+    /// keep waiting.
+    Launch,
     /// The authorization response: the sign-in ends with this result.
     Complete(Result<AuthorizationCode>),
 }
@@ -75,6 +134,7 @@ impl LoopbackReceiver {
         Ok(Self {
             listener,
             redirect_uri,
+            launch: None,
         })
     }
 
@@ -83,10 +143,33 @@ impl LoopbackReceiver {
         &self.redirect_uri
     }
 
+    /// Arms the one-time launch URL for `authorization_url` and returns it:
+    /// `http://127.0.0.1:<port>/<random>` (32 random bytes, base64url). Open the browser on it,
+    /// not on the authorization URL. The first GET of exactly that path (no query) is answered
+    /// `302 Found` to `authorization_url` (`no-store`, `no-referrer`, connection closed); from
+    /// then on the path answers like any unknown path. Neither request ends the sign-in. Calling
+    /// this again replaces the previous launch URL. The returned URL is a secret until used:
+    /// never log it.
+    pub fn launch_url(&mut self, authorization_url: &Url) -> Result<Url> {
+        let mut location = HeaderValue::from_str(authorization_url.as_str()).map_err(|_| {
+            Error::RedirectListenerFailed("the authorization URL is not a valid Location".into())
+        })?;
+        location.set_sensitive(true);
+        let path = LaunchPath::random();
+        let mut url = self.redirect_uri.clone();
+        url.set_query(None);
+        url.set_fragment(None);
+        url.set_path(&path.0);
+        self.launch = Some(Launch { path, location });
+        Ok(url)
+    }
+
     /// Serves requests until the authorization response arrives, then closes the listener.
     /// Cancel by dropping the future.
     pub async fn receive(self, expect: Expectation) -> Result<AuthorizationCode> {
         let path = Arc::new(self.redirect_uri.path().to_string());
+        // The unused launch, taken (under the lock) by the one request it is served to.
+        let launch = Arc::new(Mutex::new(self.launch));
         let expect = Arc::new(expect);
         let completed = Arc::new(AtomicBool::new(false));
         let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
@@ -108,20 +191,41 @@ impl LoopbackReceiver {
                     let Ok(permit) = slots.clone().try_acquire_owned() else {
                         continue; // too many open connections: drop this one
                     };
-                    let (path, expect, completed, tx) =
-                        (path.clone(), expect.clone(), completed.clone(), tx.clone());
+                    let (path, launch, expect, completed, tx) = (
+                        path.clone(),
+                        launch.clone(),
+                        expect.clone(),
+                        completed.clone(),
+                        tx.clone(),
+                    );
                     connections.spawn(async move {
                         let _permit = permit;
                         let outcome: Arc<Mutex<Option<Result<AuthorizationCode>>>> = Arc::default();
                         let slot = outcome.clone();
                         let service = hyper::service::service_fn(move |req: Request<Incoming>| {
+                            let mut served = None;
                             let verdict = if completed.load(Ordering::SeqCst) {
                                 Verdict::Ignore(StatusCode::GONE, "This sign-in is already complete.")
                             } else {
-                                judge(req.method(), req.uri(), &path, &expect)
+                                let mut unused = launch.lock().expect("launch");
+                                let verdict = judge(
+                                    req.method(),
+                                    req.uri(),
+                                    &path,
+                                    unused.as_ref().map(|l| &l.path),
+                                    &expect,
+                                );
+                                if matches!(verdict, Verdict::Launch) {
+                                    served = unused.take(); // served once, whoever asks next
+                                }
+                                verdict
                             };
                             let response = match verdict {
                                 Verdict::Ignore(status, why) => page(status, false, why),
+                                Verdict::Launch => match served {
+                                    Some(launch) => launch_redirect(launch.location),
+                                    None => page(StatusCode::NOT_FOUND, false, "Not found."),
+                                },
                                 Verdict::Complete(result) => {
                                     if completed.swap(true, Ordering::SeqCst) {
                                         page(StatusCode::GONE, false, "This sign-in is already complete.")
@@ -156,16 +260,24 @@ impl LoopbackReceiver {
     }
 }
 
-/// Decides what one request to the loopback listener is.
+/// Decides what one request to the loopback listener is. `path` is the redirect path;
+/// `launch` the launch path while it is unused (`None` once served, or never armed).
 pub(crate) fn judge(
     method: &Method,
     uri: &hyper::Uri,
     path: &str,
+    launch: Option<&LaunchPath>,
     expect: &Expectation,
 ) -> Verdict {
     use Verdict::Ignore;
     if method != Method::GET {
         return Ignore(StatusCode::METHOD_NOT_ALLOWED, "Only GET is accepted here.");
+    }
+    // The launch path exactly: origin-form, no query (not even an empty one).
+    if let Some(launch) = launch {
+        if uri.authority().is_none() && uri.query().is_none() && launch.matches(uri.path()) {
+            return Verdict::Launch;
+        }
     }
     if uri.path() != path {
         return Ignore(StatusCode::NOT_FOUND, "Not found.");
@@ -235,6 +347,18 @@ fn failure_text(e: &Error) -> &'static str {
     }
 }
 
+/// The launch answer: to the authorization URL, not cached, no referrer, connection closed.
+fn launch_redirect(location: HeaderValue) -> Response<Full<Bytes>> {
+    let mut r = Response::new(Full::new(Bytes::new()));
+    *r.status_mut() = StatusCode::FOUND;
+    let h = r.headers_mut();
+    h.insert(LOCATION, location);
+    h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(CONNECTION, HeaderValue::from_static("close"));
+    r
+}
+
 /// A small self-contained page: no scripts, no links, no referrer, not cached.
 fn page(status: StatusCode, ok: bool, text: &'static str) -> Response<Full<Bytes>> {
     let title = if ok { "Signed in" } else { "Sign-in" };
@@ -255,7 +379,7 @@ fn page(status: StatusCode, ok: bool, text: &'static str) -> Response<Full<Bytes
         CONTENT_SECURITY_POLICY,
         HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'"),
     );
-    h.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
+    h.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     r
 }
 
@@ -270,13 +394,29 @@ mod tests {
         }
     }
 
-    fn verdict(method: Method, uri: &str, iss: Option<&str>) -> String {
+    /// A stand-in launch path: 44 characters like a real one.
+    const LAUNCH: &str = "/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+
+    fn launch_path() -> LaunchPath {
+        LaunchPath(LAUNCH.into())
+    }
+
+    fn judged(method: Method, uri: &str, launch: Option<&LaunchPath>, iss: Option<&str>) -> String {
         let uri: hyper::Uri = uri.parse().unwrap();
-        match judge(&method, &uri, "/callback", &expect(iss)) {
+        match judge(&method, &uri, "/callback", launch, &expect(iss)) {
             Verdict::Ignore(s, _) => format!("ignore {}", s.as_u16()),
+            Verdict::Launch => "launch".into(),
             Verdict::Complete(Ok(c)) => format!("code {}", c.secret()),
             Verdict::Complete(Err(e)) => format!("error {}", e.code()),
         }
+    }
+
+    /// The redirect path's verdicts, the same whether a launch is armed, used or absent.
+    fn verdict(method: Method, uri: &str, iss: Option<&str>) -> String {
+        let without = judged(method.clone(), uri, None, iss);
+        let with = judged(method, uri, Some(&launch_path()), iss);
+        assert_eq!(with, without, "{uri}: an armed launch changes nothing else");
+        with
     }
 
     #[test]
@@ -377,5 +517,167 @@ mod tests {
         for (m, uri, iss, want) in cases {
             assert_eq!(&verdict(m.clone(), uri, *iss), want, "{m} {uri}");
         }
+    }
+
+    #[test]
+    fn judges_the_launch_path() {
+        let wrong = format!("/B{}", &LAUNCH[2..]);
+        let prefix = &LAUNCH[..LAUNCH.len() - 1];
+        let longer = format!("{LAUNCH}A");
+        let query = format!("{LAUNCH}?x=1");
+        let empty_query = format!("{LAUNCH}?");
+        let slash = format!("{LAUNCH}/");
+        let absolute = format!("http://127.0.0.1:1{LAUNCH}");
+        let lower = LAUNCH.to_lowercase();
+        let armed: &[(Method, &str, &str)] = &[
+            (Method::GET, LAUNCH, "launch"),
+            (Method::GET, &wrong, "ignore 404"),
+            (Method::GET, prefix, "ignore 404"),
+            (Method::GET, &longer, "ignore 404"),
+            (Method::GET, &lower, "ignore 404"),
+            (Method::GET, &query, "ignore 404"),
+            (Method::GET, &empty_query, "ignore 404"),
+            (Method::GET, &slash, "ignore 404"),
+            (Method::GET, &absolute, "ignore 404"),
+            (Method::HEAD, LAUNCH, "ignore 405"),
+            (Method::POST, LAUNCH, "ignore 405"),
+            (Method::PUT, LAUNCH, "ignore 405"),
+            (Method::OPTIONS, LAUNCH, "ignore 405"),
+            (Method::GET, "/", "ignore 404"),
+            (Method::GET, "/callback?code=C&state=S1", "code C"),
+        ];
+        for (m, uri, want) in armed {
+            assert_eq!(
+                &judged(m.clone(), uri, Some(&launch_path()), None),
+                want,
+                "armed: {m} {uri}"
+            );
+        }
+        // Used (or never armed): the launch path is an unknown path like any other.
+        for (m, want) in [(Method::GET, "ignore 404"), (Method::HEAD, "ignore 405")] {
+            assert_eq!(judged(m.clone(), LAUNCH, None, None), want, "used: {m}");
+            assert_eq!(
+                judged(m.clone(), LAUNCH, None, None),
+                judged(m.clone(), &wrong, None, None),
+                "used: {m} reads like an unknown path"
+            );
+        }
+    }
+
+    #[test]
+    fn launch_paths_are_random_base64url_and_redacted() {
+        let a = LaunchPath::random();
+        let b = LaunchPath::random();
+        for p in [&a, &b] {
+            let random = p.0.strip_prefix('/').expect("a path");
+            assert_eq!(random.len(), 43, "32 bytes in base64url without padding");
+            assert!(random
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'));
+            assert_eq!(format!("{p:?}"), "LaunchPath([redacted])");
+        }
+        assert!(!a.matches(&b.0), "two launch paths differ");
+        assert!(a.matches(&a.0.clone()));
+    }
+
+    /// Sends one raw request and reads until the receiver closes the connection.
+    async fn raw(port: u16, request: &str) -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .unwrap();
+        s.write_all(request.as_bytes()).await.unwrap();
+        let mut out = Vec::new();
+        tokio::time::timeout(Duration::from_secs(4), s.read_to_end(&mut out))
+            .await
+            .expect("the receiver closes the connection after answering")
+            .unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    fn get(path: &str) -> String {
+        format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    }
+
+    /// The response without its `date` header, which is the only thing that varies.
+    fn dateless(response: &str) -> String {
+        response
+            .lines()
+            .filter(|l| !l.to_ascii_lowercase().starts_with("date:"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[tokio::test]
+    async fn the_launch_url_redirects_once_and_does_not_end_the_sign_in() {
+        let mut receiver = LoopbackReceiver::bind(0, "/callback").await.unwrap();
+        let port = receiver.redirect_uri().port().unwrap();
+        let authorization =
+            Url::parse("https://idp.example/authorize?state=S1&nonce=N1&code_challenge=C1")
+                .unwrap();
+        let launch = receiver.launch_url(&authorization).unwrap();
+        assert_eq!(launch.scheme(), "http");
+        assert_eq!(launch.host_str(), Some("127.0.0.1"));
+        assert_eq!(launch.port(), Some(port));
+        assert_eq!((launch.query(), launch.fragment()), (None, None));
+        assert_eq!(launch.path().len(), 44);
+        let debug = format!("{receiver:?}");
+        assert!(!debug.contains(&launch.path()[1..]), "{debug}");
+        assert!(!debug.contains("S1") && !debug.contains("N1"), "{debug}");
+        let task = tokio::spawn(receiver.receive(expect(None)));
+
+        let first = raw(port, &get(launch.path())).await;
+        let head = first.to_ascii_lowercase();
+        assert!(head.starts_with("http/1.1 302 found\r\n"), "{first}");
+        assert!(
+            first.contains(&format!("\r\nlocation: {authorization}\r\n")),
+            "{first}"
+        );
+        for header in [
+            "cache-control: no-store",
+            "referrer-policy: no-referrer",
+            "connection: close",
+        ] {
+            assert!(head.contains(&format!("\r\n{header}\r\n")), "{first}");
+        }
+        // Once: the same request again reads exactly like an unknown path.
+        let second = raw(port, &get(launch.path())).await;
+        let unknown = raw(port, &get(&format!("/B{}", &launch.path()[2..]))).await;
+        assert!(second.starts_with("HTTP/1.1 404 "), "{second}");
+        assert_eq!(dateless(&second), dateless(&unknown));
+        assert!(!task.is_finished(), "neither request ended the sign-in");
+
+        let done = raw(port, &get("/callback?code=C&state=S1")).await;
+        assert!(done.starts_with("HTTP/1.1 200 "), "{done}");
+        let code = tokio::time::timeout(Duration::from_secs(4), task)
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        assert_eq!(code.secret(), "C");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn racing_requests_for_the_launch_url_get_one_redirect() {
+        let mut receiver = LoopbackReceiver::bind(0, "/callback").await.unwrap();
+        let port = receiver.redirect_uri().port().unwrap();
+        let authorization = Url::parse("https://idp.example/authorize?state=S1").unwrap();
+        let launch = receiver.launch_url(&authorization).unwrap();
+        let task = tokio::spawn(receiver.receive(expect(None)));
+        let mut racers = tokio::task::JoinSet::new();
+        for _ in 0..16 {
+            let request = get(launch.path());
+            racers.spawn(async move { raw(port, &request).await });
+        }
+        let mut statuses = Vec::new();
+        while let Some(answer) = racers.join_next().await {
+            statuses.push(answer.unwrap()[9..12].to_string());
+        }
+        statuses.sort();
+        let mut want = vec!["404".to_string(); 15];
+        want.insert(0, "302".to_string());
+        assert_eq!(statuses, want, "one redirect, then unknown");
+        assert!(!task.is_finished());
+        task.abort();
     }
 }
