@@ -1,15 +1,19 @@
 #!/usr/bin/env node
 // Headless stand-in for the system browser, used as $BROWSER in the sign-in tests.
 //
-//   browser-standin.mjs <authorization URL>
+//   browser-standin.mjs <launch URL | authorization URL>
 //
+// The plugin opens the browser on its one-time loopback launch URL (http://127.0.0.1:<port>/<random>),
+// which answers 302 to the authorization URL: a plain-http loopback argument is fetched once,
+// without following, and its Location (an https URL) is where the run starts. An https argument
+// is taken as the authorization URL itself.
 // Drives the test IdP's (oidc-provider devInteractions) login and consent forms like a browser:
 // cookie jar, manual redirects, form posts. It stops when a redirect (or an auto-posting form)
 // targets the app's plain-http loopback receiver on 127.0.0.1 / localhost / [::1]: it sends that
 // one request, reads the answer and exits 0 whatever the status.
 //
 // Behaviour by the `login_hint` parameter of the authorization URL:
-//   stall     do nothing, exit 0 (cancel / timeout tests)
+//   stall     do nothing more (the launch URL is used already), exit 0 (cancel / timeout tests)
 //   deny      open the login page, follow its "[ Cancel ]" link (/interaction/<uid>/abort):
 //             the provider redirects to the redirect_uri with error=access_denied
 //   other     log in as that name (absent: "alice") with any password, then consent
@@ -21,8 +25,10 @@
 //   <ISO time> <outcome> <final loopback status or ->
 // where outcome is login | deny | stall | error | timeout. That log never holds URLs, codes or tokens.
 // If TV_BROWSER_RECORD is set (test-only: leak tests need the real `state`, `nonce`, code
-// challenge and code of a run), one JSON line is appended to it for the authorization URL as
-// given, and one for the request delivered to the loopback receiver, written before it is sent:
+// challenge and code of a run), JSON lines are appended to it: the URL given, when it is a
+// launch URL; the authorization URL (the launch URL's Location verbatim, or the argument); the
+// request delivered to the loopback receiver, written before it is sent:
+//   {"event":"launch","url":"<launch URL>"}
 //   {"event":"authorize","url":"<authorization URL>"}
 //   {"event":"deliver","method":"GET|POST","url":"<loopback URL with its query>","body":<form or null>}
 
@@ -190,6 +196,26 @@ function send(method, url, body) {
 
 function isLoopbackReceiver(url) {
   return url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname);
+}
+
+// Uses the plugin's launch URL: one GET, redirects not followed. Returns the authorization URL
+// (the Location, verbatim). Messages name the origin only: the launch path is a secret.
+async function followLaunch(url) {
+  const origin = `${url.protocol}//${url.host}`;
+  const res = await send('GET', url, undefined);
+  if (res.status !== 302) throw new Unexpected(`launch URL on ${origin} answered ${res.status}, not 302`);
+  const location = res.headers.location;
+  if (!location) throw new Unexpected(`launch URL on ${origin} answered 302 without Location`);
+  let target;
+  try {
+    target = new URL(location);
+  } catch {
+    throw new Unexpected(`launch URL on ${origin} redirected to something that is not a URL`);
+  }
+  if (target.protocol !== 'https:') {
+    throw new Unexpected(`launch URL on ${origin} redirected to ${target.protocol}, not https:`);
+  }
+  return location;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -362,15 +388,23 @@ async function run(startUrl, login) {
 }
 
 async function main() {
-  const raw = process.argv[2];
-  if (!raw) throw new Unexpected('usage: browser-standin.mjs <authorization URL>');
-  let startUrl;
+  const given = process.argv[2];
+  if (!given) throw new Unexpected('usage: browser-standin.mjs <launch URL | authorization URL>');
+  let givenUrl;
   try {
-    startUrl = new URL(raw);
+    givenUrl = new URL(given);
   } catch {
     throw new Unexpected('argument is not a URL');
   }
-  recordValues({ event: 'authorize', url: raw });
+  let authorization = given;
+  if (isLoopbackReceiver(givenUrl)) {
+    recordValues({ event: 'launch', url: given });
+    authorization = await followLaunch(givenUrl);
+  } else if (givenUrl.protocol !== 'https:') {
+    throw new Unexpected(`refusing to open ${givenUrl.protocol} URL`);
+  }
+  const startUrl = new URL(authorization);
+  recordValues({ event: 'authorize', url: authorization });
   const hint = startUrl.searchParams.get('login_hint');
   if (hint === 'stall') {
     mode = 'stall';
