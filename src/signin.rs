@@ -1,4 +1,5 @@
-//! The desktop sign-in flow: loopback listener → authorization request → system browser →
+//! The desktop sign-in flow: loopback listener → authorization request → system browser (on
+//! the listener's one-time launch URL, which redirects to the authorization URL) →
 //! authorization response → code exchange → validated ID token. No Tauri imports.
 
 use std::collections::BTreeMap;
@@ -40,7 +41,7 @@ pub async fn sign_in(
 ) -> Result<SignedIn> {
     let config = client.config();
     let started = Instant::now();
-    let receiver = LoopbackReceiver::bind(config.redirect.port, &config.redirect.path).await?;
+    let mut receiver = LoopbackReceiver::bind(config.redirect.port, &config.redirect.path).await?;
     let request = client.authorization_request(receiver.redirect_uri(), extra)?;
     let meta = client.metadata();
     let expect = Expectation {
@@ -49,7 +50,11 @@ pub async fn sign_in(
             .authorization_response_iss_parameter_supported
             .then(|| meta.issuer.clone()),
     };
-    browser.open(&request.url)?;
+    // The browser is opened on a one-time loopback URL that redirects to the authorization
+    // URL: its parameters (state, nonce, code challenge, redirect URI) stay out of the
+    // launching crate's logs and off the browser's command line.
+    let launch = receiver.launch_url(&request.url)?;
+    browser.open(&launch)?;
     let timeout = config.login_timeout();
     let code = tokio::select! {
         r = receiver.receive(expect) => r?,

@@ -1,6 +1,10 @@
 //! Hostile local inputs fired at the loopback receiver during a real sign-in against the real
 //! provider. Each one gets an error page (or is closed) and the listener keeps waiting; then the
 //! real browser response arrives and the sign-in succeeds.
+//!
+//! The launch URL the browser is opened on (`http://127.0.0.1:<port>/<random>`, redirecting
+//! once to the authorization URL) is attacked too: near misses and other methods neither get
+//! the redirect nor use it up; once used, it answers like an unknown path.
 
 mod support;
 
@@ -55,6 +59,11 @@ fn read_until_end(s: &mut TcpStream, into: &mut Vec<u8>) -> End {
 /// of a hang, which no case accepts: an answer must be followed by a close, and "closed" means
 /// closed, not "still open when we stopped waiting".
 fn raw(port: u16, bytes: &[u8]) -> String {
+    exchange(port, bytes).0
+}
+
+/// [`raw`], with the bytes received.
+fn exchange(port: u16, bytes: &[u8]) -> (String, Vec<u8>) {
     use std::io::ErrorKind as K;
     let mut s = TcpStream::connect(("127.0.0.1", port)).expect("listener accepts");
     s.set_read_timeout(Some(HANG)).unwrap();
@@ -62,10 +71,11 @@ fn raw(port: u16, bytes: &[u8]) -> String {
     if let Err(e) = s.write_all(bytes) {
         // A peer that resets while we are still writing has closed the connection; one that
         // stops reading without closing leaves us blocked: that is a hang.
-        return match e.kind() {
+        let outcome = match e.kind() {
             K::WouldBlock | K::TimedOut => format!("hung: not reading the request for {HANG:?}"),
             _ => "closed".into(),
         };
+        return (outcome, Vec::new());
     }
     if bytes.is_empty() {
         let _ = s.shutdown(std::net::Shutdown::Write);
@@ -77,7 +87,7 @@ fn raw(port: u16, bytes: &[u8]) -> String {
         .strip_prefix("HTTP/1.1 ")
         .or_else(|| text.strip_prefix("HTTP/1.0 "))
         .and_then(|rest| rest.get(..3));
-    match (status, end) {
+    let outcome = match (status, end) {
         (Some(code), End::Closed) => code.to_string(),
         (Some(code), End::Hung) => format!("{code}, then hung: not closed within {HANG:?}"),
         (None, End::Closed) if response.is_empty() => "closed".into(),
@@ -86,7 +96,18 @@ fn raw(port: u16, bytes: &[u8]) -> String {
             "hung: no response and not closed within {HANG:?} ({} bytes received)",
             response.len()
         ),
-    }
+    };
+    (outcome, response)
+}
+
+/// The `Location` of an HTTP response (the launch URL's redirect).
+fn location(response: &[u8]) -> Option<Url> {
+    let text = String::from_utf8_lossy(response);
+    let head = text.split("\r\n\r\n").next()?;
+    head.split("\r\n")
+        .filter_map(|l| l.split_once(':'))
+        .find(|(name, _)| name.eq_ignore_ascii_case("location"))
+        .and_then(|(_, value)| Url::parse(value.trim()).ok())
 }
 
 /// How long after the sign-in completed a held-open connection may stay open before it counts
@@ -101,8 +122,58 @@ fn get(path_and_query: &str) -> Vec<u8> {
 /// `(input name, what came back, acceptable outcomes)`.
 type Outcome = (String, String, &'static [&'static str]);
 
+/// `(name, request bytes, acceptable outcomes)`.
+type Case = (&'static str, Vec<u8>, &'static [&'static str]);
+
+/// The name of the launch case that uses the launch URL (the browser's own request).
+const LAUNCH_USE: &str = "launch path: the GET";
+
+/// Requests for the launch URL's path `launch` (`/<random>`) on `port`, in order: near misses
+/// and other methods, none of which may use the launch up; then its one GET, answered `302`
+/// (and the connection closed); then the same GET again, answered like an unknown path.
+fn launch_cases(launch: &str, port: u16) -> Vec<Case> {
+    let wrong = format!("/{}", "A".repeat(launch.len().saturating_sub(1)));
+    let short = &launch[..launch.len().saturating_sub(1)];
+    vec![
+        (
+            "launch path: wrong random, same length",
+            get(&wrong),
+            &["404"],
+        ),
+        ("launch path: one character short", get(short), &["404"]),
+        (
+            "launch path: query appended",
+            get(&format!("{launch}?x=1")),
+            &["404"],
+        ),
+        (
+            "launch path: empty query",
+            get(&format!("{launch}?")),
+            &["404"],
+        ),
+        (
+            "launch path: absolute form",
+            get(&format!("http://127.0.0.1:{port}{launch}")),
+            &["404"],
+        ),
+        (
+            "launch path: HEAD",
+            format!("HEAD {launch} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").into_bytes(),
+            &["405"],
+        ),
+        (
+            "launch path: POST",
+            format!("POST {launch} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 4\r\n\r\nabcd")
+                .into_bytes(),
+            &["405"],
+        ),
+        (LAUNCH_USE, get(launch), &["302"]),
+        ("launch path: second GET", get(launch), &["404"]),
+    ]
+}
+
 /// `(name, request bytes, acceptable outcomes)`; `STATE` is replaced by the real state.
-fn hostile_cases() -> Vec<(&'static str, Vec<u8>, &'static [&'static str])> {
+fn hostile_cases() -> Vec<Case> {
     let many_headers: String = (0..200).map(|i| format!("X-H{i}: v\r\n")).collect();
     let big_header = format!("X-Big: {}\r\n", "a".repeat(20_000));
     let long_query = format!("/callback?state=x&pad={}", "p".repeat(100 * 1024));
@@ -137,6 +208,8 @@ async fn hostile_loopback_inputs_do_not_abort_or_hijack_a_real_sign_in() {
     let mut config = idp.provider();
     // Outside the ephemeral range, so "refused after completion" can only mean "closed".
     config.redirect.port = support::free_fixed_port();
+    // Bounds the wait when the launch URL does not lead to the provider (a failed case).
+    config.login_timeout_secs = 60;
     let client = OAuthClient::discover(config).await.unwrap();
     let results: Arc<Mutex<Vec<Outcome>>> = Arc::default();
     let port_seen: Arc<Mutex<Option<u16>>> = Arc::default();
@@ -149,12 +222,11 @@ async fn hostile_loopback_inputs_do_not_abort_or_hijack_a_real_sign_in() {
         silent.clone(),
         attacker.clone(),
     );
+    // The browser step is handed the launch URL, on the receiver's port.
     let browser = move |url: &Url| {
-        let q: BTreeMap<String, String> = url.query_pairs().into_owned().collect();
-        let state = q["state"].clone();
-        let port = Url::parse(&q["redirect_uri"]).unwrap().port().unwrap();
+        let port = url.port().unwrap();
         *port_w.lock().unwrap() = Some(port);
-        let (results, silent, url) = (results_w.clone(), silent_w.clone(), url.clone());
+        let (results, silent, launch) = (results_w.clone(), silent_w.clone(), url.clone());
         // The listener serves only while sign_in awaits it, so attack from another thread.
         let handle = std::thread::spawn(move || {
             // Connections that never finish a request, held open for the whole sign-in.
@@ -167,6 +239,33 @@ async fn hostile_loopback_inputs_do_not_abort_or_hijack_a_real_sign_in() {
                 held.push(TcpStream::connect(("127.0.0.1", port)).unwrap());
             }
             drop(held);
+            // The launch path, around its one use by the browser (which here is this thread).
+            let mut authorization = None;
+            for (name, bytes, want) in launch_cases(launch.path(), port) {
+                let (got, response) = exchange(port, &bytes);
+                if name == LAUNCH_USE {
+                    authorization = location(&response);
+                }
+                results.lock().unwrap().push((name.to_string(), got, want));
+            }
+            // Without the redirect (a failure reported below), the cases still run, against a
+            // state that is not this sign-in's; the sign-in then times out.
+            let q: BTreeMap<String, String> = authorization
+                .as_ref()
+                .map(|u| u.query_pairs().into_owned().collect())
+                .unwrap_or_default();
+            let state = q
+                .get("state")
+                .cloned()
+                .unwrap_or_else(|| "no-authorization-url".into());
+            if authorization.is_some() {
+                let redirect = Url::parse(&q["redirect_uri"]).unwrap();
+                assert_eq!(
+                    redirect.port(),
+                    Some(port),
+                    "the launch URL is the receiver's"
+                );
+            }
             for (name, bytes, want) in hostile_cases() {
                 let text = String::from_utf8_lossy(&bytes)
                     .replace("STATE", &state)
@@ -181,17 +280,17 @@ async fn hostile_loopback_inputs_do_not_abort_or_hijack_a_real_sign_in() {
                 results.lock().unwrap().push((name.to_string(), got, want));
             }
             // Only now does the real browser follow the URL and complete the sign-in.
-            SystemBrowser.open(&url).unwrap();
+            if let Some(url) = authorization {
+                SystemBrowser.open(&url).unwrap();
+            }
         });
         *attacker_w.lock().unwrap() = Some(handle);
         Ok(())
     };
 
     let extra = BTreeMap::new();
-    let signed_in = sign_in(&client, &browser, &extra, CancellationToken::new())
-        .await
-        .expect("the real sign-in succeeds after the hostile inputs");
-    assert_eq!(signed_in.subject(), Some("alice"));
+    // Checked after the cases, so a case gone wrong is reported as such.
+    let outcome = sign_in(&client, &browser, &extra, CancellationToken::new()).await;
     let handle = attacker
         .lock()
         .unwrap()
@@ -207,15 +306,25 @@ async fn hostile_loopback_inputs_do_not_abort_or_hijack_a_real_sign_in() {
     }
     // Every case ran, in order: none was skipped by an early panic or a lost result.
     let names: Vec<&str> = results.iter().map(|(n, _, _)| n.as_str()).collect();
-    let expected: Vec<&str> = hostile_cases().iter().map(|(n, _, _)| *n).collect();
+    let expected: Vec<&str> = launch_cases("/x", 1)
+        .iter()
+        .chain(&hostile_cases())
+        .map(|(n, _, _)| *n)
+        .collect();
     assert_eq!(names, expected);
-    assert_eq!(results.len(), 21, "the README claims 21 hostile requests");
+    assert_eq!(
+        results.len(),
+        30,
+        "9 requests on the launch path, then the 21 hostile requests the README counts"
+    );
     let wrong: Vec<String> = results
         .iter()
         .filter(|(_, got, want)| !want.contains(&got.as_str()))
         .map(|(name, got, want)| format!("{name}: got {got}, want one of {want:?}"))
         .collect();
     assert!(wrong.is_empty(), "{wrong:#?}");
+    let signed_in = outcome.expect("the real sign-in succeeds after the hostile inputs");
+    assert_eq!(signed_in.subject(), Some("alice"));
     let port = port_seen.lock().unwrap().unwrap();
 
     // The held-open connections were closed by the receiver when the sign-in completed: each

@@ -7,10 +7,16 @@
 //!
 //! The secrets are the real values of the run, taken from both ends: the provider records every
 //! token endpoint exchange (`IDP_RECORD_TOKENS`: each code and verifier presented, each access,
-//! refresh and ID token issued, so every rotation) and the browser stand-in records the
-//! authorization URL it was given (`state`, `nonce`, `code_challenge`) and the redirect it
-//! delivered (`code`) (`TV_BROWSER_RECORD`). The two records are checked against each other and
-//! against what the plugin stored and served, so they are the values the plugin really used.
+//! refresh and ID token issued, so every rotation) and the browser stand-in records the launch
+//! URL it was given, the authorization URL that launch URL redirected it to (`state`, `nonce`,
+//! `code_challenge`) and the redirect it delivered (`code`) (`TV_BROWSER_RECORD`). The two
+//! records are checked against each other and against what the plugin stored and served, so
+//! they are the values the plugin really used.
+//!
+//! The browser is opened on the loopback launch URL, never on the authorization URL: the
+//! `webbrowser` crate logs the URL it opens (DEBUG), which the capture must see, and what it
+//! sees is the launch URL. The launch path (a one-time secret until used) appears in no other
+//! log record, tracing line, `Debug` output, event or error.
 
 mod support;
 
@@ -370,6 +376,11 @@ async fn no_secret_in_logs_tracing_debug_output_events_or_errors() {
             }
         })
         .collect();
+    let launches: Vec<Url> = lines
+        .iter()
+        .filter(|l| l["event"] == "launch")
+        .map(|l| Url::parse(l["url"].as_str().unwrap()).unwrap())
+        .collect();
     assert_eq!((authorize.len(), delivered.len()), (2, 2), "two sign-ins");
     for (i, ((url, response), (code, verifier))) in authorize
         .iter()
@@ -452,6 +463,73 @@ async fn no_secret_in_logs_tracing_debug_output_events_or_errors() {
         leaks.len(),
         leaks.join("\n")
     );
+
+    // Checked after the leaks, so opening the authorization URL itself is reported as leaks.
+    assert_eq!(
+        launches.len(),
+        2,
+        "the browser was given a launch URL twice"
+    );
+    // What the browser was given: the loopback receiver's origin (the authorization request's
+    // redirect URI) and a fresh random path; no authorization parameter, no secret of the run.
+    for (i, (launch, url)) in launches.iter().zip(&authorize).enumerate() {
+        let redirect_uri = Url::parse(&query(url)["redirect_uri"]).unwrap();
+        assert_eq!(launch.scheme(), "http", "launch URL #{i}");
+        assert_eq!(launch.host_str(), Some("127.0.0.1"), "launch URL #{i}");
+        assert_eq!(launch.port(), redirect_uri.port(), "launch URL #{i}");
+        assert_eq!((launch.query(), launch.fragment()), (None, None));
+        assert_eq!(
+            launch.path().len(),
+            44,
+            "launch URL #{i}: `/` and 43 characters"
+        );
+        for name in ["state", "nonce", "code_challenge", "redirect_uri"] {
+            assert!(
+                !launch.as_str().contains(name),
+                "launch URL #{i} names `{name}`"
+            );
+        }
+        for s in &secrets {
+            assert!(
+                !launch.as_str().contains(s.value.as_str()),
+                "launch URL #{i} carries the {}",
+                s.kind
+            );
+        }
+    }
+    assert_ne!(
+        launches[0].path(),
+        launches[1].path(),
+        "a fresh launch path per sign-in"
+    );
+
+    // The browser launch is logged (webbrowser, DEBUG, the command it spawns): the capture sees
+    // it, and it shows the launch URL, nothing of the authorization URL (the leak check above).
+    // Only there does the launch path appear.
+    let launched_by_webbrowser = |l: &String| {
+        l.split(' ')
+            .nth(1)
+            .is_some_and(|target| target.starts_with("webbrowser"))
+    };
+    for (i, launch) in launches.iter().enumerate() {
+        assert!(
+            logs.iter()
+                .any(|l| launched_by_webbrowser(l) && l.contains(launch.as_str())),
+            "the log capture sees webbrowser open launch URL #{i}"
+        );
+        let random = &launch.path()[1..];
+        let elsewhere = logs
+            .iter()
+            .filter(|l| !launched_by_webbrowser(l))
+            .chain(&traces)
+            .chain(&printed)
+            .filter(|text| text.contains(random))
+            .count();
+        assert_eq!(
+            elsewhere, 0,
+            "launch path #{i} appears outside webbrowser's launch record"
+        );
+    }
     eprintln!(
         "{} log records, {} tracing lines, {} Debug/event/error texts ({event_count} events) \
          checked against {} secrets: 0 occurrences",

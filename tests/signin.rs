@@ -1,6 +1,8 @@
 //! Sign-in end to end against the real OpenID provider over TLS: browser stand-in → loopback
 //! receiver → code exchange → ID token validated against the provider's JWKS.
 
+#[path = "support/launch.rs"]
+mod launch;
 mod support;
 
 use std::collections::BTreeMap;
@@ -124,17 +126,24 @@ async fn a_sign_in_can_be_cancelled_and_its_listener_closes() {
     let client = OAuthClient::discover(config.clone()).await.unwrap();
     let cancel = CancellationToken::new();
     let (port_tx, port_rx) = std::sync::mpsc::channel();
-    // The stand-in is told to stall; this browser records the redirect port first.
+    // The stand-in is told to stall; this browser records the redirect port first. It is given
+    // the launch URL, which the receiver answers only once `open` has returned: a thread of its
+    // own resolves it to the authorization URL.
     let browser = move |url: &url::Url| {
-        let redirect = url
-            .query_pairs()
-            .find(|(k, _)| k == "redirect_uri")
-            .unwrap()
-            .1;
-        port_tx
-            .send(url::Url::parse(&redirect).unwrap().port().unwrap())
-            .unwrap();
-        SystemBrowser.open(url)
+        let (launch, port_tx) = (url.clone(), port_tx.clone());
+        std::thread::spawn(move || {
+            let url = launch::resolve(&launch);
+            let redirect = url
+                .query_pairs()
+                .find(|(k, _)| k == "redirect_uri")
+                .unwrap()
+                .1;
+            port_tx
+                .send(url::Url::parse(&redirect).unwrap().port().unwrap())
+                .unwrap();
+            SystemBrowser.open(&url).unwrap();
+        });
+        Ok(())
     };
     let canceller = cancel.clone();
     let task =
@@ -261,12 +270,19 @@ async fn the_authorization_url_carries_the_s256_challenge_of_the_verifier_the_pl
     // that is where the plugin reveals the verifier it used.
     let idp = Idp::start_with(&[("IDP_RECORD_TOKENS", "1")]);
     let client = OAuthClient::discover(idp.provider()).await.unwrap();
-    // The browser step as the plugin performs it, with the URL it hands over kept.
+    // The browser step as the plugin performs it, with the authorization URL its launch URL
+    // redirects to kept (resolved on a thread of its own: the receiver answers only once `open`
+    // has returned; the sign-in completes only after the push).
     let handed: std::sync::Arc<std::sync::Mutex<Vec<url::Url>>> = Default::default();
     let keep = handed.clone();
     let browser = move |url: &url::Url| {
-        keep.lock().unwrap().push(url.clone());
-        SystemBrowser.open(url)
+        let (launch, keep) = (url.clone(), keep.clone());
+        std::thread::spawn(move || {
+            let url = launch::resolve(&launch);
+            keep.lock().unwrap().push(url.clone());
+            SystemBrowser.open(&url).unwrap();
+        });
+        Ok(())
     };
     // Two sign-ins: each gets its own verifier.
     let mut outcomes = Vec::new();
@@ -332,6 +348,149 @@ async fn the_authorization_url_carries_the_s256_challenge_of_the_verifier_the_pl
     }
     let statuses: Vec<&serde_json::Value> = exchanges.iter().map(|x| &x["status"]).collect();
     assert_eq!(statuses, [200, 200], "the provider accepted both exchanges");
+}
+
+/// What a browser step got by using the launch URL it was handed: its first GET, the second
+/// GET of the same URL, and a GET of an unknown path of the same shape (another random of the
+/// same length).
+struct LaunchAnswers {
+    first: launch::Answer,
+    second: launch::Answer,
+    unknown: launch::Answer,
+}
+
+/// Headers of an answer without `date`, the one that varies between two answers.
+fn dateless(a: &launch::Answer) -> Vec<(String, String)> {
+    a.headers
+        .iter()
+        .filter(|(n, _)| n != "date")
+        .cloned()
+        .collect()
+}
+
+#[tokio::test]
+async fn the_browser_is_given_a_one_time_launch_url_without_the_authorization_parameters() {
+    let idp = Idp::start();
+    let mut config = idp.provider();
+    // Bounds the wait when the launch URL does not lead to the provider (a failed check below).
+    config.login_timeout_secs = 20;
+    let client = OAuthClient::discover(config).await.unwrap();
+    let handed: std::sync::Arc<std::sync::Mutex<Option<url::Url>>> = Default::default();
+    let answers: std::sync::Arc<std::sync::Mutex<Option<LaunchAnswers>>> = Default::default();
+    let (keep_url, keep_answers) = (handed.clone(), answers.clone());
+    // The browser step: keeps the URL it is given, uses it twice and an unknown path once (on a
+    // thread of its own: the receiver answers only once `open` has returned), then opens the
+    // system browser on the authorization URL the first answer pointed to.
+    let browser = move |url: &url::Url| {
+        *keep_url.lock().unwrap() = Some(url.clone());
+        let (given, keep) = (url.clone(), keep_answers.clone());
+        std::thread::spawn(move || {
+            let first = launch::get(&given);
+            let second = launch::get(&given);
+            let mut other = given.clone();
+            other.set_path(&format!("/{}", "A".repeat(given.path().len() - 1)));
+            let unknown = launch::get(&other);
+            let authorization = (first.status == 302)
+                .then(|| first.header("location").map(url::Url::parse))
+                .flatten()
+                .and_then(Result::ok);
+            *keep.lock().unwrap() = Some(LaunchAnswers {
+                first,
+                second,
+                unknown,
+            });
+            if let Some(authorization) = authorization {
+                SystemBrowser.open(&authorization).unwrap();
+            }
+        });
+        Ok(())
+    };
+    let outcome = sign_in(
+        &client,
+        &browser,
+        &BTreeMap::new(),
+        CancellationToken::new(),
+    )
+    .await;
+
+    // The URL handed to the browser: the loopback receiver's origin and a random path, nothing
+    // else.
+    let given = handed.lock().unwrap().take().expect("the browser step ran");
+    assert_eq!(given.scheme(), "http", "a loopback URL, not the provider's");
+    assert_eq!(given.host_str(), Some("127.0.0.1"));
+    assert_eq!((given.username(), given.password()), ("", None));
+    assert_eq!(
+        (given.query(), given.fragment()),
+        (None, None),
+        "the URL given to the browser has no query"
+    );
+    let random = given.path().strip_prefix('/').unwrap();
+    assert!(
+        random.len() == 43
+            && random
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'),
+        "the launch path is 32 random bytes in base64url (43 characters), not {} characters",
+        random.len()
+    );
+
+    // The first GET is the redirect to the authorization URL, uncached, without referrer, and
+    // the connection is closed after it (`launch::get` reads until the close).
+    let seen = answers
+        .lock()
+        .unwrap()
+        .take()
+        .expect("the browser step used the URL");
+    assert_eq!(seen.first.status, 302, "the launch URL redirects");
+    let authorization =
+        url::Url::parse(seen.first.header("location").expect("a Location")).unwrap();
+    assert_eq!(seen.first.header("cache-control"), Some("no-store"));
+    assert_eq!(seen.first.header("referrer-policy"), Some("no-referrer"));
+    assert_eq!(seen.first.header("connection"), Some("close"));
+    assert_eq!(
+        authorization.origin(),
+        idp.url("/").origin(),
+        "to the provider"
+    );
+    let redirect_uri = url::Url::parse(&single(&authorization, "redirect_uri")).unwrap();
+    assert_eq!(given.port(), redirect_uri.port(), "the loopback receiver");
+    let given_text = given.as_str();
+    for name in ["state", "nonce", "code_challenge", "redirect_uri"] {
+        let value = single(&authorization, name);
+        assert!(value.len() >= 20, "`{name}` is long enough to search for");
+        let encoded: String = url::form_urlencoded::byte_serialize(value.as_bytes()).collect();
+        assert!(
+            !given_text.contains(&value) && !given_text.contains(&encoded),
+            "the URL given to the browser carries the authorization URL's `{name}`"
+        );
+        assert!(
+            !given_text.contains(name),
+            "the URL given to the browser names `{name}`"
+        );
+    }
+
+    // Once: the second GET of the same URL reads exactly like an unknown path.
+    assert_eq!(seen.second.status, 404, "the launch URL works once");
+    assert_eq!(
+        (
+            seen.second.status,
+            dateless(&seen.second),
+            &seen.second.body
+        ),
+        (
+            seen.unknown.status,
+            dateless(&seen.unknown),
+            &seen.unknown.body
+        ),
+        "a used launch URL answers like any unknown path"
+    );
+
+    // Neither GET ended the sign-in: it completed through the authorization URL.
+    let signed_in = outcome.expect("sign-in after the launch URL was used twice");
+    assert_eq!(signed_in.subject(), Some("alice"));
+    let stats = idp.stats().await;
+    assert_eq!(stats["authorization"], 1);
+    assert_eq!(stats["token"]["authorization_code"], 1);
 }
 
 #[tokio::test]

@@ -1,7 +1,10 @@
-//! The browser step: opening the authorization URL and receiving the redirect.
+//! The browser step: sending the user to the authorization URL and receiving the redirect.
 //!
 //! Desktop opens the system browser ([`SystemBrowser`], the `webbrowser` crate, which honours
 //! `$BROWSER`) and receives the redirect on a [`loopback::LoopbackReceiver`] (RFC 8252 §7.3).
+//! The browser is not given the authorization URL itself but the receiver's one-time launch
+//! URL ([`loopback::LoopbackReceiver::launch_url`]), which redirects to it: the authorization
+//! parameters never reach the launching crate's logs or the browser's command line.
 //! The [`Browser`] trait lets tests and other platforms plug in their own step.
 
 pub mod loopback;
@@ -10,9 +13,14 @@ use url::Url;
 
 use crate::error::{Error, Result};
 
-/// Presents an authorization URL to the user.
+/// Presents the sign-in to the user.
 pub trait Browser: Send + Sync {
-    /// Opens `url`. Returns once the browser was asked to open it (not when the user is done).
+    /// Opens `url`: a loopback launch URL, `http://127.0.0.1:<port>/<random>`, whose first GET
+    /// is redirected (`302 Found`) to the provider's authorization URL; it works once. Returns
+    /// once the browser was asked to open it (not when the user is done). An implementation
+    /// that needs the authorization URL itself GETs the launch URL once without following the
+    /// redirect and reads `Location`. Never log `url`: until used, it leads to the sign-in's
+    /// `state`.
     fn open(&self, url: &Url) -> Result<()>;
 }
 
