@@ -20,6 +20,12 @@ cargo fmt --all -- --check
 echo "== cargo clippy --workspace --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+echo "== cargo doc: no rustdoc warnings"
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --lib --locked
+
+echo "== MSRV: no dependency needs a newer Rust; the library builds with the declared one"
+scripts/check-msrv.sh
+
 echo "== guest-js: build is fresh, JS tests"
 scripts/check-js.sh
 
