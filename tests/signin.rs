@@ -436,17 +436,26 @@ async fn the_browser_is_given_a_one_time_launch_url_without_the_authorization_pa
 
     // The first GET is the redirect to the authorization URL, uncached, without referrer, and
     // the connection is closed after it (`launch::get` reads until the close).
-    let seen = answers
-        .lock()
-        .unwrap()
-        .take()
-        .expect("the browser step used the URL");
+    let seen = answers.lock().unwrap().take().unwrap_or_else(|| {
+        panic!(
+            "the browser step could not use the launch URL twice and an unknown path once (the \
+             receiver stopped answering?); the sign-in ended with {outcome:?}"
+        )
+    });
     assert_eq!(seen.first.status, 302, "the launch URL redirects");
     let authorization =
         url::Url::parse(seen.first.header("location").expect("a Location")).unwrap();
-    assert_eq!(seen.first.header("cache-control"), Some("no-store"));
-    assert_eq!(seen.first.header("referrer-policy"), Some("no-referrer"));
-    assert_eq!(seen.first.header("connection"), Some("close"));
+    for (name, value) in [
+        ("cache-control", "no-store"),
+        ("referrer-policy", "no-referrer"),
+        ("connection", "close"),
+    ] {
+        assert_eq!(
+            seen.first.header(name),
+            Some(value),
+            "`{name}` of the redirect"
+        );
+    }
     assert_eq!(
         authorization.origin(),
         idp.url("/").origin(),
