@@ -26,6 +26,8 @@ RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --lib --locked
 echo "== MSRV: no dependency needs a newer Rust; the library builds with the declared one"
 scripts/check-msrv.sh
 
+scripts/check-desktop-platforms.sh  # Windows and macOS: cross check + clippy; unit tests under Wine
+
 echo "== guest-js: build is fresh, JS tests"
 scripts/check-js.sh
 
