@@ -20,7 +20,8 @@ cargo fmt --all -- --check
 echo "== cargo clippy --workspace --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-echo "== cargo doc: no rustdoc warnings"
+echo "== cargo doc: no rustdoc warnings, in private items too (then the public docs in target/doc)"
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --lib --locked --document-private-items
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --lib --locked
 
 echo "== MSRV: no dependency needs a newer Rust; the library builds with the declared one"
