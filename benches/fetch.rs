@@ -10,8 +10,8 @@ mod support;
 use std::collections::HashMap;
 use std::time::Duration;
 
-use tauri_plugin_token_vault::fetch::FetchRequest;
-use tauri_plugin_token_vault::session::SessionManager;
+use tauri_plugin_token_vault::FetchRequest;
+use tauri_plugin_token_vault::SessionManager;
 
 fn main() {
     support::require_secret_service();
@@ -21,8 +21,9 @@ fn main() {
 async fn run() {
     let idp = support::Idp::start();
     let server = support::RecordingServer::start().await;
-    let mut config = idp.provider();
-    config.fetch_allowlist = vec![server.origin.to_string()];
+    let config = idp.provider().fetch_allowlist(
+        tauri_plugin_token_vault::Allowlist::parse([server.origin.as_str()]).unwrap(),
+    );
     let m = SessionManager::new(
         &support::unique_service("bench-fetch"),
         HashMap::from([("p".to_string(), config)]),

@@ -17,8 +17,8 @@ use std::hint::black_box;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-use tauri_plugin_token_vault::session::SessionManager;
-use tauri_plugin_token_vault::vault::Vault;
+use tauri_plugin_token_vault::testing::Vault;
+use tauri_plugin_token_vault::SessionManager;
 
 fn main() {
     support::require_secret_service();
@@ -28,8 +28,7 @@ fn main() {
 async fn run() {
     let idp = support::Idp::start_with(&[("IDP_ACCESS_TTL", "2")]);
     let service = support::unique_service("bench");
-    let mut config = idp.provider();
-    config.refresh_leeway_secs = 0;
+    let config = idp.provider().refresh_leeway_secs(0);
     let m = Arc::new(SessionManager::new(
         &service,
         HashMap::from([("p".to_string(), config)]),

@@ -17,10 +17,10 @@ use std::process::ExitCode;
 use std::time::{Duration, SystemTime};
 
 use clap::{Parser, Subcommand};
-use tauri_plugin_token_vault::redirect::SystemBrowser;
-use tauri_plugin_token_vault::session::SessionManager;
-use tauri_plugin_token_vault::{Error, ProviderConfig};
-use tokio_util::sync::CancellationToken;
+use tauri_plugin_token_vault::LoginCancel;
+use tauri_plugin_token_vault::SessionManager;
+use tauri_plugin_token_vault::SystemBrowser;
+use tauri_plugin_token_vault::{Allowlist, Error, ProviderConfig};
 use url::Url;
 
 /// The provider id the CLI stores its sessions under.
@@ -128,13 +128,20 @@ fn expiry_line(expires_at_ms: Option<u64>) -> String {
 }
 
 async fn run(cli: Cli) -> Result<(), Error> {
-    let mut config = ProviderConfig::new(cli.issuer, cli.client_id);
-    config.scopes = cli.scope.split_whitespace().map(String::from).collect();
-    config.ca_certificates = cli.ca_cert.into_iter().collect();
+    let mut config = ProviderConfig::new(cli.issuer, cli.client_id)
+        .scopes(cli.scope.split_whitespace())
+        .ca_certificates(cli.ca_cert);
     if let Command::Fetch { allow, .. } = &cli.command {
-        config.fetch_allowlist = allow.clone();
+        config = config.fetch_allowlist(Allowlist::parse(allow).map_err(|e| match e {
+            // Name the field as the configuration file does.
+            Error::InvalidConfig { field, message } => Error::InvalidConfig {
+                field: format!("provider.{field}"),
+                message,
+            },
+            other => other,
+        })?);
     }
-    config.validate("provider")?;
+    config.validate()?;
     let data_dir = cli
         .data_dir
         .unwrap_or_else(|| std::env::temp_dir().join(format!("{}-locks", cli.service)));
@@ -147,7 +154,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
     match cli.command {
         Command::Login => {
             let extra: BTreeMap<_, _> = cli.params.into_iter().collect();
-            let cancel = CancellationToken::new();
+            let cancel = LoginCancel::new();
             let on_ctrl_c = cancel.clone();
             tokio::spawn(async move {
                 if tokio::signal::ctrl_c().await.is_ok() {
@@ -196,7 +203,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
                 .fetch(
                     PROVIDER,
                     account,
-                    tauri_plugin_token_vault::fetch::FetchRequest::get(url),
+                    tauri_plugin_token_vault::FetchRequest::get(url),
                 )
                 .await?;
             println!("HTTP {} {}", r.status, r.status_text);

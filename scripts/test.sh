@@ -24,6 +24,9 @@ echo "== cargo doc: no rustdoc warnings, in private items too (then the public d
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --lib --locked --document-private-items
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --lib --locked
 
+echo "== public API: item count, no foreign types outside the allowed crates"
+scripts/check-public-api.sh
+
 echo "== MSRV: no dependency needs a newer Rust; the library builds with the declared one"
 scripts/check-msrv.sh
 

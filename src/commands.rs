@@ -7,11 +7,11 @@ use std::time::Duration;
 use tauri::{AppHandle, Runtime};
 
 use crate::error::Result;
-use crate::models::{FetchArgs, FetchResult, LogoutResult};
-use crate::session::SessionStatus;
+use crate::fetch::FetchRequest;
+use crate::models::{FetchArgs, FetchResult, LogoutResult, SessionStatus};
 use crate::TokenVaultExt;
 
-/// The account used when a command names none.
+/// The account used when a command (or page script) names none.
 pub const DEFAULT_ACCOUNT: &str = "default";
 
 fn account(a: &Option<String>) -> &str {
@@ -98,7 +98,7 @@ pub(crate) async fn fetch<R: Runtime>(
     account: Option<String>,
     request: FetchArgs,
 ) -> Result<FetchResult> {
-    let request = request.into_request()?;
+    let request = FetchRequest::try_from(request)?;
     app.token_vault()
         .fetch(provider.as_deref(), self::account(&account), request)
         .await

@@ -26,6 +26,7 @@ use url::Url;
 
 use crate::error::{Error, Result};
 use crate::secret::ClientSecret;
+use crate::url_policy::{check_secure_url, Allowlist};
 
 /// Authorization request parameters the plugin sets itself; `extraParams` may not override them.
 const RESERVED_PARAMS: &[&str] = &[
@@ -39,64 +40,137 @@ const RESERVED_PARAMS: &[&str] = &[
     "code_challenge_method",
 ];
 
-/// The whole plugin configuration.
+/// The whole plugin configuration: `plugins.token-vault` in `tauri.conf.json`, or built in
+/// Rust.
+///
+/// ```
+/// use tauri_plugin_token_vault::{Config, ProviderConfig};
+///
+/// let issuer = "https://example.eu.auth0.com/".parse()?;
+/// let config = Config::default()
+///     .service("com.example.app")
+///     .provider("auth0", ProviderConfig::new(issuer, "AbCdEf123"));
+/// config.validate()?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Config {
     /// Credential-store service name the sessions are stored under; default: the app
     /// identifier.
     #[serde(default)]
-    pub service: Option<String>,
+    pub(crate) service: Option<String>,
     /// Providers by id (the id is what `login("<id>")` takes).
     #[serde(default)]
-    pub providers: HashMap<String, ProviderConfig>,
+    pub(crate) providers: HashMap<String, ProviderConfig>,
 }
 
 impl Config {
+    /// Stores sessions under `service` in the credential store (default: the app identifier).
+    pub fn service(mut self, service: impl Into<String>) -> Self {
+        self.service = Some(service.into());
+        self
+    }
+
+    /// Adds (or replaces) provider `id`.
+    pub fn provider(mut self, id: impl Into<String>, provider: ProviderConfig) -> Self {
+        self.providers.insert(id.into(), provider);
+        self
+    }
+
     /// Checks every provider; the error names the first bad field.
     pub fn validate(&self) -> Result<()> {
         for (id, p) in &self.providers {
             if id.is_empty() {
                 return Err(Error::config("providers", "provider id must not be empty"));
             }
-            p.validate(&format!("providers.{id}"))?;
+            p.validate_at(&format!("providers.{id}"))?;
         }
         Ok(())
     }
 }
 
 /// Endpoints given explicitly, for providers without discovery.
+///
+/// ```
+/// use tauri_plugin_token_vault::Endpoints;
+///
+/// let endpoints = Endpoints::new(
+///     "https://github.com/login/oauth/authorize".parse()?,
+///     "https://github.com/login/oauth/access_token".parse()?,
+/// );
+/// # Ok::<(), url::ParseError>(())
+/// ```
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Endpoints {
     /// Authorization endpoint (RFC 6749 §3.1).
-    pub authorization: Url,
+    pub(crate) authorization: Url,
     /// Token endpoint (RFC 6749 §3.2).
-    pub token: Url,
+    pub(crate) token: Url,
     /// JWKS for ID token validation; required when `openid` is requested.
     #[serde(default)]
-    pub jwks_uri: Option<Url>,
+    pub(crate) jwks_uri: Option<Url>,
     /// Revocation endpoint (RFC 7009).
     #[serde(default)]
-    pub revocation: Option<Url>,
+    pub(crate) revocation: Option<Url>,
     /// UserInfo endpoint (OpenID Connect Core §5.3).
     #[serde(default)]
-    pub userinfo: Option<Url>,
+    pub(crate) userinfo: Option<Url>,
     /// RP-initiated logout endpoint.
     #[serde(default)]
-    pub end_session: Option<Url>,
+    pub(crate) end_session: Option<Url>,
 }
 
-/// Where the provider redirects back to.
+impl Endpoints {
+    /// The authorization and token endpoints (RFC 6749 §3.1, §3.2).
+    pub fn new(authorization: Url, token: Url) -> Self {
+        Self {
+            authorization,
+            token,
+            jwks_uri: None,
+            revocation: None,
+            userinfo: None,
+            end_session: None,
+        }
+    }
+
+    /// The JWKS for ID-token checks (required when the `openid` scope is requested).
+    pub fn jwks_uri(mut self, url: Url) -> Self {
+        self.jwks_uri = Some(url);
+        self
+    }
+
+    /// The revocation endpoint (RFC 7009).
+    pub fn revocation(mut self, url: Url) -> Self {
+        self.revocation = Some(url);
+        self
+    }
+
+    /// The UserInfo endpoint (OpenID Connect Core §5.3).
+    pub fn userinfo(mut self, url: Url) -> Self {
+        self.userinfo = Some(url);
+        self
+    }
+
+    /// The RP-initiated logout endpoint.
+    pub fn end_session(mut self, url: Url) -> Self {
+        self.end_session = Some(url);
+        self
+    }
+}
+
+/// Where the provider redirects back to (`redirect` in the configuration file; set from Rust
+/// with [`ProviderConfig::redirect_port`] and [`ProviderConfig::redirect_path`]).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct RedirectConfig {
+pub(crate) struct RedirectConfig {
     /// Loopback port on 127.0.0.1; 0 (default) picks a free ephemeral port (RFC 8252 §7.3).
     #[serde(default)]
-    pub port: u16,
+    pub(crate) port: u16,
     /// Path of the redirect URI; default `/callback`.
     #[serde(default = "default_path")]
-    pub path: String,
+    pub(crate) path: String,
 }
 
 impl Default for RedirectConfig {
@@ -130,59 +204,70 @@ fn default_fetch_max_body() -> usize {
     10 * 1024 * 1024
 }
 
-/// One OAuth 2.0 / OpenID Connect provider.
+/// One OAuth 2.0 / OpenID Connect provider: `plugins.token-vault.providers.<id>` in
+/// `tauri.conf.json` (camelCase keys, see the README), or built in Rust with setters.
+///
+/// ```
+/// use tauri_plugin_token_vault::{Allowlist, ProviderConfig};
+///
+/// let provider = ProviderConfig::new("https://example.eu.auth0.com/".parse()?, "AbCdEf123")
+///     .scopes(["openid", "profile", "offline_access"])
+///     .extra_param("audience", "https://api.example.com")
+///     .fetch_allowlist(Allowlist::parse(["https://api.example.com"])?);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ProviderConfig {
     /// Issuer identifier; its metadata is discovered (OpenID Connect Discovery, then RFC 8414)
     /// and the returned `issuer` must equal this value exactly.
     #[serde(default)]
-    pub issuer: Option<Url>,
+    pub(crate) issuer: Option<Url>,
     /// Explicit endpoints instead of discovery (or overriding nothing when `issuer` is set too:
     /// with both, discovery wins and this is an error).
     #[serde(default)]
-    pub endpoints: Option<Endpoints>,
+    pub(crate) endpoints: Option<Endpoints>,
     /// The OAuth client id registered at the provider.
-    pub client_id: String,
+    pub(crate) client_id: String,
     /// Optional client secret (e.g. Google desktop clients). Not confidential in a native app
     /// (RFC 8252 §8.5), but never logged.
     #[serde(default)]
-    pub client_secret: Option<ClientSecret>,
+    pub(crate) client_secret: Option<ClientSecret>,
     /// Scopes to request; default `["openid"]`.
     #[serde(default = "default_scopes")]
-    pub scopes: Vec<String>,
+    pub(crate) scopes: Vec<String>,
     /// Extra authorization request parameters (`audience`, `prompt`, `login_hint`…).
     #[serde(default)]
-    pub extra_params: BTreeMap<String, String>,
+    pub(crate) extra_params: BTreeMap<String, String>,
     /// Loopback redirect settings (desktop).
     #[serde(default)]
-    pub redirect: RedirectConfig,
+    pub(crate) redirect: RedirectConfig,
     /// Extra trusted CA certificates: PEM text, or a path to a PEM file.
     #[serde(default)]
-    pub ca_certificates: Vec<String>,
+    pub(crate) ca_certificates: Vec<String>,
     /// Allowed clock skew for ID token `exp`/`iat`, in seconds; default 60.
     #[serde(default = "default_clock_skew")]
-    pub clock_skew_secs: u64,
+    pub(crate) clock_skew_secs: u64,
     /// How long a sign-in may take before it fails with `login_timed_out`; default 300 s.
     #[serde(default = "default_login_timeout")]
-    pub login_timeout_secs: u64,
+    pub(crate) login_timeout_secs: u64,
     /// Timeout of each HTTP request to the provider; default 30 s.
     #[serde(default = "default_http_timeout")]
-    pub http_timeout_secs: u64,
+    pub(crate) http_timeout_secs: u64,
     /// Refresh the access token when it expires within this many seconds; default 60.
     #[serde(default = "default_clock_skew")]
-    pub refresh_leeway_secs: u64,
+    pub(crate) refresh_leeway_secs: u64,
     /// Origins (`https://api.example.com`) or URL prefixes (`https://api.example.com/v1/`)
     /// that may receive this provider's access token through `fetch`. Empty: `fetch` is off.
     #[serde(default)]
-    pub fetch_allowlist: Vec<String>,
+    pub(crate) fetch_allowlist: Allowlist,
     /// Largest response body `fetch` returns, in bytes; default 10 MiB.
     #[serde(default = "default_fetch_max_body")]
-    pub fetch_max_body_bytes: usize,
+    pub(crate) fetch_max_body_bytes: usize,
     /// OpenID Connect Core §11: when `offline_access` is requested, also send `prompt=consent`
     /// (unless `extraParams` sets a `prompt`). Default true; some providers (Entra ID) want false.
     #[serde(default = "default_true")]
-    pub offline_access_prompt_consent: bool,
+    pub(crate) offline_access_prompt_consent: bool,
 }
 
 impl ProviderConfig {
@@ -201,29 +286,137 @@ impl ProviderConfig {
             login_timeout_secs: default_login_timeout(),
             http_timeout_secs: default_http_timeout(),
             refresh_leeway_secs: default_clock_skew(),
-            fetch_allowlist: Vec::new(),
+            fetch_allowlist: Allowlist::default(),
             fetch_max_body_bytes: default_fetch_max_body(),
             offline_access_prompt_consent: true,
         }
     }
 
+    /// A provider with explicit endpoints instead of discovery.
+    pub fn with_endpoints(endpoints: Endpoints, client_id: impl Into<String>) -> Self {
+        let mut p = Self::new(endpoints.authorization.clone(), client_id);
+        p.issuer = None;
+        p.endpoints = Some(endpoints);
+        p
+    }
+
+    /// The issuer to discover from (its metadata's `issuer` must equal it exactly).
+    pub fn issuer(mut self, issuer: Url) -> Self {
+        self.issuer = Some(issuer);
+        self
+    }
+
+    /// The OAuth client id registered at the provider.
+    pub fn client_id(mut self, client_id: impl Into<String>) -> Self {
+        self.client_id = client_id.into();
+        self
+    }
+
+    /// A client secret (e.g. Google desktop clients). Not confidential in a native app
+    /// (RFC 8252 §8.5), but never logged.
+    pub fn client_secret(mut self, secret: impl Into<String>) -> Self {
+        self.client_secret = Some(ClientSecret::new(secret));
+        self
+    }
+
+    /// The scopes to request (default `["openid"]`).
+    pub fn scopes<I, S>(mut self, scopes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.scopes = scopes.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// An extra authorization request parameter (`audience`, `prompt`, `login_hint`…).
+    pub fn extra_param(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.extra_params.insert(name.into(), value.into());
+        self
+    }
+
+    /// The loopback redirect port (default 0: a free ephemeral port, RFC 8252 §7.3).
+    pub fn redirect_port(mut self, port: u16) -> Self {
+        self.redirect.port = port;
+        self
+    }
+
+    /// The redirect URI's path (default `/callback`).
+    pub fn redirect_path(mut self, path: impl Into<String>) -> Self {
+        self.redirect.path = path.into();
+        self
+    }
+
+    /// Extra trusted CA certificates, replacing any set before: PEM text, or paths to PEM files.
+    pub fn ca_certificates<I, S>(mut self, certificates: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.ca_certificates = certificates.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Allowed clock skew for ID token `exp`/`iat`, in seconds (default 60).
+    pub fn clock_skew_secs(mut self, secs: u64) -> Self {
+        self.clock_skew_secs = secs;
+        self
+    }
+
+    /// How long a sign-in may take before `login_timed_out` (default 300 s).
+    pub fn login_timeout_secs(mut self, secs: u64) -> Self {
+        self.login_timeout_secs = secs;
+        self
+    }
+
+    /// Timeout of each HTTP request to the provider (default 30 s).
+    pub fn http_timeout_secs(mut self, secs: u64) -> Self {
+        self.http_timeout_secs = secs;
+        self
+    }
+
+    /// Refresh the access token when it expires within this many seconds (default 60).
+    pub fn refresh_leeway_secs(mut self, secs: u64) -> Self {
+        self.refresh_leeway_secs = secs;
+        self
+    }
+
+    /// Where `fetch` may send this provider's access token (default: nowhere).
+    pub fn fetch_allowlist(mut self, allowlist: Allowlist) -> Self {
+        self.fetch_allowlist = allowlist;
+        self
+    }
+
+    /// Largest response body `fetch` returns, in bytes (default 10 MiB).
+    pub fn fetch_max_body_bytes(mut self, bytes: usize) -> Self {
+        self.fetch_max_body_bytes = bytes;
+        self
+    }
+
+    /// Whether to send `prompt=consent` when `offline_access` is requested and no `prompt`
+    /// is set (OpenID Connect Core §11; default true).
+    pub fn offline_access_prompt_consent(mut self, on: bool) -> Self {
+        self.offline_access_prompt_consent = on;
+        self
+    }
+
     /// Allowed clock skew.
-    pub fn clock_skew(&self) -> Duration {
+    pub(crate) fn clock_skew(&self) -> Duration {
         Duration::from_secs(self.clock_skew_secs)
     }
 
     /// Sign-in timeout.
-    pub fn login_timeout(&self) -> Duration {
+    pub(crate) fn login_timeout(&self) -> Duration {
         Duration::from_secs(self.login_timeout_secs)
     }
 
     /// Whether the `openid` scope is requested (ID token expected).
-    pub fn is_openid(&self) -> bool {
+    pub(crate) fn is_openid(&self) -> bool {
         self.scopes.iter().any(|s| s == "openid")
     }
 
     /// Reads `ca_certificates` into PEM bytes (file paths are read here).
-    pub fn ca_certificate_pems(&self, field: &str) -> Result<Vec<Vec<u8>>> {
+    pub(crate) fn ca_certificate_pems(&self, field: &str) -> Result<Vec<Vec<u8>>> {
         self.ca_certificates
             .iter()
             .enumerate()
@@ -242,8 +435,14 @@ impl ProviderConfig {
             .collect()
     }
 
+    /// Checks the settings; an `invalid_config` error names the bad field
+    /// (`provider.clientId`, `provider.fetchAllowlist[0]`…).
+    pub fn validate(&self) -> Result<()> {
+        self.validate_at("provider")
+    }
+
     /// Checks the settings; `field` is this provider's path for error messages.
-    pub fn validate(&self, field: &str) -> Result<()> {
+    pub(crate) fn validate_at(&self, field: &str) -> Result<()> {
         if self.client_id.trim().is_empty() {
             return Err(Error::config(
                 format!("{field}.clientId"),
@@ -339,10 +538,6 @@ impl ProviderConfig {
                 "must be > 0",
             ));
         }
-        for (i, entry) in self.fetch_allowlist.iter().enumerate() {
-            crate::fetch::AllowedPrefix::parse(entry)
-                .map_err(|m| Error::config(format!("{field}.fetchAllowlist[{i}]"), m))?;
-        }
         if self.fetch_max_body_bytes == 0 {
             return Err(Error::config(
                 format!("{field}.fetchMaxBodyBytes"),
@@ -351,27 +546,6 @@ impl ProviderConfig {
         }
         self.ca_certificate_pems(field)?;
         Ok(())
-    }
-}
-
-/// `https`, or plain `http` only on a loopback host (local development).
-pub(crate) fn check_secure_url(u: &Url, field: &str) -> Result<()> {
-    match u.scheme() {
-        "https" => Ok(()),
-        "http" if is_loopback(u) => Ok(()),
-        other => Err(Error::config(
-            field,
-            format!("must be an https URL (got `{other}:`); plain http is allowed only for loopback hosts"),
-        )),
-    }
-}
-
-pub(crate) fn is_loopback(u: &Url) -> bool {
-    match u.host() {
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        None => false,
     }
 }
 
@@ -476,22 +650,5 @@ mod tests {
         assert!(e.contains("clientID"), "{e}");
         let e = parse(r#"{"providers":{"p":{"issuer":"not a url","clientId":"c"}}}"#).unwrap_err();
         assert!(e.contains("relative URL"), "{e}");
-    }
-
-    #[test]
-    fn http_is_allowed_on_loopback_only() {
-        for ok in [
-            "http://127.0.0.1:8080",
-            "http://localhost/realms/x",
-            "http://[::1]:9/",
-        ] {
-            check_secure_url(&Url::parse(ok).unwrap(), "f").unwrap();
-        }
-        for bad in ["http://10.0.0.1", "http://example.com", "ftp://127.0.0.1"] {
-            assert!(
-                check_secure_url(&Url::parse(bad).unwrap(), "f").is_err(),
-                "{bad}"
-            );
-        }
     }
 }

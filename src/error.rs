@@ -197,9 +197,9 @@ mod tests {
         );
     }
 
-    #[test]
-    fn codes_are_unique_snake_case() {
-        let all = [
+    /// One value of every variant.
+    fn every_variant() -> Vec<Error> {
+        vec![
             Error::config("a", "b"),
             Error::UnknownProvider("p".into()),
             Error::DiscoveryFailed(String::new()),
@@ -238,7 +238,12 @@ mod tests {
             Error::StoreCorrupted(String::new()),
             Error::Unsupported(String::new()),
             Error::Internal(String::new()),
-        ];
+        ]
+    }
+
+    #[test]
+    fn codes_are_unique_snake_case() {
+        let all = every_variant();
         let mut codes: Vec<_> = all.iter().map(Error::code).collect();
         for c in &codes {
             assert!(
@@ -249,5 +254,65 @@ mod tests {
         codes.sort();
         codes.dedup();
         assert_eq!(codes.len(), all.len());
+    }
+
+    #[test]
+    fn error_codes_match_the_typescript_union_and_the_readme_table() {
+        use super::contract_files::{readme_table, ts_union};
+        let rust: std::collections::BTreeSet<String> = every_variant()
+            .iter()
+            .map(|e| e.code().to_string())
+            .collect();
+        assert_eq!(ts_union("ErrorCode"), rust, "guest-js/index.ts ErrorCode");
+        let mut readme = readme_table("Errors");
+        assert!(
+            readme.remove("not_allowed"),
+            "the JS-only `not_allowed` row"
+        );
+        assert_eq!(readme, rust, "README ## Errors");
+    }
+}
+
+/// Readers of the other places the contract is written down (the TypeScript API and the
+/// README), for tests that keep them in step with the Rust types.
+#[cfg(test)]
+pub(crate) mod contract_files {
+    /// The members of `export type <name> = | 'a' | 'b'…` in guest-js/index.ts.
+    pub(crate) fn ts_union(name: &str) -> std::collections::BTreeSet<String> {
+        let ts = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/guest-js/index.ts"))
+            .unwrap();
+        let start = ts
+            .find(&format!("export type {name} ="))
+            .unwrap_or_else(|| panic!("no `export type {name}` in guest-js/index.ts"));
+        ts[start..]
+            .lines()
+            .skip(1)
+            .map_while(|l| l.trim().strip_prefix("| '"))
+            .map(|l| l.trim_end_matches('\'').to_string())
+            .collect()
+    }
+
+    /// The backticked snake_case names in the first column of the README table under `heading`.
+    pub(crate) fn readme_table(heading: &str) -> std::collections::BTreeSet<String> {
+        let readme =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+        let start = readme
+            .find(&format!("\n## {heading}\n"))
+            .unwrap_or_else(|| panic!("no `## {heading}` in the README"));
+        readme[start..]
+            .lines()
+            .skip_while(|l| !l.starts_with('|'))
+            .take_while(|l| l.starts_with('|'))
+            .skip(2)
+            .flat_map(|row| {
+                let first = row.split('|').nth(1).unwrap_or("");
+                first
+                    .split('`')
+                    .skip(1)
+                    .step_by(2)
+                    .map(String::from)
+                    .collect::<Vec<_>>()
+            })
+            .collect()
     }
 }

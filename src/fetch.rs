@@ -10,11 +10,12 @@ use std::time::Duration;
 use oauth2::reqwest;
 use url::Url;
 
-use crate::config::is_loopback;
 use crate::error::{Error, Result};
-use crate::oauth::http::{describe_reqwest, read_capped};
+use crate::http::{describe_reqwest, read_capped};
+use crate::models::{FetchArgs, FetchResult};
 use crate::secret::AccessToken;
 use crate::session::SessionManager;
+use crate::url_policy::{secure_scheme, Allowlist};
 
 /// One request.
 #[derive(Debug, Clone)]
@@ -59,83 +60,15 @@ pub struct FetchResponse {
     pub url: Url,
 }
 
-/// One `fetchAllowlist` entry: an origin, optionally with a path prefix.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AllowedPrefix {
-    origin: url::Origin,
-    path: String,
-}
-
-impl AllowedPrefix {
-    /// Parses `https://api.example.com` or `https://api.example.com/v1/`.
-    pub fn parse(entry: &str) -> std::result::Result<Self, String> {
-        let u = Url::parse(entry).map_err(|e| format!("`{entry}` is not an absolute URL: {e}"))?;
-        match u.scheme() {
-            "https" => {}
-            "http" if is_loopback(&u) => {}
-            "http" => {
-                return Err(format!(
-                    "`{entry}`: plain http is allowed for loopback hosts only"
-                ))
-            }
-            other => return Err(format!("`{entry}`: scheme `{other}` is not http(s)")),
-        }
-        if u.query().is_some()
-            || u.fragment().is_some()
-            || !u.username().is_empty()
-            || u.password().is_some()
-        {
-            return Err(format!(
-                "`{entry}`: an allow-list entry has no query, fragment or credentials"
-            ));
-        }
-        Ok(Self {
-            origin: u.origin(),
-            path: u.path().to_string(),
-        })
-    }
-
-    /// Whether `url` is covered: same origin, and under the path prefix (`/v1/` covers
-    /// `/v1/x`; `/v1` covers `/v1` and `/v1/x` but not `/v1x`).
-    pub fn allows(&self, url: &Url) -> bool {
-        if url.origin() != self.origin {
-            return false;
-        }
-        let p = url.path();
-        if self.path == "/" || self.path.is_empty() || p == self.path {
-            return true;
-        }
-        let prefix = if self.path.ends_with('/') {
-            self.path.clone()
-        } else {
-            format!("{}/", self.path)
-        };
-        p.starts_with(&prefix)
-    }
-}
-
-fn check_allowed(allowlist: &[String], url: &Url) -> Result<()> {
+fn check_allowed(allowlist: &Allowlist, url: &Url) -> Result<()> {
     let shown = url.origin().ascii_serialization();
-    match url.scheme() {
-        "https" => {}
-        "http" if is_loopback(url) => {}
-        "http" => {
-            return Err(Error::FetchNotAllowed(format!(
-                "{shown}: plain http to a non-loopback host would expose the token"
-            )))
-        }
-        other => return Err(Error::FetchNotAllowed(format!("scheme `{other}`"))),
-    }
+    secure_scheme(url).map_err(|why| Error::FetchNotAllowed(format!("{shown}: {why}")))?;
     if !url.username().is_empty() || url.password().is_some() {
         return Err(Error::FetchInvalidRequest(
             "URLs with credentials are refused".into(),
         ));
     }
-    let allowed = allowlist
-        .iter()
-        .filter_map(|e| AllowedPrefix::parse(e).ok())
-        .any(|a| a.allows(url));
-    if allowed {
+    if allowlist.allows(url) {
         Ok(())
     } else {
         Err(Error::FetchNotAllowed(format!(
@@ -145,10 +78,64 @@ fn check_allowed(allowlist: &[String], url: &Url) -> Result<()> {
     }
 }
 
+impl TryFrom<FetchArgs> for FetchRequest {
+    type Error = Error;
+
+    /// Validates a request from page script (`authFetch`): an absolute URL and a base64 body.
+    fn try_from(a: FetchArgs) -> Result<Self> {
+        use base64::Engine;
+        let url = Url::parse(&a.url)
+            .map_err(|e| Error::FetchInvalidRequest(format!("URL `{}`: {e}", a.url)))?;
+        let body = match a.body {
+            Some(b) => Some(
+                base64::engine::general_purpose::STANDARD
+                    .decode(b)
+                    .map_err(|e| Error::FetchInvalidRequest(format!("body is not base64: {e}")))?,
+            ),
+            None => None,
+        };
+        Ok(FetchRequest {
+            method: a.method,
+            url,
+            headers: a.headers,
+            body,
+            timeout: a.timeout_ms.map(Duration::from_millis),
+        })
+    }
+}
+
+impl From<FetchResponse> for FetchResult {
+    fn from(r: FetchResponse) -> Self {
+        use base64::Engine;
+        Self {
+            status: r.status,
+            status_text: r.status_text,
+            headers: r.headers,
+            body: base64::engine::general_purpose::STANDARD.encode(&r.body),
+            url: r.url.to_string(),
+        }
+    }
+}
+
 impl SessionManager {
     /// Sends `request` with `Authorization: Bearer <access token>` of `(provider, account)`.
     /// On a 401 the session refreshes once (shared with every other caller) and the request
-    /// is retried once.
+    /// is retried once. The URL must be on the provider's `fetchAllowlist`; redirects are
+    /// returned, never followed.
+    ///
+    /// ```no_run
+    /// use tauri_plugin_token_vault::{FetchRequest, SessionManager};
+    ///
+    /// # async fn run(sessions: &SessionManager) -> tauri_plugin_token_vault::Result<()> {
+    /// let mut request = FetchRequest::get("https://api.example.com/me".parse().unwrap());
+    /// request.headers.push(("accept".into(), "application/json".into()));
+    /// let response = sessions.fetch("auth0", "default", request).await?;
+    /// if response.status == 200 {
+    ///     let me: serde_json::Value = serde_json::from_slice(&response.body).unwrap();
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn fetch(
         &self,
         provider: &str,
@@ -255,44 +242,35 @@ mod tests {
     }
 
     #[test]
-    fn allow_list_matching() {
-        let list = vec![
-            "https://api.example.com".to_string(),
-            "https://files.example.com/v1".to_string(),
-            "http://127.0.0.1:8080/".to_string(),
+    fn scheme_credentials_and_allow_list_are_checked_in_that_order() {
+        let list = Allowlist::parse(["https://api.example.com", "http://127.0.0.1:8080/"]).unwrap();
+        check_allowed(&list, &u("https://api.example.com/me")).unwrap();
+        check_allowed(&list, &u("http://127.0.0.1:8080/x")).unwrap();
+        let cases = [
+            ("http://api.example.com/", "fetch_not_allowed", "plain http"),
+            (
+                "ftp://api.example.com/",
+                "fetch_not_allowed",
+                "scheme `ftp:`",
+            ),
+            (
+                "https://user:pw@api.example.com/",
+                "fetch_invalid_request",
+                "credentials",
+            ),
+            (
+                "https://evil.example.com/",
+                "fetch_not_allowed",
+                "not on the provider's fetchAllowlist",
+            ),
         ];
-        let ok = [
-            "https://api.example.com/",
-            "https://api.example.com/me?x=1",
-            "https://api.example.com:443/deep/path",
-            "https://files.example.com/v1",
-            "https://files.example.com/v1/a/b",
-            "http://127.0.0.1:8080/anything",
-        ];
-        for url in ok {
-            check_allowed(&list, &u(url)).unwrap_or_else(|e| panic!("{url}: {e}"));
-        }
-        let refused = [
-            ("https://api.example.com.evil.net/", "fetch_not_allowed"),
-            ("https://evil.example.com/", "fetch_not_allowed"),
-            ("http://api.example.com/", "fetch_not_allowed"),
-            ("https://api.example.com:8443/", "fetch_not_allowed"),
-            ("https://files.example.com/v1x", "fetch_not_allowed"),
-            ("https://files.example.com/v2/a", "fetch_not_allowed"),
-            ("https://files.example.com/", "fetch_not_allowed"),
-            ("http://127.0.0.1:8081/", "fetch_not_allowed"),
-            ("ftp://api.example.com/", "fetch_not_allowed"),
-            ("https://user:pw@api.example.com/", "fetch_invalid_request"),
-        ];
-        for (url, code) in refused {
-            assert_eq!(
-                check_allowed(&list, &u(url)).unwrap_err().code(),
-                code,
-                "{url}"
-            );
+        for (url, code, why) in cases {
+            let e = check_allowed(&list, &u(url)).unwrap_err();
+            assert_eq!(e.code(), code, "{url}");
+            assert!(e.to_string().contains(why), "{url}: {e}");
         }
         assert_eq!(
-            check_allowed(&[], &u("https://api.example.com/"))
+            check_allowed(&Allowlist::default(), &u("https://api.example.com/"))
                 .unwrap_err()
                 .code(),
             "fetch_not_allowed"
@@ -300,23 +278,30 @@ mod tests {
     }
 
     #[test]
-    fn allow_list_entries_are_validated() {
-        for bad in [
-            "api.example.com",
-            "http://api.example.com",
-            "https://a.example/?q",
-            "https://u:p@a.example",
-            "ws://a.example",
+    fn page_script_requests_convert_and_bad_input_is_refused() {
+        let args: FetchArgs = serde_json::from_value(serde_json::json!({
+            "method": "POST", "url": "https://a.example/x", "headers": [["a", "b"]],
+            "body": "AAEC", "timeoutMs": 5
+        }))
+        .unwrap();
+        let r = FetchRequest::try_from(args).unwrap();
+        assert_eq!(r.body.as_deref(), Some(&[0u8, 1, 2][..]));
+        assert_eq!(r.timeout, Some(Duration::from_millis(5)));
+        for (url, body) in [
+            ("not a url", None),
+            ("https://a.example/", Some("not base64!")),
         ] {
-            assert!(AllowedPrefix::parse(bad).is_err(), "{bad}");
-        }
-        for good in [
-            "https://a.example",
-            "https://a.example/v1/",
-            "http://localhost:3000",
-            "http://[::1]:9/",
-        ] {
-            AllowedPrefix::parse(good).unwrap();
+            let args = FetchArgs {
+                method: "GET".into(),
+                url: url.into(),
+                headers: vec![],
+                body: body.map(String::from),
+                timeout_ms: None,
+            };
+            assert_eq!(
+                FetchRequest::try_from(args).unwrap_err().code(),
+                "fetch_invalid_request"
+            );
         }
     }
 }

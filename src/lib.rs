@@ -2,58 +2,95 @@
 //!
 //! OAuth 2.0 / OpenID Connect sign-in for Tauri v2 apps: authorization code + PKCE (S256) in
 //! the **system browser** (RFC 8252), a loopback redirect on `127.0.0.1`, discovery, `state`,
-//! `nonce`, RFC 9207 `iss` checks and ID tokens validated against the provider's JWKS.
+//! `nonce`, RFC 9207 `iss` checks and ID tokens validated against the provider's JWKS. The
+//! refresh token lives in the OS credential store and nowhere else; access tokens live in
+//! memory; page script can make authorized requests without ever holding a token.
 //!
 //! ## Contents
-//! - [`init`] / [`Builder`]: register the plugin; configuration in [`config`].
-//! - [`TokenVaultExt`]: `app.token_vault()` from Rust.
-//! - The Tauri-independent core: [`oauth`] (protocol), [`redirect`] (browser step and
-//!   loopback receiver), [`signin`] (the flow), [`secret`] (redacted, zeroized secret types),
-//!   [`error`] (one error type with stable codes).
+//! - **Plugin**: [`init`] / [`Builder`] register it; [`TokenVaultExt`] gives `app.token_vault()`,
+//!   the managed [`TokenVault`].
+//! - **Core** (no Tauri needed, usable from plain Rust): [`SessionManager`] (sign-in, tokens on
+//!   demand with single-flight refresh, logout), [`SessionStatus`], [`SessionEvent`] /
+//!   [`SessionEvents`] with [`SessionChangeReason`], [`LogoutReport`], [`LoginCancel`], the
+//!   browser step [`Browser`] / [`SystemBrowser`], and authorized requests [`FetchRequest`] /
+//!   [`FetchResponse`] ([`SessionManager::fetch`]).
+//! - **Configuration**: [`Config`], [`ProviderConfig`], [`Endpoints`], [`Allowlist`].
+//! - **Errors**: [`Error`] (every variant has a stable [`Error::code`]) and [`Result`].
+//! - **Secrets**: [`AccessToken`], [`RefreshToken`], [`IdToken`], [`ClientSecret`].
 //!
 //! ## Security
 //! Tokens, codes and PKCE verifiers are secret newtypes: `Debug` prints `[redacted]`, memory is
-//! wiped on drop, and no error message, log line or event contains one.
+//! wiped on drop, and no error message, log line or event contains one. The raw access token
+//! reaches page script only through the opt-in `allow-get-token` permission.
+//!
+//! ## Example
+//! Register the plugin in the app's `tauri::Builder` (in `main.rs`: `tauri::Builder::default()`),
+//! with a provider from Rust in addition to those in `tauri.conf.json`:
+//! ```
+//! use tauri_plugin_token_vault::{Allowlist, Builder, ProviderConfig};
+//!
+//! fn with_sign_in<R: tauri::Runtime>(
+//!     app: tauri::Builder<R>,
+//! ) -> Result<tauri::Builder<R>, tauri_plugin_token_vault::Error> {
+//!     let auth0 = ProviderConfig::new("https://example.eu.auth0.com/".parse().unwrap(), "AbCdEf123")
+//!         .scopes(["openid", "profile", "offline_access"])
+//!         .fetch_allowlist(Allowlist::parse(["https://api.example.com"])?);
+//!     Ok(app.plugin(Builder::new().provider("auth0", auth0).build()))
+//! }
+//! ```
 
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 use tauri::{
     plugin::{Builder as PluginBuilder, TauriPlugin},
     Manager, Runtime,
 };
 
-pub mod config;
-pub mod error;
-pub mod events;
-pub mod fetch;
-pub mod models;
-pub mod oauth;
-pub mod redirect;
-pub mod secret;
-pub mod session;
-pub mod signin;
-pub mod vault;
-
 mod commands;
-#[cfg(desktop)]
-mod desktop;
-#[cfg(mobile)]
-mod mobile;
-/// The mobile shell type-checked on desktop too (mobile targets cannot be built here: no NDK
-/// or Xcode), so it cannot rot unseen.
-#[cfg(all(test, desktop))]
-#[allow(dead_code)]
-#[path = "mobile.rs"]
-mod mobile_compiles_on_desktop;
+mod config;
+mod error;
+mod events;
+mod fetch;
+mod http;
+mod models;
+mod oauth;
+mod redirect;
+mod secret;
+mod session;
+// `SignedIn::subject` is read by the `testing` re-export's users only.
+#[cfg_attr(not(feature = "test-util"), allow(dead_code))]
+mod signin;
+mod token_vault;
+mod url_policy;
+mod vault;
 
 pub use commands::DEFAULT_ACCOUNT;
-pub use config::{Config, ProviderConfig};
-#[cfg(desktop)]
-pub use desktop::TokenVault;
+pub use config::{Config, Endpoints, ProviderConfig};
 pub use error::{Error, Result};
 pub use events::SESSION_CHANGED;
-#[cfg(mobile)]
-pub use mobile::TokenVault;
+pub use fetch::{FetchRequest, FetchResponse};
+pub use models::{LogoutResult, SessionChangeReason, SessionEvent, SessionState, SessionStatus};
+pub use redirect::{Browser, SystemBrowser};
+pub use secret::{AccessToken, ClientSecret, IdToken, RefreshToken};
+pub use session::{LoginCancel, LogoutReport, SessionEvents, SessionManager};
+pub use token_vault::TokenVault;
+pub use url_policy::Allowlist;
+
+/// Test seams and lower-level parts for this crate's own integration tests, benchmarks and
+/// store conformance runs (feature `test-util`). Not covered by semver.
+#[cfg(feature = "test-util")]
+pub mod testing {
+    pub use crate::http::HttpClient;
+    pub use crate::oauth::client::{OAuthClient, TokenSet};
+    pub use crate::oauth::id_token::{IdTokenClaims, IdTokenVerifier};
+    pub use crate::signin::{sign_in, SignedIn};
+    pub use crate::vault::{conformance, Record, Vault, RECORD_VERSION, WINDOWS_BLOB_LIMIT};
+}
+
+/// The README's Rust examples, compiled as doc tests so they cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
 
 /// Extension to reach the plugin from any [`Manager`] (`app.token_vault()`).
 pub trait TokenVaultExt<R: Runtime> {
@@ -68,6 +105,20 @@ impl<R: Runtime, T: Manager<R>> TokenVaultExt<R> for T {
 }
 
 /// Builds the plugin with providers given in Rust, added to those in `tauri.conf.json`.
+///
+/// ```
+/// use tauri_plugin_token_vault::{Builder, ProviderConfig};
+///
+/// fn plugin<R: tauri::Runtime>() -> tauri::plugin::TauriPlugin<R, Option<tauri_plugin_token_vault::Config>> {
+///     let google = ProviderConfig::new(
+///         "https://accounts.google.com".parse().unwrap(),
+///         "123.apps.googleusercontent.com",
+///     )
+///     .client_secret("GOCSPX-not-really-secret") // Google desktop clients have one (RFC 8252 §8.5)
+///     .scopes(["openid", "email"]);
+///     Builder::new().provider("google", google).build()
+/// }
+/// ```
 #[derive(Debug, Default)]
 pub struct Builder {
     providers: Vec<(String, ProviderConfig)>,
@@ -104,10 +155,7 @@ impl Builder {
                     config.providers.insert(id, p);
                 }
                 config.validate()?;
-                #[cfg(desktop)]
-                let vault = desktop::init(app, api, config)?;
-                #[cfg(mobile)]
-                let vault = mobile::init(app, api, config)?;
+                let vault = token_vault::init(app, api, config)?;
                 app.manage(vault);
                 Ok(())
             })
@@ -116,6 +164,13 @@ impl Builder {
 }
 
 /// The plugin with configuration from `tauri.conf.json` → `plugins.token-vault`.
+///
+/// ```
+/// // In main.rs: tauri::Builder::default().plugin(tauri_plugin_token_vault::init())…
+/// fn register<R: tauri::Runtime>(app: tauri::Builder<R>) -> tauri::Builder<R> {
+///     app.plugin(tauri_plugin_token_vault::init())
+/// }
+/// ```
 pub fn init<R: Runtime>() -> TauriPlugin<R, Option<Config>> {
     Builder::new().build()
 }

@@ -1,36 +1,159 @@
-//! Types exchanged with the webview (camelCase JSON). None of them carries a token.
+//! Types the app and page script see (camelCase JSON). None of them carries a token. A leaf
+//! module: it imports nothing of the crate but `error`.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
-pub use crate::session::{SessionEvent, SessionState, SessionStatus};
+
+/// Signed in or not. All platforms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub enum SessionState {
+    /// A session exists (an access token may need a refresh).
+    SignedIn,
+    /// No session.
+    SignedOut,
+}
+
+/// Why a session changed ([`SessionEvent::reason`]); serialized in snake_case, the same
+/// strings as the `SessionChangeReason` union of the webview API. All platforms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum SessionChangeReason {
+    /// Signed in through the browser.
+    Login,
+    /// A stored session was found at first use in this process.
+    Restored,
+    /// Signed out by `logout`.
+    Logout,
+    /// The provider refused the refresh token (`invalid_grant`): revoked, expired or reused.
+    SessionExpired,
+    /// The stored record could not be read; it was wiped.
+    StoreCorrupted,
+    /// Another process of the app signed out (the record disappeared from the store).
+    SignedOutElsewhere,
+    /// The stored record belongs to another issuer or client than configured now.
+    ConfigurationChanged,
+}
+
+impl SessionChangeReason {
+    /// Every reason, in declaration order.
+    pub const ALL: [SessionChangeReason; 7] = [
+        Self::Login,
+        Self::Restored,
+        Self::Logout,
+        Self::SessionExpired,
+        Self::StoreCorrupted,
+        Self::SignedOutElsewhere,
+        Self::ConfigurationChanged,
+    ];
+
+    /// The snake_case name, as serialized.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Login => "login",
+            Self::Restored => "restored",
+            Self::Logout => "logout",
+            Self::SessionExpired => "session_expired",
+            Self::StoreCorrupted => "store_corrupted",
+            Self::SignedOutElsewhere => "signed_out_elsewhere",
+            Self::ConfigurationChanged => "configuration_changed",
+        }
+    }
+}
+
+/// Compares with the serialized name (`reason == "session_expired"`).
+impl PartialEq<str> for SessionChangeReason {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+/// Compares with the serialized name (`reason == "session_expired"`).
+impl PartialEq<&str> for SessionChangeReason {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl std::fmt::Display for SessionChangeReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Sent on every session change (Rust: [`crate::SessionManager::subscribe`]; page script:
+/// the `token-vault://session-changed` event). Carries no token. All platforms.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct SessionEvent {
+    /// Provider id.
+    pub provider: String,
+    /// Account name.
+    pub account: String,
+    /// The new state.
+    pub state: SessionState,
+    /// Why.
+    pub reason: SessionChangeReason,
+    /// The subject, when signed in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    /// The ID token claims, when known (without the sign-in's `nonce`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claims: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+/// A session as seen from outside (no tokens). All platforms.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct SessionStatus {
+    /// Provider id.
+    pub provider: String,
+    /// Account name.
+    pub account: String,
+    /// Whether a session exists.
+    pub signed_in: bool,
+    /// The ID token's `sub`.
+    pub subject: Option<String>,
+    /// Granted scopes.
+    pub scopes: Vec<String>,
+    /// Access-token expiry in milliseconds since the epoch, when one is held in memory.
+    pub expires_at: Option<u64>,
+    /// The latest validated ID token claims held in memory (without the sign-in's `nonce`).
+    pub claims: Option<serde_json::Map<String, serde_json::Value>>,
+}
 
 /// What `logout` did, as page script sees it. All platforms.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct LogoutResult {
     /// Whether the provider confirmed the revocation (RFC 7009).
     pub revoked: bool,
     /// Why revocation failed (`{ code, message }`); the session is wiped anyway.
     pub revocation_error: Option<Error>,
     /// Whether the provider offers RP-initiated logout in the browser (the URL itself carries
-    /// the ID token and stays in Rust: `TokenVault::end_session_url`).
+    /// the ID token and stays in Rust: [`crate::LogoutReport::end_session_url`]).
     pub end_session_available: bool,
 }
 
 /// Milliseconds since the Unix epoch.
-pub fn epoch_millis(t: SystemTime) -> u64 {
+pub(crate) fn epoch_millis(t: SystemTime) -> u64 {
     t.duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as u64)
         .unwrap_or(0)
 }
 
-/// A `fetch` request from page script (`authFetch`). All platforms.
-#[derive(Debug, Clone, serde::Deserialize)]
+/// A `fetch` request from page script (`authFetch`).
+#[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct FetchArgs {
+pub(crate) struct FetchArgs {
     /// HTTP method.
     pub method: String,
     /// Absolute URL (must be on the provider's `fetchAllowlist`).
@@ -46,10 +169,10 @@ pub struct FetchArgs {
     pub timeout_ms: Option<u64>,
 }
 
-/// A `fetch` response for page script. All platforms.
+/// A `fetch` response for page script.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct FetchResult {
+pub(crate) struct FetchResult {
     /// Status code.
     pub status: u16,
     /// Reason phrase.
@@ -62,39 +185,27 @@ pub struct FetchResult {
     pub url: String,
 }
 
-impl FetchArgs {
-    /// Validates and converts to the core request.
-    pub fn into_request(self) -> Result<crate::fetch::FetchRequest, Error> {
-        use base64::Engine;
-        let url = url::Url::parse(&self.url)
-            .map_err(|e| Error::FetchInvalidRequest(format!("URL `{}`: {e}", self.url)))?;
-        let body = match self.body {
-            Some(b) => Some(
-                base64::engine::general_purpose::STANDARD
-                    .decode(b)
-                    .map_err(|e| Error::FetchInvalidRequest(format!("body is not base64: {e}")))?,
-            ),
-            None => None,
-        };
-        Ok(crate::fetch::FetchRequest {
-            method: self.method,
-            url,
-            headers: self.headers,
-            body,
-            timeout: self.timeout_ms.map(std::time::Duration::from_millis),
-        })
-    }
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::contract_files::{readme_table, ts_union};
 
-impl From<crate::fetch::FetchResponse> for FetchResult {
-    fn from(r: crate::fetch::FetchResponse) -> Self {
-        use base64::Engine;
-        Self {
-            status: r.status,
-            status_text: r.status_text,
-            headers: r.headers,
-            body: base64::engine::general_purpose::STANDARD.encode(&r.body),
-            url: r.url.to_string(),
-        }
+    #[test]
+    fn session_change_reasons_match_the_typescript_union_and_the_readme_table() {
+        let rust: std::collections::BTreeSet<String> = SessionChangeReason::ALL
+            .iter()
+            .map(|r| {
+                let json = serde_json::to_value(r).unwrap();
+                assert_eq!(json, r.as_str(), "serde and as_str agree");
+                r.as_str().to_string()
+            })
+            .collect();
+        assert_eq!(rust.len(), SessionChangeReason::ALL.len());
+        assert_eq!(
+            ts_union("SessionChangeReason"),
+            rust,
+            "guest-js/index.ts SessionChangeReason"
+        );
+        assert_eq!(readme_table("Events"), rust, "README ## Events");
     }
 }

@@ -6,7 +6,7 @@ mod support;
 use std::process::{Command, Output};
 
 use support::{cli, Idp};
-use tauri_plugin_token_vault::vault::Vault;
+use tauri_plugin_token_vault::testing::Vault;
 
 fn looks_like_a_jwt(s: &str) -> bool {
     s.split_whitespace()

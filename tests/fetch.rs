@@ -9,19 +9,27 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use support::{Idp, RecordingServer};
-use tauri_plugin_token_vault::fetch::FetchRequest;
-use tauri_plugin_token_vault::session::SessionManager;
-use tauri_plugin_token_vault::ProviderConfig;
+use tauri_plugin_token_vault::FetchRequest;
+use tauri_plugin_token_vault::SessionManager;
+use tauri_plugin_token_vault::{Allowlist, ProviderConfig};
 use url::Url;
 
 const P: &str = "idp";
 const A: &str = "default";
 
-async fn signed_in(idp: &Idp, edit: impl FnOnce(&mut ProviderConfig)) -> Arc<SessionManager> {
+/// Signs in with the provider's own origin on the allow-list, plus `also`; `edit` sets the rest.
+async fn signed_in(
+    idp: &Idp,
+    also: &[&str],
+    edit: impl FnOnce(ProviderConfig) -> ProviderConfig,
+) -> Arc<SessionManager> {
     support::require_secret_service();
-    let mut config = idp.provider();
-    config.fetch_allowlist = vec![idp.issuer.origin().ascii_serialization()];
-    edit(&mut config);
+    let origin = idp.issuer.origin().ascii_serialization();
+    let entries = std::iter::once(origin.as_str()).chain(also.iter().copied());
+    let config = edit(
+        idp.provider()
+            .fetch_allowlist(Allowlist::parse(entries).unwrap()),
+    );
     let m = SessionManager::new(
         &support::unique_service("fetch"),
         HashMap::from([(P.to_string(), config)]),
@@ -31,13 +39,7 @@ async fn signed_in(idp: &Idp, edit: impl FnOnce(&mut ProviderConfig)) -> Arc<Ses
 }
 
 async fn userinfo(m: &SessionManager) -> Url {
-    m.client(P)
-        .await
-        .unwrap()
-        .metadata()
-        .userinfo_endpoint
-        .clone()
-        .unwrap()
+    m.userinfo_endpoint(P).await.unwrap().unwrap()
 }
 
 fn refreshes(stats: &serde_json::Value) -> u64 {
@@ -47,7 +49,7 @@ fn refreshes(stats: &serde_json::Value) -> u64 {
 #[tokio::test]
 async fn userinfo_through_fetch_and_one_refresh_after_expiry() {
     let idp = Idp::start_with(&[("IDP_ACCESS_TTL", "2")]);
-    let m = signed_in(&idp, |c| c.refresh_leeway_secs = 0).await;
+    let m = signed_in(&idp, &[], |c| c.refresh_leeway_secs(0)).await;
     let me = userinfo(&m).await;
 
     let r = m.fetch(P, A, FetchRequest::get(me.clone())).await.unwrap();
@@ -69,7 +71,7 @@ async fn userinfo_through_fetch_and_one_refresh_after_expiry() {
 #[tokio::test]
 async fn fifty_concurrent_fetches_across_an_expiry_share_one_refresh() {
     let idp = Idp::start_with(&[("IDP_ACCESS_TTL", "2")]);
-    let m = signed_in(&idp, |c| c.refresh_leeway_secs = 0).await;
+    let m = signed_in(&idp, &[], |c| c.refresh_leeway_secs(0)).await;
     let me = userinfo(&m).await;
     tokio::time::sleep(Duration::from_millis(2200)).await;
     let before = refreshes(&idp.stats().await);
@@ -88,7 +90,7 @@ async fn fifty_concurrent_fetches_across_an_expiry_share_one_refresh() {
 async fn a_401_refreshes_once_and_retries_once() {
     let idp = Idp::start();
     let rs = RecordingServer::start().await;
-    let m = signed_in(&idp, |c| c.fetch_allowlist.push(rs.origin.to_string())).await;
+    let m = signed_in(&idp, &[rs.origin.as_str()], |c| c).await;
     // The resource server stops accepting the current token (valid by the clock): every one of
     // ten concurrent calls gets a 401, the session refreshes once, each call retries once.
     let mut tasks = tokio::task::JoinSet::new();
@@ -125,9 +127,9 @@ async fn the_token_goes_only_where_the_allow_list_says() {
     let idp = Idp::start();
     let allowed = RecordingServer::start().await;
     let other = RecordingServer::start().await;
-    let m = signed_in(&idp, |c| {
-        c.fetch_allowlist = vec![allowed.origin.to_string()];
-        c.fetch_max_body_bytes = 1024 * 1024;
+    let m = signed_in(&idp, &[], |c| {
+        c.fetch_allowlist(Allowlist::parse([allowed.origin.as_str()]).unwrap())
+            .fetch_max_body_bytes(1024 * 1024)
     })
     .await;
     let token = m.get_token(P, A, Duration::ZERO).await.unwrap();
@@ -171,8 +173,10 @@ async fn the_token_goes_only_where_the_allow_list_says() {
     // Plain http to a non-loopback host: refused by the scheme rule before any connection. (An
     // allow-list cannot hold such an entry: configuration refuses it. It holds the same hosts
     // over https, and the message shows the scheme rule, not an allow-list miss, refused it.)
-    let m_http = signed_in(&idp, |c| {
-        c.fetch_allowlist = vec!["https://10.1.2.3".into(), "https://api.example.com/".into()];
+    let m_http = signed_in(&idp, &[], |c| {
+        c.fetch_allowlist(
+            Allowlist::parse(["https://10.1.2.3", "https://api.example.com/"]).unwrap(),
+        )
     })
     .await;
     for url in ["http://10.1.2.3/api", "http://api.example.com/"] {

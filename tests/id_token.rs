@@ -10,8 +10,8 @@ use base64::Engine;
 use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
 use serde_json::{json, Value};
 use support::Idp;
-use tauri_plugin_token_vault::oauth::OAuthClient;
-use tauri_plugin_token_vault::secret::IdToken;
+use tauri_plugin_token_vault::testing::OAuthClient;
+use tauri_plugin_token_vault::IdToken;
 
 const NONCE: &str = "n-0S6_WzA2Mj";
 const UNRELATED_RSA_KEY: &str = include_str!("fixtures/unrelated-rsa-key.pem");

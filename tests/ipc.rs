@@ -240,7 +240,7 @@ fn every_command_through_ipc_against_the_real_provider_and_store() {
     let w = &a.window;
     // Every token the session held at any step, read as the app would never see them: the
     // access token through `get_token`, the refresh and ID tokens from the store record.
-    let vault = tauri_plugin_token_vault::vault::Vault::platform(&service).unwrap();
+    let vault = tauri_plugin_token_vault::testing::Vault::platform(&service).unwrap();
     let mut secrets: Vec<String> = Vec::new();
     let mut collect = |w: &WebviewWindow<MockRuntime>| {
         let at = invoke(w, "get_token", json!({ "provider": "idp" })).unwrap();
@@ -363,11 +363,13 @@ fn every_command_through_ipc_against_the_real_provider_and_store() {
     assert_eq!(events[0]["subject"], "ida");
     assert_eq!(events[1]["state"], "signedOut");
     // Two steps (login, refresh), three tokens each; the access and refresh tokens rotated at
-    // the refresh (the provider keeps the sign-in's ID token), so five distinct secrets.
+    // the refresh. The refreshed ID token has the same claims, so it is byte-identical to the
+    // first when both were issued within the same second (`iat`): five or six distinct secrets.
     assert_eq!(secrets.len(), 6);
     assert_ne!(secrets[0], secrets[3], "new access token");
     assert_ne!(secrets[1], secrets[4], "rotated refresh token");
-    assert_eq!(secrets.iter().collect::<BTreeSet<_>>().len(), 5);
+    let distinct = secrets.iter().collect::<BTreeSet<_>>().len();
+    assert!(distinct == 5 || distinct == 6, "{distinct} distinct");
     for e in &events {
         let text = e.to_string();
         for (i, secret) in secrets.iter().enumerate() {

@@ -15,9 +15,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use support::Idp;
-use tauri_plugin_token_vault::oauth::OAuthClient;
-use tauri_plugin_token_vault::redirect::{Browser, SystemBrowser};
-use tauri_plugin_token_vault::signin::sign_in;
+use tauri_plugin_token_vault::testing::sign_in;
+use tauri_plugin_token_vault::testing::OAuthClient;
+use tauri_plugin_token_vault::{Browser, SystemBrowser};
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
@@ -205,11 +205,12 @@ fn hostile_cases() -> Vec<Case> {
 #[tokio::test]
 async fn hostile_loopback_inputs_do_not_abort_or_hijack_a_real_sign_in() {
     let idp = Idp::start();
-    let mut config = idp.provider();
-    // Outside the ephemeral range, so "refused after completion" can only mean "closed".
-    config.redirect.port = support::free_fixed_port();
-    // Bounds the wait when the launch URL does not lead to the provider (a failed case).
-    config.login_timeout_secs = 60;
+    let config = idp
+        .provider()
+        // Outside the ephemeral range, so "refused after completion" can only mean "closed".
+        .redirect_port(support::free_fixed_port())
+        // Bounds the wait when the launch URL does not lead to the provider (a failed case).
+        .login_timeout_secs(60);
     let client = OAuthClient::discover(config).await.unwrap();
     let results: Arc<Mutex<Vec<Outcome>>> = Arc::default();
     let port_seen: Arc<Mutex<Option<u16>>> = Arc::default();

@@ -28,9 +28,9 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
-use tauri_plugin_token_vault::fetch::FetchRequest;
-use tauri_plugin_token_vault::session::{SessionManager, SessionState};
-use tauri_plugin_token_vault::vault::Vault;
+use tauri_plugin_token_vault::testing::Vault;
+use tauri_plugin_token_vault::FetchRequest;
+use tauri_plugin_token_vault::{SessionManager, SessionState};
 use tracing_core::field::{Field, Visit};
 use tracing_core::span::{Attributes, Id, Record};
 use tracing_core::{Event, Interest, LevelFilter, Metadata, Subscriber};
@@ -164,8 +164,9 @@ async fn no_secret_in_logs_tracing_debug_output_events_or_errors() {
     let rs = support::RecordingServer::start().await;
     let service = support::unique_service("no-secrets");
     let vault = Vault::platform(&service).unwrap();
-    let mut config = idp.provider();
-    config.fetch_allowlist = vec![rs.origin.to_string()];
+    let config = idp
+        .provider()
+        .fetch_allowlist(tauri_plugin_token_vault::Allowlist::parse([rs.origin.as_str()]).unwrap());
     let m = SessionManager::new(&service, HashMap::from([(P.to_string(), config)]))
         .with_lock_dir(work.path().join("locks"));
     let mut events = m.subscribe();
@@ -260,9 +261,9 @@ async fn no_secret_in_logs_tracing_debug_output_events_or_errors() {
 
     let mut event_count = 0;
     let mut reasons = Vec::new();
-    while let Ok(e) = events.try_recv() {
+    while let Some(e) = events.try_recv() {
         event_count += 1;
-        reasons.push(e.reason.clone());
+        reasons.push(e.reason);
         printed.push(format!("{e:?}"));
         printed.push(serde_json::to_string(&e).unwrap());
         if e.reason == "session_expired" {

@@ -9,9 +9,9 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use support::Idp;
-use tauri_plugin_token_vault::oauth::OAuthClient;
-use tauri_plugin_token_vault::redirect::{Browser, SystemBrowser};
-use tauri_plugin_token_vault::signin::{sign_in, SignedIn};
+use tauri_plugin_token_vault::testing::OAuthClient;
+use tauri_plugin_token_vault::testing::{sign_in, SignedIn};
+use tauri_plugin_token_vault::{Browser, SystemBrowser};
 use tauri_plugin_token_vault::{Error, ProviderConfig};
 use tokio_util::sync::CancellationToken;
 
@@ -77,11 +77,10 @@ async fn signs_in_end_to_end_with_a_validated_id_token() {
 #[tokio::test]
 async fn login_hint_selects_the_account_and_a_confidential_client_works() {
     let idp = Idp::start();
-    let mut config = idp.provider();
-    config.client_id = support::CONFIDENTIAL_CLIENT.into();
-    config.client_secret = Some(tauri_plugin_token_vault::secret::ClientSecret::new(
-        support::CONFIDENTIAL_SECRET,
-    ));
+    let config = idp
+        .provider()
+        .client_id(support::CONFIDENTIAL_CLIENT)
+        .client_secret(support::CONFIDENTIAL_SECRET);
     let s = login(config, hint("bob")).await.expect("sign-in");
     assert_eq!(s.subject(), Some("bob"));
     assert_eq!(s.claims.unwrap().aud, ["tv-confidential"]);
@@ -90,9 +89,10 @@ async fn login_hint_selects_the_account_and_a_confidential_client_works() {
 #[tokio::test]
 async fn wrong_client_secret_fails_the_exchange_with_the_providers_error() {
     let idp = Idp::start();
-    let mut config = idp.provider();
-    config.client_id = support::CONFIDENTIAL_CLIENT.into();
-    config.client_secret = Some(tauri_plugin_token_vault::secret::ClientSecret::new("wrong"));
+    let config = idp
+        .provider()
+        .client_id(support::CONFIDENTIAL_CLIENT)
+        .client_secret("wrong");
     let e = login(config, BTreeMap::new()).await.unwrap_err();
     assert_eq!(e.code(), "token_exchange_failed", "{e}");
     assert!(e.to_string().contains("invalid_client"), "{e}");
@@ -119,10 +119,10 @@ async fn provider_error_access_denied_ends_the_sign_in() {
 #[tokio::test]
 async fn a_sign_in_can_be_cancelled_and_its_listener_closes() {
     let idp = Idp::start();
-    let mut config = idp.provider();
     // A configured port outside the ephemeral range: after the cancel, nothing else can be
     // listening on it, so a refused connection proves this listener closed.
-    config.redirect.port = support::free_fixed_port();
+    let configured_port = support::free_fixed_port();
+    let config = idp.provider().redirect_port(configured_port);
     let client = OAuthClient::discover(config.clone()).await.unwrap();
     let cancel = CancellationToken::new();
     let (port_tx, port_rx) = std::sync::mpsc::channel();
@@ -153,7 +153,7 @@ async fn a_sign_in_can_be_cancelled_and_its_listener_closes() {
             .await
             .unwrap();
     assert_eq!(
-        port, config.redirect.port,
+        port, configured_port,
         "the configured loopback port is used"
     );
     cancel.cancel();
@@ -168,8 +168,7 @@ async fn a_sign_in_can_be_cancelled_and_its_listener_closes() {
 #[tokio::test]
 async fn a_sign_in_times_out() {
     let idp = Idp::start();
-    let mut config = idp.provider();
-    config.login_timeout_secs = 1;
+    let config = idp.provider().login_timeout_secs(1);
     let e = login(config, hint("stall")).await.unwrap_err();
     assert_eq!(e.code(), "login_timed_out");
     assert_eq!(e.to_string(), "sign-in timed out after 1 s");
@@ -179,8 +178,7 @@ async fn a_sign_in_times_out() {
 async fn discovery_rejects_an_issuer_that_is_not_the_configured_one() {
     let idp = Idp::start();
     // Same server, but configured with a path: the metadata's issuer differs.
-    let mut config = idp.provider();
-    config.issuer = Some(idp.url("/tenant"));
+    let config = idp.provider().issuer(idp.url("/tenant"));
     let e = OAuthClient::discover(config).await.unwrap_err();
     // /tenant/.well-known/openid-configuration is not found; the RFC 8414 location neither.
     assert_eq!(e.code(), "discovery_failed", "{e}");
@@ -212,8 +210,7 @@ async fn discovery_rejects_an_issuer_that_is_not_the_configured_one() {
 #[tokio::test]
 async fn untrusted_tls_certificate_is_refused() {
     let idp = Idp::start();
-    let mut config = idp.provider();
-    config.ca_certificates.clear();
+    let config = idp.provider().ca_certificates(Vec::<String>::new());
     let Err(e) = OAuthClient::discover(config).await else {
         panic!("discovery trusted a certificate that no trusted CA issued");
     };
@@ -234,9 +231,10 @@ async fn untrusted_tls_certificate_is_refused() {
     // A failure that is not the certificate reads differently: a refused connection (a fixed
     // port nobody listens on) is `discovery_failed` too, but does not mention a certificate.
     let closed_port = support::free_fixed_port();
-    let mut config = idp.provider();
-    config.ca_certificates.clear();
-    config.issuer = Some(url::Url::parse(&format!("https://127.0.0.1:{closed_port}")).unwrap());
+    let config = idp
+        .provider()
+        .ca_certificates(Vec::<String>::new())
+        .issuer(url::Url::parse(&format!("https://127.0.0.1:{closed_port}")).unwrap());
     let refused = OAuthClient::discover(config).await.unwrap_err();
     assert_eq!(refused.code(), "discovery_failed", "{refused}");
     assert!(!refused.to_string().contains("certificate"), "{refused}");
@@ -371,9 +369,8 @@ fn dateless(a: &launch::Answer) -> Vec<(String, String)> {
 #[tokio::test]
 async fn the_browser_is_given_a_one_time_launch_url_without_the_authorization_parameters() {
     let idp = Idp::start();
-    let mut config = idp.provider();
     // Bounds the wait when the launch URL does not lead to the provider (a failed check below).
-    config.login_timeout_secs = 20;
+    let config = idp.provider().login_timeout_secs(20);
     let client = OAuthClient::discover(config).await.unwrap();
     let handed: std::sync::Arc<std::sync::Mutex<Option<url::Url>>> = Default::default();
     let answers: std::sync::Arc<std::sync::Mutex<Option<LaunchAnswers>>> = Default::default();

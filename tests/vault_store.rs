@@ -6,7 +6,7 @@ mod support;
 
 use std::process::Command;
 
-use tauri_plugin_token_vault::vault::{conformance, Vault, WINDOWS_BLOB_LIMIT};
+use tauri_plugin_token_vault::testing::{conformance, Vault, WINDOWS_BLOB_LIMIT};
 
 #[test]
 fn conformance_suite_on_the_real_secret_service() {
@@ -100,7 +100,7 @@ async fn the_refresh_token_is_nowhere_else_on_disk() {
     let idp = support::Idp::start();
     let locks = tempfile::tempdir().unwrap();
     let service = support::unique_service("on-disk");
-    let m = tauri_plugin_token_vault::session::SessionManager::new(
+    let m = tauri_plugin_token_vault::SessionManager::new(
         &service,
         std::collections::HashMap::from([("idp".to_string(), idp.provider())]),
     )

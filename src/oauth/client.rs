@@ -19,10 +19,10 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 use super::discovery::ProviderMetadata;
-use super::http::HttpClient;
 use super::id_token::{IdTokenClaims, IdTokenVerifier};
 use crate::config::ProviderConfig;
 use crate::error::{Error, Result};
+use crate::http::HttpClient;
 use crate::secret::{AccessToken, AuthorizationCode, IdToken, Nonce, RefreshToken, State};
 
 /// Token endpoint response extension carrying the OpenID Connect `id_token`.
@@ -102,7 +102,7 @@ pub struct OAuthClient {
 impl OAuthClient {
     /// Validates `config`, builds the HTTP client and resolves the provider metadata.
     pub async fn discover(config: ProviderConfig) -> Result<Self> {
-        config.validate("provider")?;
+        config.validate_at("provider")?;
         let http = HttpClient::new(
             Duration::from_secs(config.http_timeout_secs),
             &config.ca_certificate_pems("provider")?,
@@ -190,7 +190,7 @@ impl OAuthClient {
         }
         let mut probe = self.config.clone();
         probe.extra_params = params.clone();
-        probe.validate("login")?;
+        probe.validate_at("login")?;
         if self.config.offline_access_prompt_consent
             && self.config.scopes.iter().any(|s| s == "offline_access")
             && !params.contains_key("prompt")
@@ -372,7 +372,7 @@ fn transport(client: &oauth2::reqwest::Client) -> impl Fn(oauth2::HttpRequest) -
             let response = client.call(request).await.map_err(|e| {
                 TransportError::Request(match (&e, &url) {
                     (oauth2::HttpClientError::Reqwest(re), Some(u)) => {
-                        super::http::describe_reqwest(re, u)
+                        crate::http::describe_reqwest(re, u)
                     }
                     _ => "request failed".to_string(),
                 })

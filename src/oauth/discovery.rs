@@ -3,9 +3,10 @@
 use serde::Deserialize;
 use url::Url;
 
-use super::http::HttpClient;
-use crate::config::{check_secure_url, ProviderConfig};
+use crate::config::ProviderConfig;
 use crate::error::{Error, Result};
+use crate::http::HttpClient;
+use crate::url_policy::check_secure_url;
 
 /// The parts of the provider metadata this plugin uses.
 #[derive(Debug, Clone, Deserialize)]

@@ -1,16 +1,16 @@
-//! ID token validation (OpenID Connect Core §3.1.3.7) with `jsonwebtoken` against the
-//! provider's JWKS, cached and refetched once when a token names an unknown `kid`.
+//! ID token validation (OpenID Connect Core §3.1.3.7) with `jsonwebtoken`: signature against a
+//! key from the provider's JWKS ([`super::jwks`]), then the claim checks.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use jsonwebtoken::jwk::{AlgorithmParameters, Jwk, KeyAlgorithm, PublicKeyUse};
+use jsonwebtoken::jwk::Jwk;
 use jsonwebtoken::{decode, decode_header, Algorithm, DecodingKey, Validation};
 use serde::{Deserialize, Serialize};
-use tokio::sync::{Mutex, RwLock};
 use url::Url;
 
-use super::http::HttpClient;
+use super::jwks::{parse_jwks, JwksCache, KeySource};
 use crate::error::{Error, Result};
+use crate::http::HttpClient;
 
 /// Only asymmetric algorithms: a symmetric (`HS*`) token would be "verified" with a key that
 /// is public, and `none` is not a signature at all.
@@ -66,30 +66,13 @@ fn one_or_many<'de, D: serde::Deserializer<'de>>(
     })
 }
 
-/// Where the verifier gets its keys.
-#[derive(Debug)]
-pub enum KeySource {
-    /// A JWKS URI, fetched lazily and cached.
-    Remote {
-        /// The HTTP client.
-        http: HttpClient,
-        /// The provider's `jwks_uri`.
-        uri: Url,
-    },
-    /// A fixed set of keys (no refetch).
-    Fixed,
-}
-
 /// Validates ID tokens of one provider and client.
 #[derive(Debug)]
 pub struct IdTokenVerifier {
     issuer: String,
     client_id: String,
     skew: Duration,
-    source: KeySource,
-    keys: RwLock<Vec<Jwk>>,
-    fetched: RwLock<bool>,
-    refetch: Mutex<()>,
+    jwks: JwksCache,
 }
 
 impl IdTokenVerifier {
@@ -114,6 +97,7 @@ impl IdTokenVerifier {
     }
 
     /// A verifier over a fixed JWKS document (tests, pinned keys).
+    #[cfg_attr(not(feature = "test-util"), allow(dead_code))]
     pub fn fixed(
         issuer: String,
         client_id: String,
@@ -121,9 +105,13 @@ impl IdTokenVerifier {
         jwks: &serde_json::Value,
     ) -> Result<Self> {
         let keys = parse_jwks(jwks)?;
-        let v = Self::with_source(issuer, client_id, skew, KeySource::Fixed, keys);
-        *v.fetched.try_write().expect("new lock") = true;
-        Ok(v)
+        Ok(Self::with_source(
+            issuer,
+            client_id,
+            skew,
+            KeySource::Fixed,
+            keys,
+        ))
     }
 
     fn with_source(
@@ -137,10 +125,7 @@ impl IdTokenVerifier {
             issuer,
             client_id,
             skew,
-            source,
-            keys: RwLock::new(keys),
-            fetched: RwLock::new(false),
-            refetch: Mutex::new(()),
+            jwks: JwksCache::new(source, keys),
         }
     }
 
@@ -156,7 +141,7 @@ impl IdTokenVerifier {
                 header.alg
             )));
         }
-        let jwk = self.key_for(header.kid.as_deref(), header.alg).await?;
+        let jwk = self.jwks.key_for(header.kid.as_deref(), header.alg).await?;
         let key = DecodingKey::from_jwk(&jwk).map_err(|e| invalid(format!("unusable JWK: {e}")))?;
 
         let mut validation = Validation::new(header.alg);
@@ -201,141 +186,6 @@ impl IdTokenVerifier {
         }
         Ok(claims)
     }
-
-    async fn key_for(&self, kid: Option<&str>, alg: Algorithm) -> Result<Jwk> {
-        if !*self.fetched.read().await {
-            self.refresh_keys(false).await?;
-        }
-        if let Some(k) = select_key(&self.keys.read().await, kid, alg)? {
-            return Ok(k);
-        }
-        // Unknown kid: the provider may have rotated its keys. Refetch once.
-        if self.refresh_keys(true).await? {
-            if let Some(k) = select_key(&self.keys.read().await, kid, alg)? {
-                return Ok(k);
-            }
-        }
-        Err(Error::IdTokenInvalid(match kid {
-            Some(k) => format!("no key with kid `{k}` in the provider's JWKS"),
-            None => format!("no {alg:?} key in the provider's JWKS"),
-        }))
-    }
-
-    /// Fetches the JWKS. With `force`, fetches even if cached. Returns whether it fetched.
-    async fn refresh_keys(&self, force: bool) -> Result<bool> {
-        let KeySource::Remote { http, uri } = &self.source else {
-            return Ok(false);
-        };
-        let _one_at_a_time = self.refetch.lock().await;
-        if !force && *self.fetched.read().await {
-            return Ok(false);
-        }
-        let doc = match http.get_json::<serde_json::Value>(uri).await? {
-            Ok(doc) => doc,
-            Err(status) => {
-                return Err(Error::InvalidResponse(format!(
-                    "JWKS {uri} answered HTTP {status}"
-                )))
-            }
-        };
-        *self.keys.write().await = parse_jwks(&doc)?;
-        *self.fetched.write().await = true;
-        Ok(true)
-    }
-}
-
-/// Parses a JWKS, skipping keys this library cannot use rather than failing on them.
-fn parse_jwks(doc: &serde_json::Value) -> Result<Vec<Jwk>> {
-    let keys = doc
-        .get("keys")
-        .and_then(|k| k.as_array())
-        .ok_or_else(|| Error::InvalidResponse("JWKS has no `keys` array".into()))?;
-    Ok(keys
-        .iter()
-        .filter_map(|k| serde_json::from_value::<Jwk>(k.clone()).ok())
-        .filter(|k| !matches!(k.common.public_key_use, Some(PublicKeyUse::Encryption)))
-        // Asymmetric keys only: a symmetric (`oct`) key in a public JWKS is never trusted.
-        .filter(|k| {
-            matches!(
-                k.algorithm,
-                AlgorithmParameters::RSA(_)
-                    | AlgorithmParameters::EllipticCurve(_)
-                    | AlgorithmParameters::OctetKeyPair(_)
-            )
-        })
-        .collect())
-}
-
-fn select_key(keys: &[Jwk], kid: Option<&str>, alg: Algorithm) -> Result<Option<Jwk>> {
-    let fits = |k: &&Jwk| key_fits(k, alg);
-    let found = match kid {
-        Some(kid) => {
-            let Some(k) = keys
-                .iter()
-                .find(|k| k.common.key_id.as_deref() == Some(kid))
-            else {
-                return Ok(None);
-            };
-            if !key_fits(k, alg) {
-                return Err(Error::IdTokenInvalid(format!(
-                    "key `{kid}` cannot verify {alg:?} signatures"
-                )));
-            }
-            Some(k)
-        }
-        None => {
-            let mut candidates = keys.iter().filter(fits);
-            match (candidates.next(), candidates.next()) {
-                (Some(k), None) => Some(k),
-                (Some(_), Some(_)) => {
-                    return Err(Error::IdTokenInvalid(
-                        "token has no `kid` and several keys could match".into(),
-                    ))
-                }
-                _ => None,
-            }
-        }
-    };
-    Ok(found.cloned())
-}
-
-/// Whether the JWK's type (and declared `alg`, if any) fits the token's algorithm.
-fn key_fits(k: &Jwk, alg: Algorithm) -> bool {
-    let family_ok = matches!(
-        (&k.algorithm, alg),
-        (
-            AlgorithmParameters::RSA(_),
-            Algorithm::RS256
-                | Algorithm::RS384
-                | Algorithm::RS512
-                | Algorithm::PS256
-                | Algorithm::PS384
-                | Algorithm::PS512,
-        ) | (
-            AlgorithmParameters::EllipticCurve(_),
-            Algorithm::ES256 | Algorithm::ES384
-        ) | (AlgorithmParameters::OctetKeyPair(_), Algorithm::EdDSA)
-    );
-    let declared_ok = match k.common.key_algorithm {
-        None => true,
-        Some(ka) => key_algorithm_matches(ka, alg),
-    };
-    family_ok && declared_ok
-}
-
-fn key_algorithm_matches(ka: KeyAlgorithm, alg: Algorithm) -> bool {
-    matches!(
-        (ka, alg),
-        (KeyAlgorithm::RS256, Algorithm::RS256)
-            | (KeyAlgorithm::RS384, Algorithm::RS384)
-            | (KeyAlgorithm::RS512, Algorithm::RS512)
-            | (KeyAlgorithm::PS256, Algorithm::PS256)
-            | (KeyAlgorithm::PS384, Algorithm::PS384)
-            | (KeyAlgorithm::PS512, Algorithm::PS512)
-            | (KeyAlgorithm::ES256, Algorithm::ES256)
-            | (KeyAlgorithm::ES384, Algorithm::ES384)
-            | (KeyAlgorithm::EdDSA, Algorithm::EdDSA)
-    )
 }
 
 fn describe_jwt_error(e: &jsonwebtoken::errors::Error) -> String {
@@ -369,6 +219,7 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::{Arc, Mutex};
 
+    use jsonwebtoken::jwk::Jwk;
     use jsonwebtoken::{encode, EncodingKey, Header};
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -449,21 +300,5 @@ mod tests {
         let e = v.verify(&token("zzz"), None).await.unwrap_err();
         assert_eq!(e.code(), "id_token_invalid");
         assert_eq!(hits.load(Ordering::SeqCst), 3);
-    }
-
-    #[test]
-    fn unusable_keys_in_a_jwks_are_skipped_not_fatal() {
-        let doc = serde_json::json!({ "keys": [
-            {"kty": "weird", "kid": "x"},
-            {"kty": "oct", "k": "c2VjcmV0", "kid": "hmac"},
-            jwk("a"),
-        ]});
-        let keys = parse_jwks(&doc).unwrap();
-        assert_eq!(keys.len(), 1);
-        assert_eq!(keys[0].common.key_id.as_deref(), Some("a"));
-        assert_eq!(
-            parse_jwks(&serde_json::json!({})).unwrap_err().code(),
-            "invalid_response"
-        );
     }
 }

@@ -1,11 +1,11 @@
 //! The OAuth 2.0 / OpenID Connect protocol: discovery, authorization request (PKCE S256,
-//! `state`, `nonce`), code exchange, ID token validation. No Tauri imports.
+//! `state`, `nonce`), code exchange, refresh, revocation, ID token validation. No Tauri
+//! imports; never imports `vault` or `session`.
 
-pub mod client;
-pub mod discovery;
-pub mod http;
-pub mod id_token;
+pub(crate) mod client;
+pub(crate) mod discovery;
+pub(crate) mod id_token;
+pub(crate) mod jwks;
 
-pub use client::{AuthorizationRequest, OAuthClient, TokenSet};
-pub use discovery::ProviderMetadata;
-pub use id_token::{IdTokenClaims, IdTokenVerifier};
+pub(crate) use client::{OAuthClient, TokenSet};
+pub(crate) use id_token::IdTokenClaims;

@@ -13,7 +13,7 @@
 //! `store_unavailable`. Nothing is ever written to disk in plaintext.
 
 mod chunk;
-pub mod record;
+mod record;
 #[cfg(all(test, windows))]
 mod windows_credential_manager_tests;
 
@@ -23,7 +23,7 @@ use keyring_core::{CredentialStore, Entry};
 use zeroize::Zeroizing;
 
 pub use chunk::WINDOWS_BLOB_LIMIT;
-pub use record::Record;
+pub use record::{Record, RECORD_VERSION};
 
 use crate::error::{Error, Result};
 
@@ -305,7 +305,7 @@ mod tests {
     }
 }
 
-#[doc(hidden)]
+#[cfg(any(test, feature = "test-util"))]
 pub mod conformance {
     //! The store conformance suite, run against every store (in-memory mock in unit tests,
     //! the real Secret Service in `tests/vault_store.rs`).

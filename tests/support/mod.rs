@@ -109,12 +109,9 @@ impl Idp {
 
     /// A provider configuration for the public native client, trusting this provider's CA.
     pub fn provider(&self) -> ProviderConfig {
-        let mut p = ProviderConfig::new(self.issuer.clone(), NATIVE_CLIENT);
-        p.scopes = ["openid", "offline_access", "profile", "email"]
-            .map(String::from)
-            .to_vec();
-        p.ca_certificates = vec![self.ca_cert.display().to_string()];
-        p
+        ProviderConfig::new(self.issuer.clone(), NATIVE_CLIENT)
+            .scopes(["openid", "offline_access", "profile", "email"])
+            .ca_certificates([self.ca_cert.display().to_string()])
     }
 
     /// A URL on this provider.
@@ -123,10 +120,9 @@ impl Idp {
     }
 
     /// An HTTP client trusting this provider.
-    pub fn http(&self) -> tauri_plugin_token_vault::oauth::http::HttpClient {
+    pub fn http(&self) -> tauri_plugin_token_vault::testing::HttpClient {
         let pem = std::fs::read(&self.ca_cert).unwrap();
-        tauri_plugin_token_vault::oauth::http::HttpClient::new(Duration::from_secs(10), &[pem])
-            .unwrap()
+        tauri_plugin_token_vault::testing::HttpClient::new(Duration::from_secs(10), &[pem]).unwrap()
     }
 
     /// Request counters kept by the provider (`/__test/stats`).
@@ -437,16 +433,16 @@ impl RecordingServer {
 
 /// Signs `account` in at `provider` through the system browser (the stand-in, as `alice`).
 pub async fn sign_in(
-    m: &tauri_plugin_token_vault::session::SessionManager,
+    m: &tauri_plugin_token_vault::SessionManager,
     provider: &str,
     account: &str,
-) -> tauri_plugin_token_vault::session::SessionStatus {
+) -> tauri_plugin_token_vault::SessionStatus {
     m.login(
         provider,
         account,
-        &tauri_plugin_token_vault::redirect::SystemBrowser,
+        &tauri_plugin_token_vault::SystemBrowser,
         &std::collections::BTreeMap::new(),
-        tokio_util::sync::CancellationToken::new(),
+        tauri_plugin_token_vault::LoginCancel::new(),
     )
     .await
     .expect("sign-in")

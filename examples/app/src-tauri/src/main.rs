@@ -6,7 +6,7 @@
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
-use tauri_plugin_token_vault::{Builder, ProviderConfig, TokenVaultExt};
+use tauri_plugin_token_vault::{Allowlist, Builder, ProviderConfig, TokenVaultExt};
 
 const PROVIDER: &str = "demo";
 
@@ -17,27 +17,25 @@ fn provider_from_env() -> Option<ProviderConfig> {
         url::Url::parse(&issuer).unwrap_or_else(|e| panic!("TOKEN_VAULT_ISSUER `{issuer}`: {e}"));
     let client_id = std::env::var("TOKEN_VAULT_CLIENT_ID")
         .unwrap_or_else(|_| panic!("TOKEN_VAULT_CLIENT_ID must be set with TOKEN_VAULT_ISSUER"));
-    let mut p = ProviderConfig::new(issuer.clone(), client_id);
-    p.scopes = std::env::var("TOKEN_VAULT_SCOPE")
-        .unwrap_or_else(|_| "openid profile email offline_access".into())
-        .split_whitespace()
-        .map(String::from)
-        .collect();
-    p.ca_certificates = std::env::var("TOKEN_VAULT_CA_CERT")
-        .ok()
-        .into_iter()
-        .collect();
-    p.fetch_allowlist = vec![issuer.origin().ascii_serialization()];
-    Some(p)
+    let scopes = std::env::var("TOKEN_VAULT_SCOPE")
+        .unwrap_or_else(|_| "openid profile email offline_access".into());
+    let allow = Allowlist::parse([issuer.origin().ascii_serialization()])
+        .expect("an https (or loopback) issuer is a valid allow-list entry");
+    Some(
+        ProviderConfig::new(issuer, client_id)
+            .scopes(scopes.split_whitespace())
+            .ca_certificates(std::env::var("TOKEN_VAULT_CA_CERT").ok())
+            .fetch_allowlist(allow),
+    )
 }
 
 /// The protected API the page calls through `authFetch`: the provider's userinfo endpoint.
 #[tauri::command]
 async fn api_url(app: tauri::AppHandle) -> Result<String, tauri_plugin_token_vault::Error> {
-    let client = app.token_vault().session_manager().client(PROVIDER).await?;
-    client
-        .metadata()
-        .userinfo_endpoint
+    app.token_vault()
+        .session_manager()
+        .userinfo_endpoint(PROVIDER)
+        .await?
         .as_ref()
         .map(|u| u.to_string())
         .ok_or_else(|| {

@@ -1,20 +1,20 @@
-//! Desktop side of the Tauri shell: the managed [`TokenVault`] over the core
-//! [`SessionManager`](crate::session::SessionManager).
+//! The Tauri shell's managed state: one [`TokenVault`] for every platform, over the core
+//! [`SessionManager`]. Only the browser step differs by platform: the system browser and a
+//! loopback redirect on desktop; on mobile the native authentication session (not written
+//! yet: sign-in answers `unsupported` there, everything else works on the platform store).
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
 use tauri::{plugin::PluginApi, AppHandle, Emitter, Manager, Runtime};
-use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::models::LogoutResult;
-use crate::redirect::SystemBrowser;
-use crate::secret::AccessToken;
-use crate::session::{LogoutReport, SessionManager, SessionStatus};
-
 use crate::events::SESSION_CHANGED;
+use crate::fetch::{FetchRequest, FetchResponse};
+use crate::models::{LogoutResult, SessionStatus};
+use crate::secret::AccessToken;
+use crate::session::{LoginCancel, LogoutReport, SessionManager};
 
 pub(crate) fn init<R: Runtime, C: serde::de::DeserializeOwned>(
     app: &AppHandle<R>,
@@ -33,14 +33,8 @@ pub(crate) fn init<R: Runtime, C: serde::de::DeserializeOwned>(
     let mut events = sessions.subscribe();
     let emitter = app.clone();
     tauri::async_runtime::spawn(async move {
-        loop {
-            match events.recv().await {
-                Ok(e) => {
-                    let _ = emitter.emit(SESSION_CHANGED, &e);
-                }
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
-                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
-            }
+        while let Some(e) = events.recv().await {
+            let _ = emitter.emit(SESSION_CHANGED, &e);
         }
     });
     Ok(TokenVault {
@@ -50,11 +44,12 @@ pub(crate) fn init<R: Runtime, C: serde::de::DeserializeOwned>(
     })
 }
 
-/// Access to the token-vault APIs (`app.token_vault()`).
+/// Access to the token-vault APIs from Rust (`app.token_vault()`, see
+/// [`TokenVaultExt`](crate::TokenVaultExt)). All platforms.
 pub struct TokenVault<R: Runtime> {
     _app: AppHandle<R>,
     sessions: Arc<SessionManager>,
-    logins: Mutex<HashMap<String, CancellationToken>>,
+    logins: Mutex<HashMap<String, LoginCancel>>,
 }
 
 impl<R: Runtime> TokenVault<R> {
@@ -69,14 +64,15 @@ impl<R: Runtime> TokenVault<R> {
     }
 
     /// Signs `account` in with `provider` in the system browser and stores the session.
-    /// One sign-in per provider at a time.
+    /// One sign-in per provider at a time. Mobile: `unsupported` until the native
+    /// authentication session lands.
     pub async fn login(
         &self,
         provider: &str,
         account: &str,
         extra: BTreeMap<String, String>,
     ) -> Result<SessionStatus> {
-        let cancel = CancellationToken::new();
+        let cancel = LoginCancel::new();
         {
             let mut logins = self.logins.lock().unwrap_or_else(|e| e.into_inner());
             if logins.contains_key(provider) {
@@ -84,10 +80,7 @@ impl<R: Runtime> TokenVault<R> {
             }
             logins.insert(provider.to_string(), cancel.clone());
         }
-        let result = self
-            .sessions
-            .login(provider, account, &SystemBrowser, &extra, cancel)
-            .await;
+        let result = self.login_with(provider, account, &extra, cancel).await;
         self.logins
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -118,9 +111,7 @@ impl<R: Runtime> TokenVault<R> {
 
     /// Every known session (and the default account of every provider).
     pub async fn sessions(&self) -> Result<Vec<SessionStatus>> {
-        self.sessions
-            .sessions(crate::commands::DEFAULT_ACCOUNT)
-            .await
+        self.sessions.sessions(crate::DEFAULT_ACCOUNT).await
     }
 
     /// Refreshes now.
@@ -144,8 +135,8 @@ impl<R: Runtime> TokenVault<R> {
         &self,
         provider: Option<&str>,
         account: &str,
-        request: crate::fetch::FetchRequest,
-    ) -> Result<crate::fetch::FetchResponse> {
+        request: FetchRequest,
+    ) -> Result<FetchResponse> {
         let provider = match provider {
             Some(p) => p.to_string(),
             None => {
@@ -178,5 +169,31 @@ impl<R: Runtime> TokenVault<R> {
             }
             None => false,
         }
+    }
+
+    #[cfg(desktop)]
+    async fn login_with(
+        &self,
+        provider: &str,
+        account: &str,
+        extra: &BTreeMap<String, String>,
+        cancel: LoginCancel,
+    ) -> Result<SessionStatus> {
+        self.sessions
+            .login(provider, account, &crate::SystemBrowser, extra, cancel)
+            .await
+    }
+
+    #[cfg(mobile)]
+    async fn login_with(
+        &self,
+        _provider: &str,
+        _account: &str,
+        _extra: &BTreeMap<String, String>,
+        _cancel: LoginCancel,
+    ) -> Result<SessionStatus> {
+        Err(Error::Unsupported(
+            "sign-in on mobile (the native authentication session is not written yet)".into(),
+        ))
     }
 }

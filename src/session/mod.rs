@@ -1,89 +1,89 @@
 //! The session manager: per (provider, account) state, lazy restore from the credential
-//! store, `get_token` with single-flight refresh and rotation, logout with revocation, and
-//! session-changed notifications. No Tauri imports.
+//! store, sign-in, status and logout with revocation, and session-changed notifications. No
+//! Tauri imports. Tokens on demand and the refresh policy are in `refresh`, per-account state
+//! in `account`, the cross-process lock in `lock`.
 //!
 //! ## Contracts
 //! - **Store reads**: once per account per process, at first use (and again, under the
 //!   cross-process lock, just before a refresh). Never on the hot path.
-//! - **Hot path**: a fresh access token is served from memory under a read lock.
-//! - **Single flight**: one refresh per account at a time in the process; callers that queued
-//!   behind it share its outcome (token or error) instead of refreshing again.
 //! - **Across processes**: an advisory file lock per account in `lock_dir` around a refresh,
 //!   then the store is re-read, so two app instances never use the same rotated token twice.
-//! - **Rotation**: a rotated refresh token is written to the store before the new access token
-//!   is returned.
-//! - **Failures**: `invalid_grant` ⇒ record wiped, signed out, event (`session_expired`);
-//!   transport errors, 5xx, timeouts ⇒ nothing changed, `network`, the next call retries.
+//! - **Events**: every change of a session's state is announced once, with a
+//!   [`SessionChangeReason`]; no event carries a token.
+
+mod account;
+mod lock;
+mod refresh;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use oauth2::StandardRevocableToken;
-use serde::Serialize;
 use tokio::sync::{broadcast, Mutex, OnceCell};
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
+use self::account::{Access, Account, Inner};
 use crate::config::ProviderConfig;
 use crate::error::{Error, Result};
+use crate::models::{SessionChangeReason, SessionEvent, SessionState, SessionStatus};
 use crate::oauth::{IdTokenClaims, OAuthClient};
 use crate::redirect::Browser;
-use crate::secret::AccessToken;
 use crate::signin::sign_in;
 use crate::vault::{Record, Vault};
 
-/// Signed in or not.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub enum SessionState {
-    /// A session exists (an access token may need a refresh).
-    SignedIn,
-    /// No session.
-    SignedOut,
+/// Cancels a running [`SessionManager::login`] (cheap to clone; every clone cancels the same
+/// sign-in). The sign-in then ends with `login_cancelled` and its loopback listener closes.
+#[derive(Debug, Clone, Default)]
+pub struct LoginCancel(CancellationToken);
+
+impl LoginCancel {
+    /// A handle that has not fired.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Cancels the sign-in (idempotent).
+    pub fn cancel(&self) {
+        self.0.cancel();
+    }
+
+    /// Whether [`Self::cancel`] was called.
+    pub fn is_cancelled(&self) -> bool {
+        self.0.is_cancelled()
+    }
 }
 
-/// Sent on every session change. Carries no token.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SessionEvent {
-    /// Provider id.
-    pub provider: String,
-    /// Account name.
-    pub account: String,
-    /// The new state.
-    pub state: SessionState,
-    /// Why: `login`, `restored`, `logout`, `session_expired`, `store_corrupted`,
-    /// `signed_out_elsewhere`, `configuration_changed`.
-    pub reason: String,
-    /// The subject, when signed in.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub subject: Option<String>,
-    /// The ID token claims, when known.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub claims: Option<serde_json::Map<String, serde_json::Value>>,
-}
+/// Session-changed notifications of one [`SessionManager`] ([`SessionManager::subscribe`]).
+#[derive(Debug)]
+pub struct SessionEvents(broadcast::Receiver<SessionEvent>);
 
-/// A session as seen from outside (no tokens).
-#[derive(Debug, Clone, Serialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub struct SessionStatus {
-    /// Provider id.
-    pub provider: String,
-    /// Account name.
-    pub account: String,
-    /// Whether a session exists.
-    pub signed_in: bool,
-    /// The ID token's `sub`.
-    pub subject: Option<String>,
-    /// Granted scopes.
-    pub scopes: Vec<String>,
-    /// Access-token expiry in milliseconds since the epoch, when one is held in memory.
-    pub expires_at: Option<u64>,
-    /// The latest validated ID token claims held in memory.
-    pub claims: Option<serde_json::Map<String, serde_json::Value>>,
+impl SessionEvents {
+    /// The next event; `None` once the manager is gone. A receiver that fell more than 64
+    /// events behind skips the oldest ones.
+    pub async fn recv(&mut self) -> Option<SessionEvent> {
+        loop {
+            match self.0.recv().await {
+                Ok(e) => return Some(e),
+                Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    }
+
+    /// The next event if one is waiting, without waiting.
+    pub fn try_recv(&mut self) -> Option<SessionEvent> {
+        loop {
+            match self.0.try_recv() {
+                Ok(e) => return Some(e),
+                Err(broadcast::error::TryRecvError::Lagged(_)) => continue,
+                Err(_) => return None,
+            }
+        }
+    }
 }
 
 /// What `logout` did. `Debug` leaves out the end-session URL's query (it holds the ID token).
@@ -114,64 +114,6 @@ impl std::fmt::Debug for LogoutReport {
     }
 }
 
-struct Access {
-    token: AccessToken,
-    expires_at: Option<SystemTime>,
-}
-
-#[derive(Default)]
-struct Inner {
-    loaded: bool,
-    record: Option<Record>,
-    claims: Option<IdTokenClaims>,
-    scopes: Vec<String>,
-    last_error: Option<Error>,
-}
-
-struct Account {
-    provider: String,
-    account: String,
-    access: RwLock<Option<Access>>,
-    generation: AtomicU64,
-    inner: Mutex<Inner>,
-}
-
-impl Account {
-    /// The access token if it is valid for at least `need` more.
-    fn fresh(&self, need: Duration) -> Option<AccessToken> {
-        let guard = self.access.read().unwrap_or_else(|e| e.into_inner());
-        let a = guard.as_ref()?;
-        match a.expires_at {
-            Some(exp) if exp <= SystemTime::now() + need => None,
-            _ => Some(a.token.clone()),
-        }
-    }
-
-    fn current(&self) -> Option<AccessToken> {
-        self.fresh(Duration::ZERO)
-    }
-
-    fn set_access(&self, access: Option<Access>) {
-        *self.access.write().unwrap_or_else(|e| e.into_inner()) = access;
-    }
-
-    fn expires_at(&self) -> Option<SystemTime> {
-        let guard = self.access.read().unwrap_or_else(|e| e.into_inner());
-        guard.as_ref().and_then(|a| a.expires_at)
-    }
-}
-
-/// When a refresh is wanted.
-#[derive(Clone, Copy)]
-enum Want<'a> {
-    /// Unless a token valid for this long is held.
-    Fresh(Duration),
-    /// Unless the held token is no longer this one.
-    Replace(&'a str),
-    /// Always.
-    Always,
-}
-
 struct Provider {
     config: ProviderConfig,
     client: OnceCell<Arc<OAuthClient>>,
@@ -180,11 +122,39 @@ struct Provider {
 /// Where the vault comes from: created on first use so that a missing store is an error of
 /// the call that needs it, not of start-up.
 enum VaultSource {
+    #[cfg_attr(not(any(test, feature = "test-util")), allow(dead_code))]
     Ready(Vault),
     Platform(String),
 }
 
-/// The session manager. Share it in an `Arc`.
+/// The session manager: sign-in, tokens on demand, logout, for any number of providers and
+/// accounts. Share it in an `Arc`. The plugin's [`crate::TokenVault::session_manager`] is one;
+/// plain Rust programs (a CLI, a service) build their own.
+///
+/// ```no_run
+/// use std::collections::HashMap;
+/// use std::time::Duration;
+/// use tauri_plugin_token_vault::{LoginCancel, ProviderConfig, SessionManager, SystemBrowser};
+///
+/// # async fn run() -> tauri_plugin_token_vault::Result<()> {
+/// let google = ProviderConfig::new("https://accounts.google.com".parse().unwrap(), "123.apps.googleusercontent.com")
+///     .client_secret("GOCSPX-not-really-secret")
+///     .scopes(["openid", "email"]);
+/// let sessions = SessionManager::new("com.example.app", HashMap::from([("google".into(), google)]))
+///     .with_lock_dir("/path/to/app-data/token-vault-locks");
+/// let mut events = sessions.subscribe();
+/// let status = sessions
+///     .login("google", "default", &SystemBrowser, &Default::default(), LoginCancel::new())
+///     .await?;
+/// assert!(status.signed_in);
+/// // From memory while fresh; refreshed (once, for every concurrent caller) when not.
+/// let token = sessions.get_token("google", "default", Duration::from_secs(30)).await?;
+/// while let Some(e) = events.try_recv() {
+///     println!("{}/{}: {:?} ({})", e.provider, e.account, e.state, e.reason);
+/// }
+/// # Ok(())
+/// # }
+/// ```
 pub struct SessionManager {
     providers: HashMap<String, Provider>,
     vault_source: VaultSource,
@@ -203,9 +173,6 @@ impl std::fmt::Debug for SessionManager {
     }
 }
 
-/// How long a refresh waits for another process holding the account's lock.
-const CROSS_PROCESS_LOCK_TIMEOUT: Duration = Duration::from_secs(30);
-
 impl SessionManager {
     /// A manager over `providers`, storing records in the platform credential store under
     /// `service` (opened at first use).
@@ -213,7 +180,8 @@ impl SessionManager {
         Self::build(VaultSource::Platform(service.to_string()), providers)
     }
 
-    /// A manager over a given vault.
+    /// A manager over a given vault (tests: keyring-core's in-memory mock store).
+    #[cfg(any(test, feature = "test-util"))]
     pub fn with_vault(vault: Vault, providers: HashMap<String, ProviderConfig>) -> Self {
         Self::build(VaultSource::Ready(vault), providers)
     }
@@ -248,9 +216,9 @@ impl SessionManager {
         self
     }
 
-    /// Session-changed notifications.
-    pub fn subscribe(&self) -> broadcast::Receiver<SessionEvent> {
-        self.events.subscribe()
+    /// Session-changed notifications from now on.
+    pub fn subscribe(&self) -> SessionEvents {
+        SessionEvents(self.events.subscribe())
     }
 
     /// The configured provider ids.
@@ -266,8 +234,19 @@ impl SessionManager {
             .ok_or_else(|| Error::UnknownProvider(id.to_string()))
     }
 
+    /// The provider's UserInfo endpoint (OpenID Connect Core §5.3), from its metadata
+    /// (discovered on first use) or its configured endpoints; `None` when it has none.
+    pub async fn userinfo_endpoint(&self, provider: &str) -> Result<Option<Url>> {
+        Ok(self
+            .client(provider)
+            .await?
+            .metadata()
+            .userinfo_endpoint
+            .clone())
+    }
+
     /// The discovered client of `provider` (discovery runs once per process).
-    pub async fn client(&self, provider: &str) -> Result<Arc<OAuthClient>> {
+    pub(crate) async fn client(&self, provider: &str) -> Result<Arc<OAuthClient>> {
         let p = self.provider(provider)?;
         p.client
             .get_or_try_init(|| async {
@@ -340,7 +319,7 @@ impl SessionManager {
         &self,
         acct: &Account,
         state: SessionState,
-        reason: &str,
+        reason: SessionChangeReason,
         claims: Option<&IdTokenClaims>,
         subject: Option<String>,
     ) {
@@ -348,7 +327,7 @@ impl SessionManager {
             provider: acct.provider.clone(),
             account: acct.account.clone(),
             state,
-            reason: reason.to_string(),
+            reason,
             subject,
             claims: claims.and_then(claims_map),
         };
@@ -364,19 +343,19 @@ impl SessionManager {
         account: &str,
         browser: &dyn Browser,
         extra: &BTreeMap<String, String>,
-        cancel: CancellationToken,
+        cancel: LoginCancel,
     ) -> Result<SessionStatus> {
         let acct = self.account(provider, account)?;
         let client = self.client(provider).await?;
         // The browser step may take minutes: not under the account lock.
-        let signed = sign_in(&client, browser, extra, cancel).await?;
+        let signed = sign_in(&client, browser, extra, cancel.0).await?;
         let mut inner = acct.inner.lock().await;
         let _cross_process = self.cross_process_lock(&acct).await?;
         let tokens = signed.tokens;
         match &tokens.refresh_token {
             Some(rt) => {
                 let record = Record {
-                    v: crate::vault::record::RECORD_VERSION,
+                    v: crate::vault::RECORD_VERSION,
                     issuer: client.metadata().issuer.clone(),
                     client_id: client.config().client_id.clone(),
                     scopes: tokens.scopes.clone(),
@@ -409,147 +388,23 @@ impl SessionManager {
         self.emit(
             &acct,
             SessionState::SignedIn,
-            "login",
+            SessionChangeReason::Login,
             inner.claims.as_ref(),
             subject,
         );
         Ok(self.status_of(&acct, &inner))
     }
 
-    /// A valid access token, refreshed when it expires within the provider's leeway or
-    /// `min_ttl`, whichever is longer. Concurrent callers share one refresh.
-    pub async fn get_token(
-        &self,
-        provider: &str,
-        account: &str,
-        min_ttl: Duration,
-    ) -> Result<AccessToken> {
-        let acct = self.account(provider, account)?;
-        let leeway = Duration::from_secs(self.provider(provider)?.config.refresh_leeway_secs);
-        let need = leeway.max(min_ttl);
-        if let Some(t) = acct.fresh(need) {
-            return Ok(t);
-        }
-        self.refresh_shared(&acct, Want::Fresh(need)).await
-    }
-
-    /// Forces a refresh (shared with any refresh already running for the account).
-    pub async fn refresh(&self, provider: &str, account: &str) -> Result<SessionStatus> {
-        let acct = self.account(provider, account)?;
-        self.refresh_shared(&acct, Want::Always).await?;
-        let inner = acct.inner.lock().await;
-        Ok(self.status_of(&acct, &inner))
-    }
-
-    /// Refreshes unless the access token is no longer `used` (someone already replaced it):
-    /// what a 401 from a resource server calls for. Single flight like every refresh.
-    pub async fn refresh_if_current(
-        &self,
-        provider: &str,
-        account: &str,
-        used: &AccessToken,
-    ) -> Result<AccessToken> {
-        let acct = self.account(provider, account)?;
-        self.refresh_shared(&acct, Want::Replace(used.secret()))
-            .await
-    }
-
     pub(crate) fn provider_config(&self, provider: &str) -> Result<&ProviderConfig> {
         Ok(&self.provider(provider)?.config)
     }
 
-    async fn refresh_shared(&self, acct: &Arc<Account>, want: Want<'_>) -> Result<AccessToken> {
-        let seen = acct.generation.load(Ordering::Acquire);
-        let mut inner = acct.inner.lock().await;
-        if acct.generation.load(Ordering::Acquire) != seen {
-            // A refresh finished while this caller waited: share its outcome.
-            if let Some(e) = &inner.last_error {
-                return Err(e.clone());
-            }
-            if let Some(t) = acct.current() {
-                return Ok(t);
-            }
-        }
-        match want {
-            Want::Fresh(need) => {
-                if let Some(t) = acct.fresh(need) {
-                    return Ok(t);
-                }
-            }
-            Want::Replace(used) => {
-                if let Some(t) = acct.current() {
-                    if t.secret() != used {
-                        return Ok(t);
-                    }
-                }
-            }
-            Want::Always => {}
-        }
-        self.ensure_loaded(acct, &mut inner).await?;
-        if inner.record.is_none() {
-            // Signed in without a refresh token: the access token is all there was.
-            return match acct.current() {
-                Some(t) if matches!(want, Want::Fresh(_)) => Ok(t),
-                _ => Err(Error::NotSignedIn {
-                    provider: acct.provider.clone(),
-                    account: acct.account.clone(),
-                }),
-            };
-        }
-        let result = self.refresh_locked(acct, &mut inner).await;
-        inner.last_error = result.as_ref().err().cloned();
-        acct.generation.fetch_add(1, Ordering::AcqRel);
-        result
-    }
-
-    /// Loads the record once per process. A corrupted record is wiped and reported.
-    async fn ensure_loaded(&self, acct: &Account, inner: &mut Inner) -> Result<()> {
-        if inner.loaded {
-            return Ok(());
-        }
-        let (p, a) = (acct.provider.clone(), acct.account.clone());
-        let loaded = self.blocking(move |v| v.load_record(&p, &a)).await;
-        match loaded {
-            Ok(Some(record)) => {
-                inner.loaded = true;
-                if !self.record_matches(&acct.provider, &record) {
-                    self.wipe(acct, inner, "configuration_changed").await?;
-                    return Ok(());
-                }
-                inner.scopes = record.scopes.clone();
-                let subject = record.subject.clone();
-                inner.record = Some(record);
-                self.emit(acct, SessionState::SignedIn, "restored", None, subject);
-                Ok(())
-            }
-            Ok(None) => {
-                inner.loaded = true;
-                Ok(())
-            }
-            Err(e @ Error::StoreCorrupted(_)) => {
-                inner.loaded = true;
-                self.wipe(acct, inner, "store_corrupted").await?;
-                Err(e)
-            }
-            // Store unavailable: nothing known yet; the next call tries again.
-            Err(e) => Err(e),
-        }
-    }
-
-    fn record_matches(&self, provider: &str, record: &Record) -> bool {
-        let Ok(p) = self.provider(provider) else {
-            return false;
-        };
-        let issuer_ok = match &p.config.issuer {
-            Some(configured) => Url::parse(&record.issuer).ok().as_ref() == Some(configured),
-            None => true,
-        };
-        issuer_ok && record.client_id == p.config.client_id
-    }
-
-    /// Wipes the stored record and the in-memory session, and announces it. Callers call it
-    /// only when there was a session (or a stored record) to end.
-    async fn wipe(&self, acct: &Account, inner: &mut Inner, reason: &str) -> Result<()> {
+    async fn wipe(
+        &self,
+        acct: &Account,
+        inner: &mut Inner,
+        reason: SessionChangeReason,
+    ) -> Result<()> {
         inner.record = None;
         inner.claims = None;
         inner.scopes.clear();
@@ -558,101 +413,6 @@ impl SessionManager {
         let deleted = self.blocking(move |v| v.delete_record(&p, &a)).await;
         self.emit(acct, SessionState::SignedOut, reason, None, None);
         deleted
-    }
-
-    async fn refresh_locked(&self, acct: &Account, inner: &mut Inner) -> Result<AccessToken> {
-        let client = self.client(&acct.provider).await?;
-        let _cross_process = self.cross_process_lock(acct).await?;
-        // Another process may have rotated (or wiped) the record since we read it.
-        let (p, a) = (acct.provider.clone(), acct.account.clone());
-        match self.blocking(move |v| v.load_record(&p, &a)).await {
-            Ok(Some(record)) => inner.record = Some(record),
-            Ok(None) => {
-                self.wipe(acct, inner, "signed_out_elsewhere").await?;
-                return Err(Error::NotSignedIn {
-                    provider: acct.provider.clone(),
-                    account: acct.account.clone(),
-                });
-            }
-            Err(e @ Error::StoreCorrupted(_)) => {
-                self.wipe(acct, inner, "store_corrupted").await?;
-                return Err(e);
-            }
-            Err(e) => return Err(e),
-        }
-        let mut record = inner.record.clone().expect("record just loaded");
-        let tokens = match client.refresh(&record.refresh_token).await {
-            Ok(t) => t,
-            Err(e @ Error::SessionExpired(_)) => {
-                self.wipe(acct, inner, "session_expired").await?;
-                return Err(e);
-            }
-            Err(e) => return Err(e),
-        };
-        let mut claims = None;
-        if let Some(id) = &tokens.id_token {
-            let c = client.verify_id_token(id, None).await?;
-            if record.subject.as_deref().is_some_and(|s| s != c.sub) {
-                return Err(Error::IdTokenInvalid(
-                    "the refreshed ID token has another subject".into(),
-                ));
-            }
-            record.id_token = Some(id.clone());
-            claims = Some(c);
-        }
-        let rotated = tokens.refresh_token.is_some();
-        if let Some(rt) = &tokens.refresh_token {
-            record.refresh_token = rt.clone();
-        }
-        record.scopes = tokens.scopes.clone();
-        record.saved_at = now_secs();
-        if rotated || claims.is_some() {
-            // Persist the rotated token before anything uses or reports the new access token.
-            let (p, a, r) = (acct.provider.clone(), acct.account.clone(), record.clone());
-            let saved = self.blocking(move |v| v.save_record(&p, &a, &r)).await;
-            inner.record = Some(record);
-            saved?;
-        } else {
-            inner.record = Some(record);
-        }
-        if claims.is_some() {
-            inner.claims = claims;
-        }
-        inner.scopes = tokens.scopes.clone();
-        acct.set_access(Some(Access {
-            token: tokens.access_token.clone(),
-            expires_at: tokens.expires_at,
-        }));
-        Ok(tokens.access_token)
-    }
-
-    async fn cross_process_lock(&self, acct: &Account) -> Result<Option<std::fs::File>> {
-        let Some(dir) = self.lock_dir.clone() else {
-            return Ok(None);
-        };
-        use sha2::{Digest, Sha256};
-        let service = self.vault()?.service().to_string();
-        let digest = Sha256::digest(format!("{service}\n{}\n{}", acct.provider, acct.account));
-        let name: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
-        let path = dir.join(format!("{name}.lock"));
-        let task = tokio::task::spawn_blocking(move || -> std::io::Result<std::fs::File> {
-            std::fs::create_dir_all(&dir)?;
-            let file = std::fs::OpenOptions::new()
-                .create(true)
-                .truncate(false)
-                .write(true)
-                .open(&path)?;
-            file.lock()?;
-            Ok(file)
-        });
-        match tokio::time::timeout(CROSS_PROCESS_LOCK_TIMEOUT, task).await {
-            Ok(Ok(Ok(file))) => Ok(Some(file)),
-            Ok(Ok(Err(e))) => Err(Error::StoreUnavailable(format!("account lock file: {e}"))),
-            Ok(Err(e)) => Err(Error::Internal(format!("lock task: {e}"))),
-            Err(_) => Err(Error::StoreUnavailable(
-                "another process held the account lock for 30 s".into(),
-            )),
-        }
     }
 
     /// The session of `(provider, account)`, restoring it from the store on first use.
@@ -754,7 +514,8 @@ impl SessionManager {
         inner.last_error = None;
         acct.generation.fetch_add(1, Ordering::AcqRel);
         if signed_in {
-            self.wipe(&acct, &mut inner, "logout").await?;
+            self.wipe(&acct, &mut inner, SessionChangeReason::Logout)
+                .await?;
         } else {
             let (p, a) = (acct.provider.clone(), acct.account.clone());
             self.blocking(move |v| v.delete_record(&p, &a)).await?;

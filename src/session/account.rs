@@ -1,0 +1,71 @@
+//! Per-account state: the access token in memory (read on the hot path without the account
+//! mutex), and the stored record, claims and last refresh outcome behind it.
+
+use std::sync::atomic::AtomicU64;
+use std::sync::RwLock;
+use std::time::{Duration, SystemTime};
+
+use tokio::sync::Mutex;
+
+use crate::error::Error;
+use crate::oauth::IdTokenClaims;
+use crate::secret::AccessToken;
+use crate::vault::Record;
+
+pub(super) struct Access {
+    pub(super) token: AccessToken,
+    pub(super) expires_at: Option<SystemTime>,
+}
+
+#[derive(Default)]
+pub(super) struct Inner {
+    pub(super) loaded: bool,
+    pub(super) record: Option<Record>,
+    pub(super) claims: Option<IdTokenClaims>,
+    pub(super) scopes: Vec<String>,
+    pub(super) last_error: Option<Error>,
+}
+
+pub(super) struct Account {
+    pub(super) provider: String,
+    pub(super) account: String,
+    pub(super) access: RwLock<Option<Access>>,
+    pub(super) generation: AtomicU64,
+    pub(super) inner: Mutex<Inner>,
+}
+
+impl Account {
+    /// The access token if it is valid for at least `need` more.
+    pub(super) fn fresh(&self, need: Duration) -> Option<AccessToken> {
+        let guard = self.access.read().unwrap_or_else(|e| e.into_inner());
+        let a = guard.as_ref()?;
+        match a.expires_at {
+            Some(exp) if exp <= SystemTime::now() + need => None,
+            _ => Some(a.token.clone()),
+        }
+    }
+
+    pub(super) fn current(&self) -> Option<AccessToken> {
+        self.fresh(Duration::ZERO)
+    }
+
+    pub(super) fn set_access(&self, access: Option<Access>) {
+        *self.access.write().unwrap_or_else(|e| e.into_inner()) = access;
+    }
+
+    pub(super) fn expires_at(&self) -> Option<SystemTime> {
+        let guard = self.access.read().unwrap_or_else(|e| e.into_inner());
+        guard.as_ref().and_then(|a| a.expires_at)
+    }
+}
+
+/// When a refresh is wanted.
+#[derive(Clone, Copy)]
+pub(super) enum Want<'a> {
+    /// Unless a token valid for this long is held.
+    Fresh(Duration),
+    /// Unless the held token is no longer this one.
+    Replace(&'a str),
+    /// Always.
+    Always,
+}

@@ -1,0 +1,226 @@
+//! Tokens on demand: the hot path, single-flight refresh, rotation, and the failure policy.
+//!
+//! ## Contracts
+//! - **Hot path**: a fresh access token is served from memory under a read lock.
+//! - **Single flight**: one refresh per account at a time in the process; callers that queued
+//!   behind it share its outcome (token or error) instead of refreshing again.
+//! - **Rotation**: a rotated refresh token is written to the store before the new access token
+//!   is returned.
+//! - **Failures**: `invalid_grant` ⇒ record wiped, signed out, event (`session_expired`);
+//!   transport errors, 5xx, timeouts ⇒ nothing changed, `network`, the next call retries.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use url::Url;
+
+use super::account::{Access, Account, Inner, Want};
+use super::{now_secs, SessionManager};
+use crate::error::{Error, Result};
+use crate::models::{SessionChangeReason as Reason, SessionState, SessionStatus};
+use crate::secret::AccessToken;
+use crate::vault::Record;
+
+impl SessionManager {
+    /// A valid access token, refreshed when it expires within the provider's leeway or
+    /// `min_ttl`, whichever is longer. Concurrent callers share one refresh.
+    pub async fn get_token(
+        &self,
+        provider: &str,
+        account: &str,
+        min_ttl: Duration,
+    ) -> Result<AccessToken> {
+        let acct = self.account(provider, account)?;
+        let leeway = Duration::from_secs(self.provider(provider)?.config.refresh_leeway_secs);
+        let need = leeway.max(min_ttl);
+        if let Some(t) = acct.fresh(need) {
+            return Ok(t);
+        }
+        self.refresh_shared(&acct, Want::Fresh(need)).await
+    }
+
+    /// Forces a refresh (shared with any refresh already running for the account).
+    pub async fn refresh(&self, provider: &str, account: &str) -> Result<SessionStatus> {
+        let acct = self.account(provider, account)?;
+        self.refresh_shared(&acct, Want::Always).await?;
+        let inner = acct.inner.lock().await;
+        Ok(self.status_of(&acct, &inner))
+    }
+
+    /// Refreshes unless the access token is no longer `used` (someone already replaced it):
+    /// what a 401 from a resource server calls for. Single flight like every refresh.
+    pub async fn refresh_if_current(
+        &self,
+        provider: &str,
+        account: &str,
+        used: &AccessToken,
+    ) -> Result<AccessToken> {
+        let acct = self.account(provider, account)?;
+        self.refresh_shared(&acct, Want::Replace(used.secret()))
+            .await
+    }
+
+    async fn refresh_shared(&self, acct: &Arc<Account>, want: Want<'_>) -> Result<AccessToken> {
+        let seen = acct.generation.load(Ordering::Acquire);
+        let mut inner = acct.inner.lock().await;
+        if acct.generation.load(Ordering::Acquire) != seen {
+            // A refresh finished while this caller waited: share its outcome.
+            if let Some(e) = &inner.last_error {
+                return Err(e.clone());
+            }
+            if let Some(t) = acct.current() {
+                return Ok(t);
+            }
+        }
+        match want {
+            Want::Fresh(need) => {
+                if let Some(t) = acct.fresh(need) {
+                    return Ok(t);
+                }
+            }
+            Want::Replace(used) => {
+                if let Some(t) = acct.current() {
+                    if t.secret() != used {
+                        return Ok(t);
+                    }
+                }
+            }
+            Want::Always => {}
+        }
+        self.ensure_loaded(acct, &mut inner).await?;
+        if inner.record.is_none() {
+            // Signed in without a refresh token: the access token is all there was.
+            return match acct.current() {
+                Some(t) if matches!(want, Want::Fresh(_)) => Ok(t),
+                _ => Err(Error::NotSignedIn {
+                    provider: acct.provider.clone(),
+                    account: acct.account.clone(),
+                }),
+            };
+        }
+        let result = self.refresh_locked(acct, &mut inner).await;
+        inner.last_error = result.as_ref().err().cloned();
+        acct.generation.fetch_add(1, Ordering::AcqRel);
+        result
+    }
+
+    /// Loads the record once per process. A corrupted record is wiped and reported.
+    pub(super) async fn ensure_loaded(&self, acct: &Account, inner: &mut Inner) -> Result<()> {
+        if inner.loaded {
+            return Ok(());
+        }
+        let (p, a) = (acct.provider.clone(), acct.account.clone());
+        let loaded = self.blocking(move |v| v.load_record(&p, &a)).await;
+        match loaded {
+            Ok(Some(record)) => {
+                inner.loaded = true;
+                if !self.record_matches(&acct.provider, &record) {
+                    self.wipe(acct, inner, Reason::ConfigurationChanged).await?;
+                    return Ok(());
+                }
+                inner.scopes = record.scopes.clone();
+                let subject = record.subject.clone();
+                inner.record = Some(record);
+                self.emit(
+                    acct,
+                    SessionState::SignedIn,
+                    Reason::Restored,
+                    None,
+                    subject,
+                );
+                Ok(())
+            }
+            Ok(None) => {
+                inner.loaded = true;
+                Ok(())
+            }
+            Err(e @ Error::StoreCorrupted(_)) => {
+                inner.loaded = true;
+                self.wipe(acct, inner, Reason::StoreCorrupted).await?;
+                Err(e)
+            }
+            // Store unavailable: nothing known yet; the next call tries again.
+            Err(e) => Err(e),
+        }
+    }
+
+    fn record_matches(&self, provider: &str, record: &Record) -> bool {
+        let Ok(p) = self.provider(provider) else {
+            return false;
+        };
+        let issuer_ok = match &p.config.issuer {
+            Some(configured) => Url::parse(&record.issuer).ok().as_ref() == Some(configured),
+            None => true,
+        };
+        issuer_ok && record.client_id == p.config.client_id
+    }
+
+    /// Wipes the stored record and the in-memory session, and announces it. Callers call it
+    /// only when there was a session (or a stored record) to end.
+    async fn refresh_locked(&self, acct: &Account, inner: &mut Inner) -> Result<AccessToken> {
+        let client = self.client(&acct.provider).await?;
+        let _cross_process = self.cross_process_lock(acct).await?;
+        // Another process may have rotated (or wiped) the record since we read it.
+        let (p, a) = (acct.provider.clone(), acct.account.clone());
+        match self.blocking(move |v| v.load_record(&p, &a)).await {
+            Ok(Some(record)) => inner.record = Some(record),
+            Ok(None) => {
+                self.wipe(acct, inner, Reason::SignedOutElsewhere).await?;
+                return Err(Error::NotSignedIn {
+                    provider: acct.provider.clone(),
+                    account: acct.account.clone(),
+                });
+            }
+            Err(e @ Error::StoreCorrupted(_)) => {
+                self.wipe(acct, inner, Reason::StoreCorrupted).await?;
+                return Err(e);
+            }
+            Err(e) => return Err(e),
+        }
+        let mut record = inner.record.clone().expect("record just loaded");
+        let tokens = match client.refresh(&record.refresh_token).await {
+            Ok(t) => t,
+            Err(e @ Error::SessionExpired(_)) => {
+                self.wipe(acct, inner, Reason::SessionExpired).await?;
+                return Err(e);
+            }
+            Err(e) => return Err(e),
+        };
+        let mut claims = None;
+        if let Some(id) = &tokens.id_token {
+            let c = client.verify_id_token(id, None).await?;
+            if record.subject.as_deref().is_some_and(|s| s != c.sub) {
+                return Err(Error::IdTokenInvalid(
+                    "the refreshed ID token has another subject".into(),
+                ));
+            }
+            record.id_token = Some(id.clone());
+            claims = Some(c);
+        }
+        let rotated = tokens.refresh_token.is_some();
+        if let Some(rt) = &tokens.refresh_token {
+            record.refresh_token = rt.clone();
+        }
+        record.scopes = tokens.scopes.clone();
+        record.saved_at = now_secs();
+        if rotated || claims.is_some() {
+            // Persist the rotated token before anything uses or reports the new access token.
+            let (p, a, r) = (acct.provider.clone(), acct.account.clone(), record.clone());
+            let saved = self.blocking(move |v| v.save_record(&p, &a, &r)).await;
+            inner.record = Some(record);
+            saved?;
+        } else {
+            inner.record = Some(record);
+        }
+        if claims.is_some() {
+            inner.claims = claims;
+        }
+        inner.scopes = tokens.scopes.clone();
+        acct.set_access(Some(Access {
+            token: tokens.access_token.clone(),
+            expires_at: tokens.expires_at,
+        }));
+        Ok(tokens.access_token)
+    }
+}
