@@ -13,7 +13,8 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 # Tauri (webkit2gtk) to build; openssl for the test provider's per-run certificate; node + npm for
 # the provider itself; gnome-keyring + D-Bus for a real Secret Service (the Linux credential store).
 # xvfb + WebKitWebDriver for the real-window end-to-end test.
-PACKAGES=(libwebkit2gtk-4.1-dev pkg-config build-essential openssl ca-certificates
+# libssl-dev: the `native-tls` feature's check.
+PACKAGES=(libwebkit2gtk-4.1-dev pkg-config build-essential openssl libssl-dev ca-certificates
   gnome-keyring dbus dbus-x11 libsecret-tools xvfb xauth webkit2gtk-driver)
 command -v node >/dev/null 2>&1 || PACKAGES+=(nodejs)
 command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)

@@ -20,6 +20,10 @@ cargo fmt --all -- --check
 echo "== cargo clippy --workspace --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+echo "== features: without fetch; native-tls instead of rustls"
+cargo clippy --lib --locked --no-default-features --features rustls-tls -- -D warnings
+cargo clippy --lib --locked --no-default-features --features native-tls,fetch -- -D warnings
+
 echo "== cargo doc: no rustdoc warnings, in private items too (then the public docs in target/doc)"
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --lib --locked --document-private-items
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --lib --locked

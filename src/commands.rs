@@ -7,8 +7,11 @@ use std::time::Duration;
 use tauri::{AppHandle, Runtime};
 
 use crate::error::Result;
+#[cfg(feature = "fetch")]
 use crate::fetch::FetchRequest;
-use crate::models::{FetchArgs, FetchResult, LogoutResult, SessionStatus};
+#[cfg(feature = "fetch")]
+use crate::models::{FetchArgs, FetchResult};
+use crate::models::{LogoutResult, SessionStatus};
 use crate::TokenVaultExt;
 
 /// The account used when a command (or page script) names none.
@@ -91,6 +94,7 @@ pub(crate) async fn get_token<R: Runtime>(
         .await
 }
 
+#[cfg(feature = "fetch")]
 #[tauri::command]
 pub(crate) async fn fetch<R: Runtime>(
     app: AppHandle<R>,
@@ -103,4 +107,14 @@ pub(crate) async fn fetch<R: Runtime>(
         .fetch(provider.as_deref(), self::account(&account), request)
         .await
         .map(FetchResult::from)
+}
+
+/// Without the `fetch` feature the command exists (the permission files list it) and answers
+/// `unsupported`.
+#[cfg(not(feature = "fetch"))]
+#[tauri::command]
+pub(crate) async fn fetch() -> Result<()> {
+    Err(crate::Error::Unsupported(
+        "authFetch (this app was built without the plugin's `fetch` feature)".into(),
+    ))
 }

@@ -13,7 +13,13 @@
 //!   demand with single-flight refresh, logout), [`SessionStatus`], [`SessionEvent`] /
 //!   [`SessionEvents`] with [`SessionChangeReason`], [`LogoutReport`], [`LoginCancel`], the
 //!   browser step [`Browser`] / [`SystemBrowser`], and authorized requests [`FetchRequest`] /
-//!   [`FetchResponse`] ([`SessionManager::fetch`]).
+//!   [`FetchResponse`] ([`SessionManager::fetch`], feature `fetch`).
+//!
+//! ## Features
+//! - `fetch` (default): authorized requests made in Rust and the webview's `authFetch`;
+//!   without it the `fetch` command answers `unsupported`.
+//! - `rustls-tls` (default) or `native-tls`: the TLS library for every request.
+//! - `test-util`: the `testing` module, for this crate's own tests (not covered by semver).
 //! - **Configuration**: [`Config`], [`ProviderConfig`], [`Endpoints`], [`Allowlist`].
 //! - **Errors**: [`Error`] (every variant has a stable [`Error::code`]) and [`Result`].
 //! - **Secrets**: [`AccessToken`], [`RefreshToken`], [`IdToken`], [`ClientSecret`].
@@ -41,6 +47,9 @@
 
 #![deny(missing_docs)]
 
+#[cfg(not(any(feature = "rustls-tls", feature = "native-tls")))]
+compile_error!("enable one TLS backend: the `rustls-tls` (default) or the `native-tls` feature");
+
 use tauri::{
     plugin::{Builder as PluginBuilder, TauriPlugin},
     Manager, Runtime,
@@ -50,6 +59,7 @@ mod commands;
 mod config;
 mod error;
 mod events;
+#[cfg(feature = "fetch")]
 mod fetch;
 mod http;
 mod models;
@@ -57,7 +67,9 @@ mod oauth;
 mod redirect;
 mod secret;
 mod session;
-// `SignedIn::subject` is read by the `testing` re-export's users only.
+// The desktop sign-in flow (loopback receiver); `SignedIn::subject` is read by the `testing`
+// re-export's users only.
+#[cfg(desktop)]
 #[cfg_attr(not(feature = "test-util"), allow(dead_code))]
 mod signin;
 mod token_vault;
@@ -68,6 +80,7 @@ pub use commands::DEFAULT_ACCOUNT;
 pub use config::{Config, Endpoints, ProviderConfig};
 pub use error::{Error, Result};
 pub use events::SESSION_CHANGED;
+#[cfg(feature = "fetch")]
 pub use fetch::{FetchRequest, FetchResponse};
 pub use models::{LogoutResult, SessionChangeReason, SessionEvent, SessionState, SessionStatus};
 pub use redirect::{Browser, SystemBrowser};
@@ -83,6 +96,7 @@ pub mod testing {
     pub use crate::http::HttpClient;
     pub use crate::oauth::client::{OAuthClient, TokenSet};
     pub use crate::oauth::id_token::{IdTokenClaims, IdTokenVerifier};
+    #[cfg(desktop)]
     pub use crate::signin::{sign_in, SignedIn};
     pub use crate::vault::{conformance, Record, Vault, RECORD_VERSION, WINDOWS_BLOB_LIMIT};
 }

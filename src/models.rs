@@ -151,6 +151,7 @@ pub(crate) fn epoch_millis(t: SystemTime) -> u64 {
 }
 
 /// A `fetch` request from page script (`authFetch`).
+#[cfg(feature = "fetch")]
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct FetchArgs {
@@ -170,6 +171,7 @@ pub(crate) struct FetchArgs {
 }
 
 /// A `fetch` response for page script.
+#[cfg(feature = "fetch")]
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct FetchResult {

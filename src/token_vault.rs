@@ -11,6 +11,7 @@ use tauri::{plugin::PluginApi, AppHandle, Emitter, Manager, Runtime};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::events::SESSION_CHANGED;
+#[cfg(feature = "fetch")]
 use crate::fetch::{FetchRequest, FetchResponse};
 use crate::models::{LogoutResult, SessionStatus};
 use crate::secret::AccessToken;
@@ -131,6 +132,8 @@ impl<R: Runtime> TokenVault<R> {
     }
 
     /// An authorized request made in Rust (`provider` defaults to the only configured one).
+    /// Feature `fetch`.
+    #[cfg(feature = "fetch")]
     pub async fn fetch(
         &self,
         provider: Option<&str>,

@@ -17,6 +17,7 @@ pub(crate) fn is_loopback(u: &Url) -> bool {
     }
 }
 
+#[cfg_attr(not(feature = "fetch"), allow(dead_code))]
 /// Whether `u` may carry secrets: `https`, or plain `http` to a loopback host (local
 /// development, the test provider). `Err` says why not.
 pub(crate) fn secure_scheme(u: &Url) -> std::result::Result<(), String> {
@@ -79,6 +80,7 @@ impl AllowedPrefix {
         })
     }
 
+    #[cfg_attr(not(feature = "fetch"), allow(dead_code))]
     /// Whether `url` is covered: same origin, and under the path prefix (`/v1/` covers
     /// `/v1/x`; `/v1` covers `/v1` and `/v1/x` but not `/v1x`).
     fn allows(&self, url: &Url) -> bool {
@@ -154,6 +156,7 @@ impl Allowlist {
     }
 
     /// Whether some entry covers `url`.
+    #[cfg_attr(not(feature = "fetch"), allow(dead_code))]
     pub(crate) fn allows(&self, url: &Url) -> bool {
         self.parsed.iter().any(|a| a.allows(url))
     }

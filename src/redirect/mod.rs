@@ -7,6 +7,7 @@
 //! parameters never reach the launching crate's logs or the browser's command line.
 //! The [`Browser`] trait lets tests and other platforms plug in their own step.
 
+#[cfg(desktop)]
 pub mod loopback;
 
 use url::Url;
