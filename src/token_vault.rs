@@ -81,12 +81,13 @@ impl<R: Runtime> TokenVault<R> {
             }
             logins.insert(provider.to_string(), cancel.clone());
         }
-        let result = self.login_with(provider, account, &extra, cancel).await;
-        self.logins
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(provider);
-        result
+        // Frees the provider's slot however this future ends: finished, failed, or dropped by
+        // its caller mid-flight (a Rust `timeout`/`select!`), which also closes the listener.
+        let _slot = LoginSlot {
+            logins: &self.logins,
+            provider,
+        };
+        self.login_with(provider, account, &extra, cancel).await
     }
 
     /// Signs out: revokes at the provider, wipes the store, notifies every window. The report
@@ -198,5 +199,20 @@ impl<R: Runtime> TokenVault<R> {
         Err(Error::Unsupported(
             "sign-in on mobile (the native authentication session is not written yet)".into(),
         ))
+    }
+}
+
+/// The running sign-in of one provider; removing it on drop frees the provider for the next.
+struct LoginSlot<'a> {
+    logins: &'a Mutex<HashMap<String, LoginCancel>>,
+    provider: &'a str,
+}
+
+impl Drop for LoginSlot<'_> {
+    fn drop(&mut self) {
+        self.logins
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(self.provider);
     }
 }

@@ -377,3 +377,36 @@ fn every_command_through_ipc_against_the_real_provider_and_store() {
         }
     }
 }
+
+#[test]
+fn a_sign_in_dropped_by_its_caller_frees_the_provider_for_the_next_one() {
+    use tauri::Manager;
+    use tauri_plugin_token_vault::TokenVaultExt;
+    support::require_secret_service();
+    let idp = support::Idp::start();
+    let a = app(
+        provider_config(&idp, &support::unique_service("dropped-login")),
+        &default_commands(),
+    )
+    .unwrap();
+    let handle = a.window.app_handle().clone();
+    let vault = handle.token_vault();
+    let hint = |h: &str| std::collections::BTreeMap::from([("login_hint".into(), h.into())]);
+    tauri::async_runtime::block_on(async {
+        // A Rust caller gives up on a sign-in the user never finishes (the stand-in stalls):
+        // the login future is dropped mid-flight.
+        let gave_up = tokio::time::timeout(
+            std::time::Duration::from_secs(3),
+            vault.login("idp", "default", hint("stall")),
+        )
+        .await;
+        assert!(gave_up.is_err(), "the stalled sign-in was still running");
+        // The next sign-in is not refused as `login_in_progress`: the dropped one's slot is free.
+        let s = vault
+            .login("idp", "default", hint("ida"))
+            .await
+            .expect("a new sign-in after the dropped one");
+        assert_eq!(s.subject.as_deref(), Some("ida"));
+        assert!(!vault.cancel_login("idp"), "no sign-in left running");
+    });
+}
