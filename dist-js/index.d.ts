@@ -17,7 +17,7 @@ import { type UnlistenFn } from '@tauri-apps/api/event';
  * }
  * ```
  */
-export type ErrorCode = 'invalid_config' | 'unknown_provider' | 'discovery_failed' | 'issuer_mismatch' | 'browser_open_failed' | 'redirect_listener_failed' | 'login_in_progress' | 'login_cancelled' | 'login_timed_out' | 'authorization_denied' | 'authorization_failed' | 'invalid_authorization_response' | 'token_exchange_failed' | 'not_signed_in' | 'session_expired' | 'refresh_failed' | 'id_token_invalid' | 'network' | 'invalid_response' | 'fetch_not_allowed' | 'fetch_invalid_request' | 'fetch_response_too_large' | 'store_unavailable' | 'store_corrupted' | 'unsupported' | 'internal';
+export type ErrorCode = 'invalid_config' | 'unknown_provider' | 'discovery_failed' | 'issuer_mismatch' | 'browser_open_failed' | 'redirect_listener_failed' | 'login_in_progress' | 'login_cancelled' | 'login_timed_out' | 'authorization_denied' | 'authorization_failed' | 'invalid_authorization_response' | 'token_exchange_failed' | 'not_signed_in' | 'session_expired' | 'refresh_failed' | 'id_token_invalid' | 'network' | 'invalid_response' | 'fetch_not_allowed' | 'fetch_invalid_request' | 'fetch_response_too_large' | 'store_unavailable' | 'store_corrupted' | 'store_unsupported_version' | 'unsupported' | 'internal';
 /**
  * The error every function of this module rejects with.
  *

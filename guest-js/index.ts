@@ -49,6 +49,7 @@ export type ErrorCode =
   | 'fetch_response_too_large'
   | 'store_unavailable'
   | 'store_corrupted'
+  | 'store_unsupported_version'
   | 'unsupported'
   | 'internal'
 

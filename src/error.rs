@@ -113,6 +113,10 @@ pub enum Error {
     /// A stored record could not be read back; the session is treated as signed out.
     #[error("stored session is corrupted: {0}")]
     StoreCorrupted(String),
+    /// The stored record was written by a newer version of the app (a higher format version or
+    /// fields this build does not know): refused and left intact, never wiped.
+    #[error("stored session from a newer app version: {0}")]
+    StoreUnsupportedVersion(String),
     /// The operation is not available on this platform (yet).
     #[error("not supported on this platform: {0}")]
     Unsupported(String),
@@ -156,6 +160,7 @@ impl Error {
             Error::FetchResponseTooLarge(_) => "fetch_response_too_large",
             Error::StoreUnavailable(_) => "store_unavailable",
             Error::StoreCorrupted(_) => "store_corrupted",
+            Error::StoreUnsupportedVersion(_) => "store_unsupported_version",
             Error::Unsupported(_) => "unsupported",
             Error::Internal(_) => "internal",
         }
@@ -236,6 +241,7 @@ mod tests {
             Error::FetchResponseTooLarge(1),
             Error::StoreUnavailable(String::new()),
             Error::StoreCorrupted(String::new()),
+            Error::StoreUnsupportedVersion(String::new()),
             Error::Unsupported(String::new()),
             Error::Internal(String::new()),
         ]

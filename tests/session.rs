@@ -505,3 +505,45 @@ async fn accounts_are_independent() {
         "unknown_provider"
     );
 }
+
+#[tokio::test]
+async fn a_record_from_a_newer_app_version_is_refused_and_left_intact() {
+    let bed = Bed::new("newer-record", &[]);
+    bed.login(&bed.manager()).await;
+    let stored = bed.record().unwrap();
+    let key = format!("{P}/{A}");
+    let mut cases = Vec::new();
+    // A newer format version, and a field this build does not know (a newer app side by side).
+    for (what, edit) in [("v: 2", "v"), ("an unknown field", "deviceKey")] {
+        let mut json: serde_json::Value =
+            serde_json::from_slice(&bed.vault().get(&key).unwrap().unwrap()).unwrap();
+        match edit {
+            "v" => json["v"] = 2.into(),
+            field => json[field] = "from-the-future".into(),
+        }
+        cases.push((what, serde_json::to_vec(&json).unwrap()));
+    }
+    for (what, bytes) in cases {
+        bed.vault().set(&key, &bytes).unwrap();
+        let m = bed.manager();
+        let mut events = m.subscribe();
+        for e in [
+            m.status(P, A).await.unwrap_err(),
+            m.get_token(P, A, Duration::ZERO).await.unwrap_err(),
+            m.refresh(P, A).await.unwrap_err(),
+        ] {
+            assert_eq!(e.code(), "store_unsupported_version", "{what}: {e}");
+            assert!(!e.to_string().contains(stored.refresh_token.secret()));
+        }
+        assert!(events.try_recv().is_none(), "{what}: no session change");
+        assert_eq!(
+            &bed.vault().get(&key).unwrap().unwrap()[..],
+            &bytes[..],
+            "{what}: the record is left intact for the app that wrote it"
+        );
+        assert!(
+            bed.idp.is_active(stored.refresh_token.secret()).await,
+            "{what}: its refresh token was not used or revoked"
+        );
+    }
+}
