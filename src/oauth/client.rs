@@ -172,6 +172,7 @@ impl OAuthClient {
     }
 
     /// The HTTP client used for this provider.
+    #[cfg_attr(not(feature = "fetch"), allow(dead_code))]
     pub fn http(&self) -> &HttpClient {
         &self.http
     }

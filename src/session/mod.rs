@@ -395,6 +395,7 @@ impl SessionManager {
         Ok(self.status_of(&acct, &inner))
     }
 
+    #[cfg_attr(not(feature = "fetch"), allow(dead_code))]
     pub(crate) fn provider_config(&self, provider: &str) -> Result<&ProviderConfig> {
         Ok(&self.provider(provider)?.config)
     }
