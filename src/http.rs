@@ -1,8 +1,16 @@
 //! The HTTP client used for every provider request: reqwest (oauth2's re-export, rustls),
 //! redirects disabled (SSRF; the oauth2 docs ask for it), timeouts, extra trusted CAs.
+//!
+//! Provider requests (discovery, JWKS, token, refresh, revocation) go through a [`Transport`]:
+//! reqwest in every build, a scripted one in the session's unit tests. Resource requests
+//! (`fetch`) use the reqwest client directly ([`HttpClient::reqwest`]).
 
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
+use oauth2::http::{header, HeaderMap, HeaderValue, Method};
 use oauth2::reqwest;
 use serde::de::DeserializeOwned;
 use url::Url;
@@ -12,10 +20,107 @@ use crate::error::{Error, Result};
 /// Provider responses bigger than this are refused (discovery, JWKS).
 const MAX_JSON_BYTES: usize = 1024 * 1024;
 
+/// One provider request, as a [`Transport`] sends it. No `Debug`: the body of a token request
+/// holds a code or a refresh token.
+pub(crate) struct Request {
+    pub(crate) method: Method,
+    pub(crate) url: Url,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Vec<u8>,
+}
+
+/// A response: status, headers and the body as read under [`ReadBody`].
+pub(crate) type Response = oauth2::HttpResponse;
+
+/// How much of a response body a transport reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ReadBody {
+    /// The whole body, whatever the status (token endpoint and revocation: oauth2 parses
+    /// error bodies too).
+    Whole,
+    /// For a 2xx status, at most this many bytes (more is [`TransportError::TooLarge`]); any
+    /// other status comes back with its body unread and empty (discovery, JWKS).
+    SuccessUpTo(usize),
+}
+
+/// Why a transport has no response.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum TransportError {
+    /// The request failed (connection, TLS, timeout, a broken body), in words that leave out
+    /// the request's query.
+    #[error("{0}")]
+    Failed(String),
+    /// A 2xx body is longer than the [`ReadBody::SuccessUpTo`] cap (reading stopped there).
+    #[error("response larger than {0} bytes")]
+    TooLarge(usize),
+}
+
+/// [`read_capped`]'s `network` error.
+impl From<Error> for TransportError {
+    fn from(e: Error) -> Self {
+        match e {
+            Error::Network(m) => Self::Failed(m),
+            other => Self::Failed(other.to_string()),
+        }
+    }
+}
+
+/// What [`Transport::send`] returns.
+pub(crate) type TransportFuture<'a> =
+    Pin<Box<dyn Future<Output = std::result::Result<Response, TransportError>> + Send + 'a>>;
+
+/// Sends one provider request and answers with its status, headers and body. Redirects are
+/// never followed (a 3xx is a response like any other).
+pub(crate) trait Transport: Send + Sync + std::fmt::Debug {
+    fn send(&self, request: Request, read: ReadBody) -> TransportFuture<'_>;
+}
+
+/// The transport of every build: the configured reqwest client.
+impl Transport for reqwest::Client {
+    fn send(&self, request: Request, read: ReadBody) -> TransportFuture<'_> {
+        Box::pin(async move {
+            let Request {
+                method,
+                url,
+                headers,
+                body,
+            } = request;
+            let resp = self
+                .request(method, url.clone())
+                .headers(headers)
+                .body(body)
+                .send()
+                .await
+                .map_err(|e| TransportError::Failed(describe_reqwest(&e, &url)))?;
+            let mut head = oauth2::http::Response::builder()
+                .status(resp.status())
+                .version(resp.version());
+            for (name, value) in resp.headers() {
+                head = head.header(name, value);
+            }
+            let body = match read {
+                ReadBody::Whole => read_capped(resp, usize::MAX, &url)
+                    .await?
+                    .unwrap_or_default(),
+                ReadBody::SuccessUpTo(cap) if resp.status().is_success() => {
+                    read_capped(resp, cap, &url)
+                        .await?
+                        .ok_or(TransportError::TooLarge(cap))?
+                }
+                ReadBody::SuccessUpTo(_) => Vec::new(),
+            };
+            head.body(body)
+                .map_err(|_| TransportError::Failed("request failed".into()))
+        })
+    }
+}
+
 /// A configured HTTP client (cheap to clone).
 #[derive(Clone, Debug)]
 pub struct HttpClient {
     inner: reqwest::Client,
+    /// Sends provider requests instead of `inner` (unit tests script the provider).
+    transport: Option<Arc<dyn Transport>>,
 }
 
 impl HttpClient {
@@ -49,25 +154,59 @@ impl HttpClient {
         let inner = builder
             .build()
             .map_err(|e| Error::Internal(format!("HTTP client: {e}")))?;
-        Ok(Self { inner })
+        Ok(Self {
+            inner,
+            transport: None,
+        })
     }
 
-    /// The underlying client, for oauth2's request builders.
+    /// The same client with provider requests sent through `transport` instead of reqwest
+    /// (the session's unit tests script the provider this way).
+    pub(crate) fn with_transport(mut self, transport: Arc<dyn Transport>) -> Self {
+        self.transport = Some(transport);
+        self
+    }
+
+    /// The underlying client, for resource requests (`fetch`).
+    #[cfg_attr(not(any(feature = "fetch", feature = "test-util")), allow(dead_code))]
     pub fn reqwest(&self) -> &reqwest::Client {
         &self.inner
+    }
+
+    /// Sends a provider request through the transport.
+    pub(crate) async fn send(
+        &self,
+        request: Request,
+        read: ReadBody,
+    ) -> std::result::Result<Response, TransportError> {
+        let transport: &dyn Transport = match &self.transport {
+            Some(t) => t.as_ref(),
+            None => &self.inner,
+        };
+        transport.send(request, read).await
     }
 
     /// GETs `url` and parses a JSON body. Transport errors and 5xx are `network`; other
     /// non-2xx statuses and unparsable bodies are returned as `Ok(Err(status))` /
     /// `invalid_response` so callers can word them.
     pub async fn get_json<T: DeserializeOwned>(&self, url: &Url) -> Result<Result<T, u16>> {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
+        let request = Request {
+            method: Method::GET,
+            url: url.clone(),
+            headers,
+            body: Vec::new(),
+        };
         let resp = self
-            .inner
-            .get(url.clone())
-            .header("accept", "application/json")
-            .send()
+            .send(request, ReadBody::SuccessUpTo(MAX_JSON_BYTES))
             .await
-            .map_err(|e| Error::Network(describe_reqwest(&e, url)))?;
+            .map_err(|e| match e {
+                TransportError::Failed(m) => Error::Network(m),
+                TransportError::TooLarge(cap) => {
+                    Error::Network(format!("{url}: response larger than {cap} bytes"))
+                }
+            })?;
         let status = resp.status();
         if status.is_server_error() {
             return Err(Error::Network(format!(
@@ -78,14 +217,7 @@ impl HttpClient {
         if !status.is_success() {
             return Ok(Err(status.as_u16()));
         }
-        let body = read_capped(resp, MAX_JSON_BYTES, url)
-            .await?
-            .ok_or_else(|| {
-                Error::Network(format!(
-                    "{url}: response larger than {MAX_JSON_BYTES} bytes"
-                ))
-            })?;
-        serde_json::from_slice(&body)
+        serde_json::from_slice(resp.body())
             .map(Ok)
             .map_err(|e| Error::InvalidResponse(format!("{url}: not the expected JSON: {e}")))
     }

@@ -4,6 +4,7 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::future::Future;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use oauth2::basic::{
@@ -18,11 +19,12 @@ use oauth2::{
 use serde::{Deserialize, Serialize};
 use url::Url;
 
+use super::clock::Clock;
 use super::discovery::ProviderMetadata;
 use super::id_token::{IdTokenClaims, IdTokenVerifier};
 use crate::config::ProviderConfig;
 use crate::error::{Error, Result};
-use crate::http::HttpClient;
+use crate::http::{HttpClient, ReadBody, Request, Transport};
 use crate::secret::{AccessToken, AuthorizationCode, IdToken, Nonce, RefreshToken, State};
 
 /// Token endpoint response extension carrying the OpenID Connect `id_token`.
@@ -97,34 +99,62 @@ pub struct OAuthClient {
     http: HttpClient,
     id_tokens: Option<IdTokenVerifier>,
     oauth: Oauth2Client,
+    clock: Clock,
 }
 
 impl OAuthClient {
     /// Validates `config`, builds the HTTP client and resolves the provider metadata.
+    #[cfg_attr(not(feature = "test-util"), allow(dead_code))]
     pub async fn discover(config: ProviderConfig) -> Result<Self> {
+        Self::discover_with(config, None, Clock::system()).await
+    }
+
+    /// [`Self::discover`] with the session manager's seams: provider requests through
+    /// `transport` when one is given (else reqwest), token lifetimes measured with `clock`.
+    pub(crate) async fn discover_with(
+        config: ProviderConfig,
+        transport: Option<Arc<dyn Transport>>,
+        clock: Clock,
+    ) -> Result<Self> {
         config.validate_at("provider")?;
-        let http = HttpClient::new(
+        let mut http = HttpClient::new(
             Duration::from_secs(config.http_timeout_secs),
             &config.ca_certificate_pems("provider")?,
         )?;
+        if let Some(transport) = transport {
+            http = http.with_transport(transport);
+        }
         let metadata = ProviderMetadata::resolve(&config, &http).await?;
-        Self::from_parts(config, metadata, http)
+        Self::assemble(config, metadata, http, clock)
     }
 
     /// Builds a client from already known metadata.
+    #[cfg_attr(not(feature = "test-util"), allow(dead_code))]
     pub fn from_parts(
         config: ProviderConfig,
         metadata: ProviderMetadata,
         http: HttpClient,
     ) -> Result<Self> {
+        Self::assemble(config, metadata, http, Clock::system())
+    }
+
+    fn assemble(
+        config: ProviderConfig,
+        metadata: ProviderMetadata,
+        http: HttpClient,
+        clock: Clock,
+    ) -> Result<Self> {
         let id_tokens = match (&metadata.jwks_uri, config.is_openid()) {
-            (Some(jwks), true) => Some(IdTokenVerifier::remote(
-                metadata.issuer.clone(),
-                config.client_id.clone(),
-                config.clock_skew(),
-                http.clone(),
-                jwks.clone(),
-            )),
+            (Some(jwks), true) => Some(
+                IdTokenVerifier::remote(
+                    metadata.issuer.clone(),
+                    config.client_id.clone(),
+                    config.clock_skew(),
+                    http.clone(),
+                    jwks.clone(),
+                )
+                .with_clock(clock.clone()),
+            ),
             (None, true) => {
                 return Err(Error::DiscoveryFailed(
                     "the `openid` scope is requested but the provider has no jwks_uri".into(),
@@ -158,6 +188,7 @@ impl OAuthClient {
             http,
             id_tokens,
             oauth,
+            clock,
         })
     }
 
@@ -240,7 +271,7 @@ impl OAuthClient {
             .set_redirect_uri(Cow::Owned(RedirectUrl::from_url(
                 request.redirect_uri.clone(),
             )))
-            .request_async(&transport(self.http.reqwest()))
+            .request_async(&transport(&self.http))
             .await
             .map_err(|e| map_token_error(e, Error::TokenExchangeFailed))?;
         let tokens = self.token_set(response)?;
@@ -266,7 +297,7 @@ impl OAuthClient {
         let response = self
             .oauth
             .exchange_refresh_token(&rt)
-            .request_async(&transport(self.http.reqwest()))
+            .request_async(&transport(&self.http))
             .await
             .map_err(|e| match e {
                 RequestTokenError::ServerResponse(r)
@@ -290,7 +321,7 @@ impl OAuthClient {
             .revoke_token(token)
             .map_err(|e| Error::Unsupported(format!("token revocation: {e}")))?;
         request
-            .request_async(&transport(self.http.reqwest()))
+            .request_async(&transport(&self.http))
             .await
             .map_err(|e| match e {
                 RequestTokenError::ServerResponse(r) => {
@@ -351,33 +382,37 @@ impl OAuthClient {
                 .refresh_token()
                 .map(|t| RefreshToken::new(t.secret().clone())),
             id_token: r.extra_fields().id_token.clone(),
-            expires_at: r.expires_in().map(|d| SystemTime::now() + d),
+            expires_at: r.expires_in().map(|d| self.clock.now() + d),
             scopes,
         })
     }
 }
 
-/// oauth2's HTTP hook: reqwest, with 5xx turned into a transport error so that "server is
-/// down" is never confused with "server said no" (which would end a session).
+/// oauth2's HTTP hook: the client's transport (whole bodies: oauth2 parses error responses
+/// too), with 5xx turned into a transport error so that "server is down" is never confused
+/// with "server said no" (which would end a session).
 type TransportFuture = std::pin::Pin<
     Box<dyn Future<Output = std::result::Result<oauth2::HttpResponse, TransportError>> + Send>,
 >;
 
-fn transport(client: &oauth2::reqwest::Client) -> impl Fn(oauth2::HttpRequest) -> TransportFuture {
-    let client = client.clone();
+fn transport(http: &HttpClient) -> impl Fn(oauth2::HttpRequest) -> TransportFuture {
+    let http = http.clone();
     move |request: oauth2::HttpRequest| {
-        let client = client.clone();
+        let http = http.clone();
         Box::pin(async move {
-            use oauth2::AsyncHttpClient;
-            let url = Url::parse(&request.uri().to_string()).ok();
-            let response = client.call(request).await.map_err(|e| {
-                TransportError::Request(match (&e, &url) {
-                    (oauth2::HttpClientError::Reqwest(re), Some(u)) => {
-                        crate::http::describe_reqwest(re, u)
-                    }
-                    _ => "request failed".to_string(),
-                })
-            })?;
+            let (parts, body) = request.into_parts();
+            let url = Url::parse(&parts.uri.to_string())
+                .map_err(|_| TransportError::Request("request failed".to_string()))?;
+            let request = Request {
+                method: parts.method,
+                url,
+                headers: parts.headers,
+                body,
+            };
+            let response = http
+                .send(request, ReadBody::Whole)
+                .await
+                .map_err(|e| TransportError::Request(e.to_string()))?;
             if response.status().is_server_error() {
                 return Err(TransportError::Server(response.status().as_u16()));
             }

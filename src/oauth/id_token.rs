@@ -1,13 +1,14 @@
 //! ID token validation (OpenID Connect Core §3.1.3.7) with `jsonwebtoken`: signature against a
 //! key from the provider's JWKS ([`super::jwks`]), then the claim checks.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, UNIX_EPOCH};
 
 use jsonwebtoken::jwk::Jwk;
 use jsonwebtoken::{decode, decode_header, Algorithm, DecodingKey, Validation};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
+use super::clock::Clock;
 use super::jwks::{parse_jwks, JwksCache, KeySource};
 use crate::error::{Error, Result};
 use crate::http::HttpClient;
@@ -73,6 +74,7 @@ pub struct IdTokenVerifier {
     client_id: String,
     skew: Duration,
     jwks: JwksCache,
+    clock: Clock,
 }
 
 impl IdTokenVerifier {
@@ -126,7 +128,15 @@ impl IdTokenVerifier {
             client_id,
             skew,
             jwks: JwksCache::new(source, keys),
+            clock: Clock::system(),
         }
+    }
+
+    /// Checks `iat` against `clock` instead of the system clock (`exp` and `nbf` are checked
+    /// by `jsonwebtoken`, against the system clock).
+    pub(crate) fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// Validates `token`: signature against the JWKS, `iss`, `aud` contains the client id,
@@ -163,7 +173,9 @@ impl IdTokenVerifier {
                 return Err(invalid(format!("`azp` is `{azp}`, not this client")));
             }
         }
-        let now = SystemTime::now()
+        let now = self
+            .clock
+            .now()
             .duration_since(UNIX_EPOCH)
             .map_err(|_| Error::Internal("clock before 1970".into()))?
             .as_secs() as i64;

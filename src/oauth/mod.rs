@@ -3,9 +3,11 @@
 //! imports; never imports `vault` or `session`.
 
 pub(crate) mod client;
+pub(crate) mod clock;
 pub(crate) mod discovery;
 pub(crate) mod id_token;
 pub(crate) mod jwks;
 
 pub(crate) use client::{OAuthClient, TokenSet};
+pub(crate) use clock::Clock;
 pub(crate) use id_token::IdTokenClaims;

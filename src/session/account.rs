@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime};
 use tokio::sync::Mutex;
 
 use crate::error::Error;
-use crate::oauth::IdTokenClaims;
+use crate::oauth::{Clock, IdTokenClaims};
 use crate::secret::AccessToken;
 use crate::vault::Record;
 
@@ -32,6 +32,8 @@ pub(super) struct Account {
     pub(super) access: RwLock<Option<Access>>,
     pub(super) generation: AtomicU64,
     pub(super) inner: Mutex<Inner>,
+    /// The manager's clock.
+    pub(super) clock: Clock,
 }
 
 impl Account {
@@ -40,7 +42,7 @@ impl Account {
         let guard = self.access.read().unwrap_or_else(|e| e.into_inner());
         let a = guard.as_ref()?;
         match a.expires_at {
-            Some(exp) if exp <= SystemTime::now() + need => None,
+            Some(exp) if exp <= self.clock.now() + need => None,
             _ => Some(a.token.clone()),
         }
     }

@@ -14,12 +14,14 @@
 mod account;
 mod lock;
 mod refresh;
+#[cfg(test)]
+mod tests;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::UNIX_EPOCH;
 
 use oauth2::StandardRevocableToken;
 use tokio::sync::{broadcast, Mutex, OnceCell};
@@ -29,8 +31,9 @@ use url::Url;
 use self::account::{Access, Account, Inner};
 use crate::config::ProviderConfig;
 use crate::error::{Error, Result};
+use crate::http::Transport;
 use crate::models::{SessionChangeReason, SessionEvent, SessionState, SessionStatus};
-use crate::oauth::{IdTokenClaims, OAuthClient};
+use crate::oauth::{Clock, IdTokenClaims, OAuthClient};
 use crate::redirect::Browser;
 use crate::signin::sign_in;
 use crate::vault::{Record, Vault};
@@ -162,6 +165,10 @@ pub struct SessionManager {
     lock_dir: Option<PathBuf>,
     accounts: RwLock<HashMap<String, HashMap<String, Arc<Account>>>>,
     events: broadcast::Sender<SessionEvent>,
+    /// Provider requests go through this instead of reqwest (unit tests); `None` in use.
+    transport: Option<Arc<dyn Transport>>,
+    /// The clock token lifetimes are measured with (a fixed one in unit tests).
+    clock: Clock,
 }
 
 impl std::fmt::Debug for SessionManager {
@@ -206,7 +213,24 @@ impl SessionManager {
             lock_dir: None,
             accounts: RwLock::new(HashMap::new()),
             events: broadcast::channel(64).0,
+            transport: None,
+            clock: Clock::system(),
         }
+    }
+
+    /// Sends every provider request (discovery, JWKS, token, refresh, revocation) through
+    /// `transport` (unit tests script the provider).
+    #[cfg(test)]
+    pub(crate) fn with_transport(mut self, transport: Arc<dyn Transport>) -> Self {
+        self.transport = Some(transport);
+        self
+    }
+
+    /// Measures token lifetimes with `clock` (unit tests move a fixed clock by hand).
+    #[cfg(test)]
+    pub(crate) fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// Coordinates refreshes with other processes of the same app through advisory lock
@@ -250,7 +274,13 @@ impl SessionManager {
         let p = self.provider(provider)?;
         p.client
             .get_or_try_init(|| async {
-                OAuthClient::discover(p.config.clone()).await.map(Arc::new)
+                OAuthClient::discover_with(
+                    p.config.clone(),
+                    self.transport.clone(),
+                    self.clock.clone(),
+                )
+                .await
+                .map(Arc::new)
             })
             .await
             .cloned()
@@ -310,6 +340,7 @@ impl SessionManager {
                     access: RwLock::new(None),
                     generation: AtomicU64::new(0),
                     inner: Mutex::new(Inner::default()),
+                    clock: self.clock.clone(),
                 })
             })
             .clone())
@@ -362,7 +393,7 @@ impl SessionManager {
                     subject: signed.claims.as_ref().map(|c| c.sub.clone()),
                     refresh_token: rt.clone(),
                     id_token: tokens.id_token.clone(),
-                    saved_at: now_secs(),
+                    saved_at: self.now_secs(),
                 };
                 let (p, a, r) = (provider.to_string(), account.to_string(), record.clone());
                 self.blocking(move |v| v.save_record(&p, &a, &r)).await?;
@@ -537,9 +568,13 @@ fn claims_map(c: &IdTokenClaims) -> Option<serde_json::Map<String, serde_json::V
     }
 }
 
-fn now_secs() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
+impl SessionManager {
+    /// Now, in seconds since the Unix epoch (a record's `saved_at`).
+    fn now_secs(&self) -> u64 {
+        self.clock
+            .now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0)
+    }
 }

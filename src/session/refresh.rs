@@ -16,7 +16,7 @@ use std::time::Duration;
 use url::Url;
 
 use super::account::{Access, Account, Inner, Want};
-use super::{now_secs, SessionManager};
+use super::SessionManager;
 use crate::error::{Error, Result};
 use crate::models::{SessionChangeReason as Reason, SessionState, SessionStatus};
 use crate::secret::AccessToken;
@@ -203,7 +203,7 @@ impl SessionManager {
             record.refresh_token = rt.clone();
         }
         record.scopes = tokens.scopes.clone();
-        record.saved_at = now_secs();
+        record.saved_at = self.now_secs();
         if rotated || claims.is_some() {
             // Persist the rotated token before anything uses or reports the new access token.
             let (p, a, r) = (acct.provider.clone(), acct.account.clone(), record.clone());

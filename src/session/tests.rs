@@ -1,0 +1,589 @@
+//! Fast unit tests of the session logic: a scripted provider behind the HTTP transport seam, a
+//! fixed clock moved by hand, keyring-core's in-memory mock store. No sleeps, no network, no
+//! real store. `tests/session.rs` checks the same contracts against a real provider and the
+//! Secret Service.
+//!
+//! Tokens are compared with `assert!` and never printed, not even in failure messages.
+
+use std::collections::{HashMap, VecDeque};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::Poll;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use jsonwebtoken::jwk::Jwk;
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use oauth2::http::Method;
+use serde_json::json;
+
+use super::SessionManager;
+use crate::config::ProviderConfig;
+use crate::http::{ReadBody, Request, Response, Transport, TransportError, TransportFuture};
+use crate::models::{SessionChangeReason, SessionState};
+use crate::oauth::Clock;
+use crate::secret::{AccessToken, RefreshToken};
+use crate::vault::{Record, Vault, RECORD_VERSION};
+
+const P: &str = "idp";
+const A: &str = "default";
+const ISSUER: &str = "https://idp.test";
+const CLIENT: &str = "tv-client";
+/// The access token lifetime the scripted provider grants (`expires_in`).
+const TTL: Duration = Duration::from_secs(3600);
+const KEY: &str = include_str!("../../tests/fixtures/unrelated-rsa-key.pem");
+
+/// What the scripted token endpoint answers to one request.
+enum Answer {
+    /// A status and a JSON body.
+    Json(u16, serde_json::Value),
+    /// No response at all (connection refused, timeout…).
+    Unreachable,
+}
+
+/// A successful token response (`expires_in` = [`TTL`]), with a rotated refresh token or not,
+/// and an ID token or not.
+fn tokens(access: &str, refresh: Option<&str>, id_token: Option<String>) -> Answer {
+    let mut body = json!({
+        "access_token": access,
+        "token_type": "Bearer",
+        "expires_in": TTL.as_secs(),
+    });
+    if let Some(rt) = refresh {
+        body["refresh_token"] = json!(rt);
+    }
+    if let Some(id) = id_token {
+        body["id_token"] = json!(id);
+    }
+    Answer::Json(200, body)
+}
+
+/// One request the token endpoint received.
+struct TokenRequest {
+    grant_type: String,
+    /// The refresh token presented (redacted `Debug`).
+    refresh_token: Option<RefreshToken>,
+}
+
+#[derive(Default)]
+struct Script {
+    /// Answers of the token endpoint, in order; a request beyond them fails the test.
+    token: VecDeque<Answer>,
+    token_requests: Vec<TokenRequest>,
+    /// `METHOD path` of every request (no query, no body), in order.
+    log: Vec<String>,
+}
+
+/// The scripted provider: discovery and JWKS from fixed documents, the token endpoint from the
+/// script. Every future it returns is ready at once.
+#[derive(Clone, Default)]
+struct Idp(Arc<Mutex<Script>>);
+
+impl std::fmt::Debug for Idp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Idp")
+    }
+}
+
+impl Idp {
+    fn script(&self) -> std::sync::MutexGuard<'_, Script> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Queues the token endpoint's next answer.
+    fn then(&self, answer: Answer) -> &Self {
+        self.script().token.push_back(answer);
+        self
+    }
+
+    /// How many refresh requests the token endpoint received.
+    fn refreshes(&self) -> usize {
+        self.script()
+            .token_requests
+            .iter()
+            .filter(|r| r.grant_type == "refresh_token")
+            .count()
+    }
+
+    /// Whether the `n`th refresh request (from 0) presented `rt`.
+    fn refresh_presented(&self, n: usize, rt: &str) -> bool {
+        let s = self.script();
+        let r = s
+            .token_requests
+            .iter()
+            .filter(|r| r.grant_type == "refresh_token")
+            .nth(n)
+            .expect("that many refresh requests");
+        r.refresh_token.as_ref().is_some_and(|t| t.secret() == rt)
+    }
+
+    /// How many requests of any kind the provider received.
+    fn requests(&self) -> usize {
+        self.script().log.len()
+    }
+
+    fn answer(&self, request: Request, read: ReadBody) -> Result<Response, TransportError> {
+        let path = request.url.path().to_string();
+        self.script().log.push(format!("{} {path}", request.method));
+        let (status, body) = match (&request.method, path.as_str()) {
+            (&Method::GET, "/.well-known/openid-configuration") => (
+                200,
+                json!({
+                    "issuer": ISSUER,
+                    "authorization_endpoint": format!("{ISSUER}/authorize"),
+                    "token_endpoint": format!("{ISSUER}/token"),
+                    "jwks_uri": format!("{ISSUER}/jwks"),
+                    "revocation_endpoint": format!("{ISSUER}/revoke"),
+                    "code_challenge_methods_supported": ["S256"],
+                })
+                .to_string()
+                .into_bytes(),
+            ),
+            (&Method::GET, "/jwks") => (200, json!({ "keys": [jwk()] }).to_string().into_bytes()),
+            (&Method::POST, "/token") => {
+                let form: HashMap<String, String> = url::form_urlencoded::parse(&request.body)
+                    .into_owned()
+                    .collect();
+                let mut s = self.script();
+                s.token_requests.push(TokenRequest {
+                    grant_type: form.get("grant_type").cloned().unwrap_or_default(),
+                    refresh_token: form.get("refresh_token").cloned().map(RefreshToken::new),
+                });
+                match s.token.pop_front() {
+                    Some(Answer::Json(status, body)) => (status, body.to_string().into_bytes()),
+                    Some(Answer::Unreachable) => {
+                        return Err(TransportError::Failed(format!(
+                            "{ISSUER}/token: connection failed: Connection refused"
+                        )))
+                    }
+                    None => panic!("the token endpoint got a request the test did not script"),
+                }
+            }
+            _ => (404, Vec::new()),
+        };
+        let success = (200..300).contains(&status);
+        let body = match read {
+            ReadBody::SuccessUpTo(_) if !success => Vec::new(),
+            ReadBody::SuccessUpTo(cap) if body.len() > cap => {
+                return Err(TransportError::TooLarge(cap))
+            }
+            _ => body,
+        };
+        Ok(oauth2::http::Response::builder()
+            .status(status)
+            .header("content-type", "application/json")
+            .body(body)
+            .expect("a valid response"))
+    }
+}
+
+impl Transport for Idp {
+    fn send(&self, request: Request, read: ReadBody) -> TransportFuture<'_> {
+        let answer = self.answer(request, read);
+        Box::pin(std::future::ready(answer))
+    }
+}
+
+/// A clock that stands still until the test moves it. Starts at the real time (whole seconds),
+/// so ID tokens it dates also pass `jsonwebtoken`'s own `exp` check.
+#[derive(Clone)]
+struct TestClock(Arc<Mutex<SystemTime>>);
+
+impl TestClock {
+    fn new() -> Self {
+        let secs = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        Self(Arc::new(Mutex::new(UNIX_EPOCH + Duration::from_secs(secs))))
+    }
+
+    fn now(&self) -> SystemTime {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn advance(&self, by: Duration) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) += by;
+    }
+
+    fn clock(&self) -> Clock {
+        let me = self.clone();
+        Clock::from_fn(move || me.now())
+    }
+
+    fn secs(&self) -> i64 {
+        self.now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64
+    }
+}
+
+fn jwk() -> serde_json::Value {
+    let key = EncodingKey::from_rsa_pem(KEY.as_bytes()).unwrap();
+    let mut jwk = Jwk::from_encoding_key(&key, Algorithm::RS256).unwrap();
+    jwk.common.key_id = Some("k1".into());
+    serde_json::to_value(jwk).unwrap()
+}
+
+/// An ID token of the scripted provider for `sub`, issued now by `clock`.
+fn id_token(clock: &TestClock, sub: &str) -> String {
+    let now = clock.secs();
+    let mut header = Header::new(Algorithm::RS256);
+    header.kid = Some("k1".into());
+    let claims = json!({
+        "iss": ISSUER, "sub": sub, "aud": CLIENT, "iat": now, "exp": now + 3600,
+    });
+    jsonwebtoken::encode(
+        &header,
+        &claims,
+        &EncodingKey::from_rsa_pem(KEY.as_bytes()).unwrap(),
+    )
+    .unwrap()
+}
+
+/// A manager over the scripted provider, the test clock and a mock store.
+struct Bed {
+    idp: Idp,
+    clock: TestClock,
+    vault: Vault,
+    m: SessionManager,
+}
+
+impl Bed {
+    /// `scopes` without `openid`: no ID tokens are expected.
+    fn new(scopes: &[&str]) -> Self {
+        let idp = Idp::default();
+        let clock = TestClock::new();
+        let vault = Vault::with_store(keyring_core::mock::Store::new().unwrap(), "svc");
+        let config =
+            ProviderConfig::new(ISSUER.parse().unwrap(), CLIENT).scopes(scopes.iter().copied());
+        let m = SessionManager::with_vault(vault.clone(), HashMap::from([(P.into(), config)]))
+            .with_transport(Arc::new(idp.clone()))
+            .with_clock(clock.clock());
+        Self {
+            idp,
+            clock,
+            vault,
+            m,
+        }
+    }
+
+    /// A signed-in session in the store (as a previous run left it), holding `rt`.
+    fn stored(scopes: &[&str], rt: &str) -> Self {
+        let bed = Self::new(scopes);
+        let record = Record {
+            v: RECORD_VERSION,
+            issuer: ISSUER.into(),
+            client_id: CLIENT.into(),
+            scopes: scopes.iter().map(|s| s.to_string()).collect(),
+            subject: Some("alice".into()),
+            refresh_token: RefreshToken::new(rt.to_string()),
+            id_token: None,
+            saved_at: 0,
+        };
+        bed.vault.save_record(P, A, &record).unwrap();
+        bed
+    }
+
+    /// Whether the store holds a record with refresh token `rt`.
+    fn store_holds(&self, rt: &str) -> bool {
+        self.vault
+            .load_record(P, A)
+            .unwrap()
+            .is_some_and(|r| r.refresh_token.secret() == rt)
+    }
+
+    fn store_is_empty(&self) -> bool {
+        self.vault.load_record(P, A).unwrap().is_none()
+    }
+
+    async fn get_token(&self) -> crate::error::Result<AccessToken> {
+        self.m.get_token(P, A, Duration::ZERO).await
+    }
+}
+
+const SCOPES: &[&str] = &["api", "offline_access"];
+
+fn is(t: &AccessToken, expected: &str) -> bool {
+    t.secret() == expected
+}
+
+/// Starts every future while the test holds the account's lock (`gate`), so each one runs
+/// until it waits on that lock, having seen the account's state as it is now; then opens the
+/// gate and drives them all to completion. No sleeps: one poll each, then the lock's FIFO order.
+async fn queued_behind<G, F: Future>(gate: G, futures: Vec<F>) -> Vec<F::Output> {
+    let mut futures: Vec<Pin<Box<F>>> = futures.into_iter().map(Box::pin).collect();
+    let mut out: Vec<Option<F::Output>> = futures.iter().map(|_| None).collect();
+    let mut gate = Some(gate);
+    std::future::poll_fn(|cx| {
+        let mut pending = 0;
+        for (f, o) in futures.iter_mut().zip(out.iter_mut()) {
+            if o.is_none() {
+                match f.as_mut().poll(cx) {
+                    Poll::Ready(v) => *o = Some(v),
+                    Poll::Pending => pending += 1,
+                }
+            }
+        }
+        if gate.take().is_some() {
+            assert_eq!(pending, out.len(), "every caller waits on the account lock");
+        }
+        if pending == 0 {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    })
+    .await;
+    out.into_iter().map(|o| o.unwrap()).collect()
+}
+
+#[tokio::test]
+async fn a_rotated_refresh_token_is_stored_before_the_new_access_token_is_returned() {
+    let bed = Bed::stored(SCOPES, "RT1");
+    bed.idp.then(tokens("AT1", Some("RT2"), None));
+    let at = bed.get_token().await.unwrap();
+    assert!(is(&at, "AT1"), "the refreshed access token is returned");
+    assert_eq!(bed.idp.refreshes(), 1);
+    assert!(bed.idp.refresh_presented(0, "RT1"), "RT1 was presented");
+    assert!(
+        bed.store_holds("RT2"),
+        "the rotated refresh token is in the store by the time the access token is returned"
+    );
+
+    // The next refresh presents the rotated token.
+    bed.clock.advance(TTL);
+    bed.idp.then(tokens("AT2", Some("RT3"), None));
+    assert!(is(&bed.get_token().await.unwrap(), "AT2"));
+    assert!(bed.idp.refresh_presented(1, "RT2"), "RT2 was presented");
+    assert!(bed.store_holds("RT3"));
+}
+
+#[tokio::test]
+async fn a_refresh_without_a_new_refresh_token_keeps_the_stored_one() {
+    let bed = Bed::stored(SCOPES, "RT1");
+    bed.idp.then(tokens("AT1", None, None));
+    assert!(is(&bed.get_token().await.unwrap(), "AT1"));
+    assert!(bed.store_holds("RT1"), "RT1 is kept");
+
+    bed.clock.advance(TTL);
+    bed.idp.then(tokens("AT2", None, None));
+    assert!(is(&bed.get_token().await.unwrap(), "AT2"));
+    assert_eq!(bed.idp.refreshes(), 2);
+    assert!(
+        bed.idp.refresh_presented(1, "RT1"),
+        "RT1 is presented again"
+    );
+    assert!(bed.store_holds("RT1"));
+}
+
+#[tokio::test]
+async fn invalid_grant_wipes_the_record_and_announces_session_expired_once() {
+    let bed = Bed::stored(SCOPES, "RT1");
+    let mut events = bed.m.subscribe();
+    bed.idp.then(Answer::Json(
+        400,
+        json!({"error": "invalid_grant", "error_description": "refresh token revoked"}),
+    ));
+    let e = bed.get_token().await.unwrap_err();
+    assert_eq!(e.code(), "session_expired", "{e}");
+    assert!(bed.store_is_empty(), "the record is wiped from the store");
+
+    let seen: Vec<_> = std::iter::from_fn(|| events.try_recv())
+        .map(|e| (e.state, e.reason))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (SessionState::SignedIn, SessionChangeReason::Restored),
+            (SessionState::SignedOut, SessionChangeReason::SessionExpired),
+        ]
+    );
+    assert!(!bed.m.status(P, A).await.unwrap().signed_in);
+
+    // Signed out: the next call asks nobody.
+    let e = bed.get_token().await.unwrap_err();
+    assert_eq!(e.code(), "not_signed_in", "{e}");
+    assert_eq!(bed.idp.refreshes(), 1);
+    assert!(events.try_recv().is_none(), "no further event");
+}
+
+#[tokio::test]
+async fn an_unreachable_or_failing_provider_is_a_network_error_and_the_next_call_retries() {
+    let bed = Bed::stored(SCOPES, "RT1");
+    let mut events = bed.m.subscribe();
+    bed.idp.then(Answer::Unreachable).then(Answer::Json(
+        503,
+        json!({"error": "temporarily_unavailable"}),
+    ));
+    for fault in ["unreachable", "503"] {
+        let e = bed.get_token().await.unwrap_err();
+        assert_eq!(e.code(), "network", "{fault}: {e}");
+        assert!(bed.store_holds("RT1"), "{fault}: the record is kept");
+        assert!(
+            bed.m.status(P, A).await.unwrap().signed_in,
+            "{fault}: still signed in"
+        );
+    }
+    assert_eq!(bed.idp.refreshes(), 2, "each call tried once");
+
+    bed.idp.then(tokens("AT1", Some("RT2"), None));
+    assert!(
+        is(&bed.get_token().await.unwrap(), "AT1"),
+        "the retry works"
+    );
+    assert_eq!(bed.idp.refreshes(), 3);
+    assert!((0..3).all(|n| bed.idp.refresh_presented(n, "RT1")));
+    let reasons: Vec<_> = std::iter::from_fn(|| events.try_recv())
+        .map(|e| e.reason)
+        .collect();
+    assert_eq!(
+        reasons,
+        [SessionChangeReason::Restored],
+        "no session change"
+    );
+}
+
+#[tokio::test]
+async fn concurrent_callers_at_expiry_share_one_refresh() {
+    const N: usize = 50;
+    let bed = Bed::stored(SCOPES, "RT1");
+    bed.idp.then(tokens("AT1", Some("RT2"), None));
+    bed.get_token().await.unwrap();
+
+    bed.clock.advance(TTL);
+    bed.idp.then(tokens("AT2", Some("RT3"), None));
+    let acct = bed.m.account(P, A).unwrap();
+    let gate = acct.inner.lock().await;
+    let got = queued_behind(gate, (0..N).map(|_| bed.get_token()).collect()).await;
+
+    assert_eq!(bed.idp.refreshes(), 2, "one refresh for all {N} callers");
+    assert!(bed.idp.refresh_presented(1, "RT2"));
+    assert!(
+        got.iter().all(|t| t.as_ref().is_ok_and(|t| is(t, "AT2"))),
+        "all {N} callers got the new token"
+    );
+    assert!(bed.store_holds("RT3"));
+}
+
+#[tokio::test]
+async fn concurrent_callers_at_expiry_share_one_failure_and_the_next_call_retries() {
+    const N: usize = 50;
+    let bed = Bed::stored(SCOPES, "RT1");
+    bed.idp.then(tokens("AT1", Some("RT2"), None));
+    bed.get_token().await.unwrap();
+
+    bed.clock.advance(TTL);
+    bed.idp.then(Answer::Json(503, json!({})));
+    let acct = bed.m.account(P, A).unwrap();
+    let gate = acct.inner.lock().await;
+    let got = queued_behind(gate, (0..N).map(|_| bed.get_token()).collect()).await;
+
+    assert_eq!(bed.idp.refreshes(), 2, "one refresh for all {N} callers");
+    assert!(
+        got.iter()
+            .all(|r| r.as_ref().is_err_and(|e| e.code() == "network")),
+        "all {N} callers got the network error"
+    );
+    assert!(bed.store_holds("RT2"));
+
+    bed.idp.then(tokens("AT2", Some("RT3"), None));
+    assert!(is(&bed.get_token().await.unwrap(), "AT2"));
+    assert_eq!(bed.idp.refreshes(), 3, "a later call tries again");
+}
+
+#[tokio::test]
+async fn replace_refreshes_the_current_token_once_and_never_a_replaced_one() {
+    let bed = Bed::stored(SCOPES, "RT1");
+    bed.idp.then(tokens("AT1", Some("RT2"), None));
+    let at1 = bed.get_token().await.unwrap();
+
+    // A 401 with the current token: one refresh.
+    bed.idp.then(tokens("AT2", Some("RT3"), None));
+    let at2 = bed.m.refresh_if_current(P, A, &at1).await.unwrap();
+    assert!(is(&at2, "AT2"));
+    assert_eq!(bed.idp.refreshes(), 2);
+
+    // A 401 with the token just replaced (a request that was in flight): no refresh, the
+    // current token.
+    let again = bed.m.refresh_if_current(P, A, &at1).await.unwrap();
+    assert!(is(&again, "AT2"), "the current token is returned");
+    assert_eq!(bed.idp.refreshes(), 2, "no refresh for a replaced token");
+
+    // Many 401s at once with the current token: one refresh between them.
+    bed.idp.then(tokens("AT3", Some("RT4"), None));
+    let acct = bed.m.account(P, A).unwrap();
+    let gate = acct.inner.lock().await;
+    let got = queued_behind(
+        gate,
+        (0..10)
+            .map(|_| bed.m.refresh_if_current(P, A, &at2))
+            .collect(),
+    )
+    .await;
+    assert_eq!(bed.idp.refreshes(), 3);
+    assert!(got.iter().all(|t| t.as_ref().is_ok_and(|t| is(t, "AT3"))));
+    assert!(bed.store_holds("RT4"));
+}
+
+#[tokio::test]
+async fn a_fresh_token_is_served_from_memory_without_any_request() {
+    let bed = Bed::stored(SCOPES, "RT1");
+    bed.idp.then(tokens("AT1", Some("RT2"), None));
+    bed.get_token().await.unwrap();
+    let requests = bed.idp.requests();
+
+    for _ in 0..1000 {
+        assert!(is(&bed.get_token().await.unwrap(), "AT1"));
+    }
+    // Just outside the refresh leeway (60 s by default) of the expiry: still fresh.
+    bed.clock.advance(TTL - Duration::from_secs(61));
+    assert!(is(&bed.get_token().await.unwrap(), "AT1"));
+    // `min_ttl` longer than what is left: refreshed.
+    bed.idp.then(tokens("AT2", None, None));
+    let t = bed
+        .m
+        .get_token(P, A, Duration::from_secs(120))
+        .await
+        .unwrap();
+    assert!(is(&t, "AT2"));
+    assert_eq!(
+        bed.idp.requests(),
+        requests + 1,
+        "only the refresh asked for a longer lifetime reached the provider"
+    );
+}
+
+#[tokio::test]
+async fn a_refreshed_id_token_is_checked_with_the_jwks_and_the_injected_clock() {
+    let scopes = &["openid", "offline_access"];
+    let bed = Bed::stored(scopes, "RT1");
+    // Two hours ahead of the system clock: an `iat` checked against the system clock would be
+    // "issued in the future".
+    bed.clock.advance(Duration::from_secs(7200));
+    bed.idp.then(tokens(
+        "AT1",
+        Some("RT2"),
+        Some(id_token(&bed.clock, "alice")),
+    ));
+    assert!(is(&bed.get_token().await.unwrap(), "AT1"));
+    let status = bed.m.status(P, A).await.unwrap();
+    assert_eq!(status.subject.as_deref(), Some("alice"));
+    assert!(status.claims.is_some_and(|c| c["sub"] == "alice"));
+    let stored = bed.vault.load_record(P, A).unwrap().unwrap();
+    assert!(stored.id_token.is_some(), "the new ID token is stored");
+    assert_eq!(
+        bed.idp.script().log,
+        [
+            "GET /.well-known/openid-configuration",
+            "POST /token",
+            "GET /jwks"
+        ],
+        "discovery, refresh and the keys all went through the transport"
+    );
+    let expires = status.expires_at.unwrap();
+    let expected = bed.clock.now() + TTL;
+    assert_eq!(
+        expires,
+        crate::models::epoch_millis(expected),
+        "expires_at is measured with the injected clock"
+    );
+}
