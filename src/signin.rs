@@ -1,6 +1,7 @@
 //! The desktop sign-in flow: loopback listener → authorization request → system browser (on
 //! the listener's one-time launch URL, which redirects to the authorization URL) →
-//! authorization response → code exchange → validated ID token. No Tauri imports.
+//! authorization response → code exchange → validated ID token → the browser's page, which
+//! tells that outcome. No Tauri imports.
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -56,12 +57,14 @@ pub async fn sign_in(
     let launch = receiver.launch_url(&request.url)?;
     browser.open(&launch)?;
     let timeout = config.login_timeout();
-    let code = tokio::select! {
-        r = receiver.receive(expect) => r?,
+    // The code exchange and the ID-token checks run while the browser's request waits, so its
+    // page tells the real outcome; the timeout and the cancel cover them too.
+    let finish = |code| client.exchange_code(code, request);
+    let (tokens, claims) = tokio::select! {
+        r = receiver.receive_then(expect, finish) => r?,
         _ = tokio::time::sleep(timeout) => return Err(Error::LoginTimedOut(timeout.as_secs())),
         _ = cancel.cancelled() => return Err(Error::LoginCancelled),
     };
-    let (tokens, claims) = client.exchange_code(code, request).await?;
     log::debug!(
         "token-vault: signed in (subject present: {}) in {} ms",
         claims.is_some(),

@@ -14,6 +14,7 @@
 //! `code_challenge`, `redirect_uri`) never pass through the browser-launching crate's logs or
 //! the browser's command line, and whoever reads the launch URL there finds it used.
 
+use std::future::Future;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -28,7 +29,7 @@ use hyper::header::{
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
-use tokio::sync::{mpsc, Semaphore};
+use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 use url::Url;
 use zeroize::{Zeroize, ZeroizeOnDrop};
@@ -47,6 +48,18 @@ const CONNECTION_DEADLINE: Duration = Duration::from_secs(10);
 const MAX_CONNECTIONS: usize = 512;
 /// Random bytes in a launch path (base64url: 43 characters).
 const LAUNCH_RANDOM_BYTES: u32 = 32;
+/// The browser's request waits this long for the sign-in's outcome (the code exchange and the
+/// ID-token checks), then gets a neutral page; under `CONNECTION_DEADLINE`, which closes the
+/// connection whatever it does.
+const FINISH_WAIT: Duration = Duration::from_secs(8);
+/// After the outcome is known, the receiver waits this long at most for the browser's
+/// connection to write its page and close before it drops every connection.
+const WRITE_WAIT: Duration = Duration::from_secs(1);
+
+const SIGNED_IN: &str = "You are signed in. You can close this window and return to the app.";
+const ALREADY_COMPLETE: &str = "This sign-in is already complete.";
+const STILL_RUNNING: &str =
+    "Sign-in is taking longer than expected. Return to the app to see how it ended.";
 
 /// What the authorization response must carry.
 #[derive(Debug)]
@@ -165,20 +178,109 @@ impl LoopbackReceiver {
     }
 
     /// Serves requests until the authorization response arrives, then closes the listener.
-    /// Cancel by dropping the future.
+    /// Cancel by dropping the future. The browser is told "signed in" as soon as the response
+    /// is valid: the sign-in itself uses [`LoopbackReceiver::receive_then`].
+    #[cfg(test)]
     pub async fn receive(self, expect: Expectation) -> Result<AuthorizationCode> {
-        let path = Arc::new(self.redirect_uri.path().to_string());
-        // The unused launch, taken (under the lock) by the one request it is served to.
-        let launch = Arc::new(Mutex::new(self.launch));
-        let expect = Arc::new(expect);
-        let completed = Arc::new(AtomicBool::new(false));
-        let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
-        let (tx, mut rx) = mpsc::channel::<Result<AuthorizationCode>>(1);
-        let mut connections = JoinSet::new();
+        self.receive_then(expect, |code| async move { Ok(code) })
+            .await
+    }
+
+    /// Serves requests until the authorization response arrives, runs `finish` on its code (the
+    /// code exchange and ID-token checks) while the browser's request waits, answers the browser
+    /// with the real outcome, then closes the listener and returns `finish`'s result.
+    ///
+    /// The browser's page says "signed in" when `finish` succeeds and names the error's stable
+    /// code when it fails (never its message, which can hold provider text); it is answered
+    /// anyway, with a neutral page, when `finish` takes longer than `FINISH_WAIT`. An
+    /// authorization response that is itself an error (`access_denied`, a wrong `iss`…) ends
+    /// the sign-in without calling `finish`. Other requests keep being served (and told the
+    /// sign-in is complete) meanwhile. Returns once the browser's connection was answered and
+    /// closed, or after `WRITE_WAIT`. Cancel by dropping the future.
+    pub async fn receive_then<T, F, Fut>(self, expect: Expectation, finish: F) -> Result<T>
+    where
+        F: FnOnce(AuthorizationCode) -> Fut,
+        Fut: Future<Output = Result<T>>,
+    {
+        let (tx, mut rx) = mpsc::channel::<Completion>(1);
+        let mut server = Server {
+            listener: self.listener,
+            path: Arc::new(self.redirect_uri.path().to_string()),
+            launch: Arc::new(Mutex::new(self.launch)),
+            expect: Arc::new(expect),
+            completed: Arc::new(AtomicBool::new(false)),
+            slots: Arc::new(Semaphore::new(MAX_CONNECTIONS)),
+            tx,
+            connections: JoinSet::new(),
+        };
+        // `server` holds a sender: `recv` never ends with `None`.
+        let Some(completion) = server.serve_until(rx.recv()).await else {
+            unreachable!("the server holds a sender");
+        };
+        let Completion {
+            result,
+            reply,
+            written,
+        } = completion;
+        let outcome = match result {
+            Ok(code) => {
+                let outcome = server.serve_until(finish(code)).await;
+                if let Some(reply) = reply {
+                    let _ = reply.send(outcome.as_ref().map(|_| ()).map_err(Error::code));
+                }
+                outcome
+            }
+            Err(e) => Err(e),
+        };
+        // Let the browser's connection write its page and close (bounded), then close the
+        // listener and every other connection.
+        let _ = server
+            .serve_until(tokio::time::timeout(WRITE_WAIT, written))
+            .await;
+        // Closed here, not whenever the runtime next polls the aborted tasks: a caller may
+        // block its thread right after.
+        let Server {
+            listener,
+            mut connections,
+            ..
+        } = server;
+        drop(listener);
+        connections.shutdown().await;
+        outcome
+    }
+}
+
+/// The authorization response, handed by the connection that received it to the receiver loop.
+struct Completion {
+    result: Result<AuthorizationCode>,
+    /// Where the final outcome goes (`Err` holds the error's stable code); the browser's request
+    /// waits on it. `None` when the response was an error: its page is already sent.
+    reply: Option<oneshot::Sender<std::result::Result<(), &'static str>>>,
+    /// Ends (the sender dropped) when that connection is done: its page written and closed.
+    written: oneshot::Receiver<()>,
+}
+
+/// The receiver's running state: the listener and its connections.
+struct Server {
+    listener: TcpListener,
+    path: Arc<String>,
+    /// The unused launch, taken (under the lock) by the one request it is served to.
+    launch: Arc<Mutex<Option<Launch>>>,
+    expect: Arc<Expectation>,
+    completed: Arc<AtomicBool>,
+    slots: Arc<Semaphore>,
+    tx: mpsc::Sender<Completion>,
+    connections: JoinSet<()>,
+}
+
+impl Server {
+    /// Accepts and serves connections until `until` is ready.
+    async fn serve_until<O>(&mut self, until: impl Future<Output = O>) -> O {
+        tokio::pin!(until);
         loop {
             tokio::select! {
                 biased;
-                Some(outcome) = rx.recv() => return outcome,
+                out = &mut until => return out,
                 accepted = self.listener.accept() => {
                     let stream = match accepted {
                         Ok((stream, _)) => stream,
@@ -188,76 +290,113 @@ impl LoopbackReceiver {
                             continue;
                         }
                     };
-                    let Ok(permit) = slots.clone().try_acquire_owned() else {
+                    let Ok(permit) = self.slots.clone().try_acquire_owned() else {
                         continue; // too many open connections: drop this one
                     };
-                    let (path, launch, expect, completed, tx) = (
-                        path.clone(),
-                        launch.clone(),
-                        expect.clone(),
-                        completed.clone(),
-                        tx.clone(),
-                    );
-                    connections.spawn(async move {
-                        let _permit = permit;
-                        let outcome: Arc<Mutex<Option<Result<AuthorizationCode>>>> = Arc::default();
-                        let slot = outcome.clone();
-                        let service = hyper::service::service_fn(move |req: Request<Incoming>| {
-                            let mut served = None;
-                            let verdict = if completed.load(Ordering::SeqCst) {
-                                Verdict::Ignore(StatusCode::GONE, "This sign-in is already complete.")
-                            } else {
-                                let mut unused = launch.lock().expect("launch");
-                                let verdict = judge(
-                                    req.method(),
-                                    req.uri(),
-                                    &path,
-                                    unused.as_ref().map(|l| &l.path),
-                                    &expect,
-                                );
-                                if matches!(verdict, Verdict::Launch) {
-                                    served = unused.take(); // served once, whoever asks next
-                                }
-                                verdict
-                            };
-                            let response = match verdict {
-                                Verdict::Ignore(status, why) => page(status, false, why),
-                                Verdict::Launch => match served {
-                                    Some(launch) => launch_redirect(launch.location),
-                                    None => page(StatusCode::NOT_FOUND, false, "Not found."),
-                                },
-                                Verdict::Complete(result) => {
-                                    if completed.swap(true, Ordering::SeqCst) {
-                                        page(StatusCode::GONE, false, "This sign-in is already complete.")
-                                    } else {
-                                        let r = match &result {
-                                            Ok(_) => page(StatusCode::OK, true, "You are signed in. You can close this window and return to the app."),
-                                            Err(e) => page(StatusCode::OK, false, failure_text(e)),
-                                        };
-                                        *slot.lock().expect("slot") = Some(result);
-                                        r
-                                    }
-                                }
-                            };
-                            async move { Ok::<_, std::convert::Infallible>(response) }
-                        });
-                        let conn = hyper::server::conn::http1::Builder::new()
-                            .timer(TokioTimer::new())
-                            .header_read_timeout(HEADER_READ_TIMEOUT)
-                            .keep_alive(false)
-                            .max_buf_size(MAX_REQUEST_BYTES)
-                            .serve_connection(TokioIo::new(stream), service);
-                        let _ = tokio::time::timeout(CONNECTION_DEADLINE, conn).await;
-                        let result = outcome.lock().expect("slot").take();
-                        if let Some(result) = result {
-                            let _ = tx.send(result).await;
-                        }
-                    });
+                    self.spawn(stream, permit);
                 }
-                Some(_) = connections.join_next(), if !connections.is_empty() => {}
+                Some(_) = self.connections.join_next(), if !self.connections.is_empty() => {}
             }
         }
     }
+
+    /// Serves one connection (one request: no keep-alive) on a task of its own.
+    fn spawn(&mut self, stream: tokio::net::TcpStream, permit: OwnedSemaphorePermit) {
+        let (path, launch, expect, completed, tx) = (
+            self.path.clone(),
+            self.launch.clone(),
+            self.expect.clone(),
+            self.completed.clone(),
+            self.tx.clone(),
+        );
+        self.connections.spawn(async move {
+            let _permit = permit;
+            // Dropped when this task ends: tells the receiver loop this connection is done.
+            let (written_tx, written_rx) = oneshot::channel::<()>();
+            let written_rx = Arc::new(Mutex::new(Some(written_rx)));
+            let service = hyper::service::service_fn(move |req: Request<Incoming>| {
+                let mut served = None;
+                let verdict = if completed.load(Ordering::SeqCst) {
+                    Verdict::Ignore(StatusCode::GONE, ALREADY_COMPLETE)
+                } else {
+                    let mut unused = launch.lock().expect("launch");
+                    let verdict = judge(
+                        req.method(),
+                        req.uri(),
+                        &path,
+                        unused.as_ref().map(|l| &l.path),
+                        &expect,
+                    );
+                    if matches!(verdict, Verdict::Launch) {
+                        served = unused.take(); // served once, whoever asks next
+                    }
+                    verdict
+                };
+                let answer = match verdict {
+                    Verdict::Ignore(status, why) => Answer::Now(page(status, false, why)),
+                    Verdict::Launch => Answer::Now(match served {
+                        Some(launch) => launch_redirect(launch.location),
+                        None => page(StatusCode::NOT_FOUND, false, "Not found."),
+                    }),
+                    // The guard marks the sign-in complete: only its first response goes on.
+                    Verdict::Complete(_) if completed.swap(true, Ordering::SeqCst) => {
+                        Answer::Now(page(StatusCode::GONE, false, ALREADY_COMPLETE))
+                    }
+                    Verdict::Complete(result) => {
+                        let written = written_rx.lock().expect("written").take();
+                        let written = written.expect("one request per connection");
+                        let (answer, reply) = match &result {
+                            Ok(_) => {
+                                let (reply, outcome) = oneshot::channel();
+                                (Answer::Outcome(outcome), Some(reply))
+                            }
+                            Err(e) => (
+                                Answer::Now(page(StatusCode::OK, false, failure_text(e))),
+                                None,
+                            ),
+                        };
+                        // The first and only completion (`completed` was just set): the channel
+                        // has room.
+                        let _ = tx.try_send(Completion {
+                            result,
+                            reply,
+                            written,
+                        });
+                        answer
+                    }
+                };
+                async move {
+                    let response = match answer {
+                        Answer::Now(response) => response,
+                        Answer::Outcome(outcome) => {
+                            match tokio::time::timeout(FINISH_WAIT, outcome).await {
+                                Ok(Ok(Ok(()))) => page(StatusCode::OK, true, SIGNED_IN),
+                                Ok(Ok(Err(code))) => failed_page(code),
+                                _ => page(StatusCode::OK, false, STILL_RUNNING),
+                            }
+                        }
+                    };
+                    Ok::<_, std::convert::Infallible>(response)
+                }
+            });
+            let conn = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(HEADER_READ_TIMEOUT)
+                .keep_alive(false)
+                .max_buf_size(MAX_REQUEST_BYTES)
+                .serve_connection(TokioIo::new(stream), service);
+            let _ = tokio::time::timeout(CONNECTION_DEADLINE, conn).await;
+            drop(written_tx);
+        });
+    }
+}
+
+/// How a connection answers its request.
+enum Answer {
+    /// At once.
+    Now(Response<Full<Bytes>>),
+    /// Once the sign-in's outcome arrives (`Err`: the error's stable code).
+    Outcome(oneshot::Receiver<std::result::Result<(), &'static str>>),
 }
 
 /// Decides what one request to the loopback listener is. `path` is the redirect path;
@@ -347,6 +486,19 @@ fn failure_text(e: &Error) -> &'static str {
     }
 }
 
+/// The page for a sign-in that failed after the authorization response (the code exchange or
+/// the ID-token checks): it names the error's stable code (`token_exchange_failed`…), never its
+/// message, which can carry provider-controlled text.
+fn failed_page(code: &'static str) -> Response<Full<Bytes>> {
+    // Codes are snake_case ASCII (a unit test of `Error::code`); anything else is not shown.
+    let text = if !code.is_empty() && code.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
+        format!("Sign-in failed ({code}). You can close this window and try again from the app.")
+    } else {
+        "Sign-in failed. You can close this window and try again from the app.".to_string()
+    };
+    page(StatusCode::OK, false, &text)
+}
+
 /// The launch answer: to the authorization URL, not cached, no referrer, connection closed.
 fn launch_redirect(location: HeaderValue) -> Response<Full<Bytes>> {
     let mut r = Response::new(Full::new(Bytes::new()));
@@ -360,7 +512,7 @@ fn launch_redirect(location: HeaderValue) -> Response<Full<Bytes>> {
 }
 
 /// A small self-contained page: no scripts, no links, no referrer, not cached.
-fn page(status: StatusCode, ok: bool, text: &'static str) -> Response<Full<Bytes>> {
+fn page(status: StatusCode, ok: bool, text: &str) -> Response<Full<Bytes>> {
     let title = if ok { "Signed in" } else { "Sign-in" };
     let body = format!(
         "<!doctype html><html><head><meta charset=\"utf-8\"><title>{title}</title>\
@@ -655,6 +807,103 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(code.secret(), "C");
+    }
+
+    /// The browser's request for the callback waits for `finish` (the code exchange and ID-token
+    /// checks in a real sign-in) and its page tells `finish`'s outcome: "signed in", or the
+    /// failure with the error's stable code and never its message.
+    #[tokio::test]
+    async fn the_callback_is_answered_once_finish_is_done_with_its_outcome() {
+        let provider_text = "invalid_client <script>alert(1)</script> PROVIDER-TEXT";
+        let cases: [(Result<()>, &str); 2] = [
+            (Ok(()), "You are signed in."),
+            (
+                Err(Error::TokenExchangeFailed(provider_text.into())),
+                "Sign-in failed (token_exchange_failed). You can close this window and try again \
+                 from the app.",
+            ),
+        ];
+        for (outcome, text) in cases {
+            let want_ok = outcome.is_ok();
+            let receiver = LoopbackReceiver::bind(0, "/callback").await.unwrap();
+            let port = receiver.redirect_uri().port().unwrap();
+            let (got_code, code_seen) = oneshot::channel::<String>();
+            let (release, released) = oneshot::channel::<()>();
+            let task = tokio::spawn(receiver.receive_then(expect(None), move |code| async move {
+                let _ = got_code.send(code.secret().to_string());
+                released.await.expect("the test releases finish");
+                outcome.map(|()| "finished")
+            }));
+            let mut browser =
+                tokio::spawn(async move { raw(port, &get("/callback?code=C&state=S1")).await });
+            // `finish` gets the code while the browser's request is open...
+            let code = tokio::time::timeout(Duration::from_secs(4), code_seen)
+                .await
+                .expect("finish runs while the browser's request waits for its answer")
+                .unwrap();
+            assert_eq!(code, "C");
+            // ...and that request is not answered before `finish` is done.
+            assert!(
+                tokio::time::timeout(Duration::from_millis(500), &mut browser)
+                    .await
+                    .is_err(),
+                "the browser was answered before finish completed"
+            );
+            assert!(!task.is_finished());
+            release.send(()).unwrap();
+            let answer = tokio::time::timeout(Duration::from_secs(4), browser)
+                .await
+                .expect("answered once finish is done")
+                .unwrap();
+            let head = answer.to_ascii_lowercase();
+            assert!(answer.starts_with("HTTP/1.1 200 "), "{answer}");
+            assert!(answer.contains(text), "{answer}");
+            assert_eq!(answer.contains("You are signed in"), want_ok, "{answer}");
+            assert!(!answer.contains("PROVIDER-TEXT"), "{answer}");
+            assert!(!head.contains("<script"), "{answer}");
+            assert!(
+                head.contains(
+                    "\r\ncontent-security-policy: default-src 'none'; style-src 'unsafe-inline'\r\n"
+                ),
+                "{answer}"
+            );
+            let result = tokio::time::timeout(Duration::from_secs(4), task)
+                .await
+                .expect("the receiver returns once the page is sent")
+                .unwrap();
+            match result {
+                Ok(v) => assert!(want_ok && v == "finished"),
+                Err(e) => assert!(!want_ok && e.code() == "token_exchange_failed"),
+            }
+            assert!(
+                tokio::net::TcpStream::connect(("127.0.0.1", port))
+                    .await
+                    .is_err(),
+                "the listener is closed"
+            );
+        }
+    }
+
+    /// An authorization response that is an error ends the sign-in without `finish`, with its
+    /// own page at once.
+    #[tokio::test]
+    async fn an_error_response_skips_finish_and_keeps_its_page() {
+        let receiver = LoopbackReceiver::bind(0, "/callback").await.unwrap();
+        let port = receiver.redirect_uri().port().unwrap();
+        let task = tokio::spawn(receiver.receive_then(expect(None), |_| async {
+            panic!("finish runs only on a code");
+            #[allow(unreachable_code)]
+            Ok(())
+        }));
+        let answer = raw(port, &get("/callback?error=access_denied&state=S1")).await;
+        assert!(answer.starts_with("HTTP/1.1 200 "), "{answer}");
+        assert!(answer.contains("Sign-in was denied."), "{answer}");
+        let e = tokio::time::timeout(Duration::from_secs(4), task)
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap_err();
+        assert_eq!(e.code(), "authorization_denied");
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

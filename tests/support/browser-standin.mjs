@@ -31,6 +31,9 @@
 //   {"event":"launch","url":"<launch URL>"}
 //   {"event":"authorize","url":"<authorization URL>"}
 //   {"event":"deliver","method":"GET|POST","url":"<loopback URL with its query>","body":<form or null>}
+// and, once the loopback receiver answered that request, its status, Content-Security-Policy and
+// page (the receiver's static page: no secrets):
+//   {"event":"callback-response","status":<status>,"csp":"<header or null>","body":"<page>"}
 
 import { appendFileSync } from 'node:fs';
 import * as http from 'node:http';
@@ -314,6 +317,12 @@ async function run(startUrl, login) {
         event: 'deliver', method, url: url.href, body: body ?? null,
       });
       const res = await send(method, url, body);
+      recordValues({
+        event: 'callback-response',
+        status: res.status,
+        csp: res.headers['content-security-policy'] ?? null,
+        body: res.text,
+      });
       return res.status;
     }
     if (url.protocol !== 'https:') {
