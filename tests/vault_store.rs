@@ -53,7 +53,8 @@ fn a_chunked_value_is_several_secret_service_items_each_within_the_limit() {
         .with_chunk_limit(Some(WINDOWS_BLOB_LIMIT));
     let value: Vec<u8> = (0..10_000u32).map(|i| b'a' + (i % 26) as u8).collect();
     v.set("p/a", &value).unwrap();
-    // Read the items with libsecret's own tool, not through the vault: `p/a`, `p/a#1`, …
+    // Read the items with libsecret's own tool, not through the vault: `p/a`, then the parts
+    // of its first write's generation, `p/a#1.1`, `p/a#1.2`…
     let lookup = |user: &str| {
         Command::new("secret-tool")
             .args(["lookup", "service", &service, "username", user])
@@ -63,7 +64,7 @@ fn a_chunked_value_is_several_secret_service_items_each_within_the_limit() {
     };
     let mut items = vec![lookup("p/a")];
     for i in 1.. {
-        let item = lookup(&format!("p/a#{i}"));
+        let item = lookup(&format!("p/a#1.{i}"));
         if item.is_empty() {
             break;
         }
@@ -82,12 +83,12 @@ fn a_chunked_value_is_several_secret_service_items_each_within_the_limit() {
         );
     }
     assert!(
-        items[0].starts_with(b"\0tv-chunks:1:4:"),
-        "the header names 4 parts"
+        items[0].starts_with(b"\0tv-chunks:2:1:4:"),
+        "the header names generation 1 and 4 parts"
     );
     assert_eq!(&v.get("p/a").unwrap().unwrap()[..], &value[..]);
     v.delete("p/a").unwrap();
-    for user in ["p/a", "p/a#1", "p/a#3"] {
+    for user in ["p/a", "p/a#1.1", "p/a#1.3"] {
         assert!(lookup(user).is_empty(), "{user} deleted");
     }
 }

@@ -27,6 +27,16 @@ pub use record::{Record, RECORD_VERSION};
 
 use crate::error::{Error, Result};
 
+/// Where a stored value's entries are.
+struct Layout {
+    exists: bool,
+    /// Stored in chunks (either format).
+    chunked: bool,
+    generation: Option<u32>,
+    /// Entries the header names (1 for a whole value).
+    count: usize,
+}
+
 /// A handle on the OS credential store under one service name (cheap to clone).
 ///
 /// All calls block (they talk to the OS store); async code runs them with
@@ -104,69 +114,139 @@ impl Vault {
     }
 
     /// Reads the value stored under `key` (reassembling chunks); `None` when there is none.
+    ///
+    /// A part missing while another process rewrites the value (it switched the header and
+    /// deleted the old generation between this read's header and parts) is read again from the
+    /// new header; a part missing under an unchanged header is `store_corrupted`.
     pub fn get(&self, key: &str) -> Result<Option<Zeroizing<Vec<u8>>>> {
-        let Some(first) = self.get_one(key)? else {
-            return Ok(None);
-        };
-        let Some(header) = chunk::parse_header(&first)? else {
-            return Ok(Some(first));
-        };
-        let mut parts = vec![Zeroizing::new(first[header.body_offset..].to_vec())];
-        for i in 1..header.count {
-            match self.get_one(&chunk::part_key(key, i))? {
-                Some(p) => parts.push(p),
-                None => {
-                    return Err(Error::StoreCorrupted(format!(
-                        "part {i} of `{key}` is missing"
-                    )))
+        let mut attempts = 0;
+        loop {
+            let Some(first) = self.get_one(key)? else {
+                return Ok(None);
+            };
+            let Some(header) = chunk::parse_header(&first)? else {
+                return Ok(Some(first));
+            };
+            let mut parts = vec![Zeroizing::new(first[header.body_offset..].to_vec())];
+            let mut missing = None;
+            for i in 1..header.count {
+                match self.get_one(&chunk::part_key(key, header.generation, i))? {
+                    Some(p) => parts.push(p),
+                    None => {
+                        missing = Some(i);
+                        break;
+                    }
                 }
             }
+            let Some(i) = missing else {
+                return chunk::join(&header, &parts).map(Some);
+            };
+            attempts += 1;
+            let now = self.get_one(key)?;
+            if attempts >= 3 || now.as_deref().map(|n| &n[..]) == Some(&first[..]) {
+                return Err(Error::StoreCorrupted(format!(
+                    "part {i} of `{key}` is missing"
+                )));
+            }
         }
-        chunk::join(&header, &parts).map(Some)
     }
 
-    /// Stores `value` under `key`, replacing what was there. With a chunk limit, the extra
-    /// parts are written first and the first entry last, so a reader never sees a new
-    /// header with old parts.
+    /// Stores `value` under `key`, replacing what was there. With a chunk limit the parts are
+    /// written under the next generation (never over the parts the current header names), the
+    /// first entry with the new header last, and the old generation's parts deleted after it:
+    /// a write that fails at any step leaves the old value (or, after the switch, the new
+    /// one) readable.
     pub fn set(&self, key: &str, value: &[u8]) -> Result<()> {
-        let old_count = self.stored_entries(key)?;
-        let entries = chunk::split(value, self.chunk_limit);
+        let old = self.layout(key)?;
+        let generation = old.generation.map_or(1, |g| g.wrapping_add(1).max(1));
+        let entries = chunk::split(value, self.chunk_limit, generation);
         if entries.len() > chunk::MAX_PARTS {
             return Err(Error::StoreUnavailable(format!(
                 "a value of {} bytes is too large for this credential store",
                 value.len()
             )));
         }
+        // Without a chunk limit nothing is ever split: no part to write, clean or probe.
+        let parts_possible = self.chunk_limit.is_some() || old.chunked;
         for (i, part) in entries.iter().enumerate().skip(1) {
-            self.set_one(&chunk::part_key(key, i), part)?;
+            self.set_one(&chunk::part_key(key, Some(generation), i), part)?;
+        }
+        if parts_possible {
+            // A failed earlier write of this generation may have left parts beyond this one's.
+            self.delete_parts_from(key, Some(generation), entries.len())?;
         }
         self.set_one(key, &entries[0])?;
-        for i in entries.len()..old_count {
-            self.delete_one(&chunk::part_key(key, i))?;
+        if parts_possible && old.generation != Some(generation) {
+            self.delete_parts(key, &old)?;
         }
         Ok(())
     }
 
-    /// How many entries `key` occupies now: 0 when missing, the header's part count when
-    /// chunked, else 1 (also for an entry that cannot be read back, so it can be replaced).
-    fn stored_entries(&self, key: &str) -> Result<usize> {
+    /// Deletes every part `layout`'s header names (a missing one is skipped, so a delete that
+    /// failed part-way can be repeated), then any further ones up to the first missing.
+    fn delete_parts(&self, key: &str, layout: &Layout) -> Result<()> {
+        for i in 1..layout.count {
+            self.delete_one(&chunk::part_key(key, layout.generation, i))?;
+        }
+        self.delete_parts_from(key, layout.generation, layout.count.max(1))
+    }
+
+    /// Deletes the parts `from`, `from + 1`… of `generation` until one is missing.
+    fn delete_parts_from(&self, key: &str, generation: Option<u32>, from: usize) -> Result<()> {
+        for i in from.max(1)..=chunk::MAX_PARTS {
+            let part = chunk::part_key(key, generation, i);
+            if self.get_one(&part)?.is_none() {
+                break;
+            }
+            self.delete_one(&part)?;
+        }
+        Ok(())
+    }
+
+    /// What `key` occupies now: its generation (`None`: a whole value, nothing stored, or the
+    /// first chunk format) and whether the first entry exists. An entry that cannot be read
+    /// back still counts, so it can be replaced.
+    fn layout(&self, key: &str) -> Result<Layout> {
         match self.get_one(key) {
-            Ok(Some(first)) => Ok(chunk::parse_header(&first)
-                .ok()
-                .flatten()
-                .map_or(1, |h| h.count)),
-            Ok(None) => Ok(0),
-            Err(Error::StoreCorrupted(_)) => Ok(1),
+            Ok(Some(first)) => {
+                let header = chunk::parse_header(&first).ok().flatten();
+                Ok(Layout {
+                    exists: true,
+                    chunked: header.is_some(),
+                    generation: header.as_ref().and_then(|h| h.generation),
+                    count: header.map_or(1, |h| h.count),
+                })
+            }
+            Ok(None) => Ok(Layout {
+                exists: false,
+                chunked: false,
+                generation: None,
+                count: 0,
+            }),
+            Err(Error::StoreCorrupted(_)) => Ok(Layout {
+                exists: true,
+                chunked: false,
+                generation: None,
+                count: 1,
+            }),
             Err(e) => Err(e),
         }
     }
 
-    /// Deletes `key` and its parts; deleting a missing key is not an error.
+    /// Deletes `key` and its parts; deleting a missing key is not an error. The parts go
+    /// first and the first entry last, so a delete that fails part-way can be retried and
+    /// never leaves a fragment that no header names.
     pub fn delete(&self, key: &str) -> Result<()> {
-        let count = self.stored_entries(key)?;
-        self.delete_one(key)?;
-        for i in 1..count {
-            self.delete_one(&chunk::part_key(key, i))?;
+        let layout = self.layout(key)?;
+        if self.chunk_limit.is_some() || layout.chunked {
+            self.delete_parts(key, &layout)?;
+            if layout.generation.is_some() {
+                // A leftover of the first format (`<key>#<i>`).
+                self.delete_parts_from(key, None, 1)?;
+            }
+        }
+        if layout.exists {
+            self.delete_one(key)?;
         }
         Ok(())
     }
@@ -290,6 +370,115 @@ mod tests {
         }
     }
 
+    /// Makes the next store operation on `user` fail (keyring-core's mock keeps one credential
+    /// per service and user, so the vault's own entry for `user` gets the error).
+    fn fail_next(v: &Vault, user: &str) {
+        let e = v.entry(user).unwrap();
+        e.as_any()
+            .downcast_ref::<keyring_core::mock::Cred>()
+            .expect("a mock credential")
+            .set_error(keyring_core::Error::PlatformFailure(Box::new(
+                std::io::Error::other("injected failure"),
+            )));
+    }
+
+    /// Consumes an injected error the operation did not reach.
+    fn clear_pending(v: &Vault, user: &str) {
+        let _ = v.entry(user).unwrap().get_secret();
+    }
+
+    /// Every entry name a chunked `p/a` can use, in either part naming.
+    fn candidate_users() -> Vec<String> {
+        let mut users = vec!["p/a".to_string()];
+        for i in 1..=12 {
+            users.push(format!("p/a#{i}"));
+            for g in 1..=3 {
+                users.push(format!("p/a#{g}.{i}"));
+            }
+        }
+        users
+    }
+
+    fn value(len: usize, seed: u8) -> Vec<u8> {
+        (0..len)
+            .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
+            .collect()
+    }
+
+    #[test]
+    fn a_chunked_write_that_fails_at_any_step_leaves_the_old_or_the_new_value() {
+        let (old, new) = (value(3000, 1), value(4000, 2));
+        let mut failed_writes = 0;
+        for user in candidate_users() {
+            let v = mock().with_chunk_limit(Some(512));
+            v.set("p/a", &old).unwrap();
+            fail_next(&v, &user);
+            let outcome = v.set("p/a", &new);
+            clear_pending(&v, &user);
+            let read = v.get("p/a");
+            let read = match read {
+                Ok(Some(r)) => r,
+                other => panic!(
+                    "failing at `{user}`: read back {:?}",
+                    other.map(|o| o.map(|b| b.len()))
+                ),
+            };
+            match outcome {
+                Ok(()) => assert!(read[..] == new[..], "failing at `{user}` (not reached)"),
+                Err(_) => {
+                    failed_writes += 1;
+                    assert!(
+                        read[..] == old[..] || read[..] == new[..],
+                        "failing at `{user}`: neither the old nor the new value"
+                    );
+                }
+            }
+            // The next write succeeds and reads back, whatever was left behind.
+            v.set("p/a", &old).unwrap();
+            assert!(
+                v.get("p/a").unwrap().unwrap()[..] == old[..],
+                "`{user}`: rewrite"
+            );
+        }
+        assert!(
+            failed_writes >= 8,
+            "the injected failures hit the write: {failed_writes}"
+        );
+    }
+
+    #[test]
+    fn a_chunked_delete_that_fails_at_any_step_can_be_retried_and_leaves_no_fragment() {
+        let old = value(3000, 1);
+        let mut failed_deletes = 0;
+        for user in candidate_users() {
+            let v = mock().with_chunk_limit(Some(512));
+            v.set("p/a", &old).unwrap();
+            fail_next(&v, &user);
+            let outcome = v.delete("p/a");
+            clear_pending(&v, &user);
+            if outcome.is_err() {
+                failed_deletes += 1;
+                // Either nothing is gone, or the value no longer reads: never a wrong value.
+                if let Ok(Some(r)) = v.get("p/a") {
+                    assert!(r[..] == old[..], "failing at `{user}`");
+                }
+            }
+            v.delete("p/a").unwrap();
+            let left: Vec<_> = candidate_users()
+                .into_iter()
+                .filter(|u| v.get_one(u).unwrap().is_some())
+                .collect();
+            assert!(
+                left.is_empty(),
+                "failing at `{user}`: fragments left {left:?}"
+            );
+        }
+        assert!(
+            failed_deletes >= 6,
+            "the injected failures hit the delete: {failed_deletes}"
+        );
+    }
+
     #[test]
     fn records_round_trip_and_oversized_values_are_refused() {
         let v = mock().with_chunk_limit(Some(WINDOWS_BLOB_LIMIT));
@@ -385,27 +574,36 @@ pub mod conformance {
         );
         v.set(key, &long).unwrap();
         assert_eq!(stored_parts(v, key).len(), parts.len(), "written again");
+        let generation = chunk::parse_header(&v.get_one(key).unwrap().unwrap())
+            .unwrap()
+            .and_then(|h| h.generation);
         v.delete(key).unwrap();
         assert!(v.get(key).unwrap().is_none(), "delete of a chunked value");
         for i in 1..parts.len().max(2) {
             assert!(
-                v.get_one(&chunk::part_key(key, i)).unwrap().is_none(),
+                v.get_one(&chunk::part_key(key, generation, i))
+                    .unwrap()
+                    .is_none(),
                 "part {i} is deleted too"
             );
         }
         v.delete(other).unwrap();
     }
 
-    /// The raw entries `key` occupies in the store, read one by one (first entry, then
-    /// `#1`, `#2`… until one is missing), not through the chunk header.
+    /// The raw entries `key` occupies in the store, read one by one (the first entry, then the
+    /// parts of the generation its header names until one is missing), not through `get`.
     pub fn stored_parts(v: &Vault, key: &str) -> Vec<Zeroizing<Vec<u8>>> {
         let mut out = Vec::new();
         let Some(first) = v.get_one(key).unwrap() else {
             return out;
         };
+        let generation = chunk::parse_header(&first)
+            .ok()
+            .flatten()
+            .and_then(|h| h.generation);
         out.push(first);
         for i in 1..=chunk::MAX_PARTS {
-            match v.get_one(&chunk::part_key(key, i)).unwrap() {
+            match v.get_one(&chunk::part_key(key, generation, i)).unwrap() {
                 Some(p) => out.push(p),
                 None => break,
             }

@@ -60,12 +60,21 @@ fn windows_credential_manager_at_the_blob_limit() {
         &at[..],
         "stored whole"
     );
-    assert!(v.get_one(&chunk::part_key("at", 1)).unwrap().is_none());
+    assert!(v
+        .get_one(&chunk::part_key("at", Some(1), 1))
+        .unwrap()
+        .is_none());
     v.set("over", &over).unwrap();
     let first = v.get_one("over").unwrap().unwrap();
-    let second = v.get_one(&chunk::part_key("over", 1)).unwrap().unwrap();
+    let second = v
+        .get_one(&chunk::part_key("over", Some(1), 1))
+        .unwrap()
+        .unwrap();
     assert!(first.len() <= WINDOWS_BLOB_LIMIT && second.len() <= WINDOWS_BLOB_LIMIT);
-    assert!(v.get_one(&chunk::part_key("over", 2)).unwrap().is_none());
+    assert!(v
+        .get_one(&chunk::part_key("over", Some(1), 2))
+        .unwrap()
+        .is_none());
     assert_eq!(&v.get("over").unwrap().unwrap()[..], &over[..]);
     v.delete("at").unwrap();
     v.delete("over").unwrap();
