@@ -2,7 +2,7 @@
 //! mutex), and the stored record, claims and last refresh outcome behind it.
 
 use std::sync::atomic::AtomicU64;
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime};
 
 use tokio::sync::Mutex;
@@ -32,6 +32,11 @@ pub(super) struct Account {
     pub(super) access: RwLock<Option<Access>>,
     pub(super) generation: AtomicU64,
     pub(super) inner: Mutex<Inner>,
+    /// Held by the refresh in flight, which runs in a task of its own so that it finishes
+    /// (and persists a rotated refresh token) even when every caller waiting for it is gone;
+    /// the next refresh waits for it. Holds a rotated record whose save failed: the only live
+    /// refresh token, saved before anything else is tried.
+    pub(super) flight: Arc<Mutex<Option<Record>>>,
     /// The manager's clock.
     pub(super) clock: Clock,
 }

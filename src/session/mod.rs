@@ -340,6 +340,7 @@ impl SessionManager {
                     access: RwLock::new(None),
                     generation: AtomicU64::new(0),
                     inner: Mutex::new(Inner::default()),
+                    flight: Arc::default(),
                     clock: self.clock.clone(),
                 })
             })

@@ -160,34 +160,82 @@ impl SessionManager {
     /// only when there was a session (or a stored record) to end.
     async fn refresh_locked(&self, acct: &Account, inner: &mut Inner) -> Result<AccessToken> {
         let client = self.client(&acct.provider).await?;
-        let _cross_process = self.cross_process_lock(acct).await?;
-        // Another process may have rotated (or wiped) the record since we read it.
+        let vault = self.vault()?;
+        // Waits for a refresh still in flight (its callers may be gone; it finishes anyway).
+        let mut flight = acct.flight.clone().lock_owned().await;
+        let cross_process = self.cross_process_lock(acct).await?;
         let (p, a) = (acct.provider.clone(), acct.account.clone());
-        match self.blocking(move |v| v.load_record(&p, &a)).await {
-            Ok(Some(record)) => inner.record = Some(record),
-            Ok(None) => {
-                self.wipe(acct, inner, Reason::SignedOutElsewhere).await?;
-                return Err(Error::NotSignedIn {
-                    provider: acct.provider.clone(),
-                    account: acct.account.clone(),
-                });
+        if let Some(unsaved) = flight.clone() {
+            // A rotated refresh token an earlier save could not store: the provider already
+            // spent the one in the store, so this is the only live one. Store it first.
+            let (p, a, r) = (p.clone(), a.clone(), unsaved.clone());
+            self.blocking(move |v| v.save_record(&p, &a, &r)).await?;
+            *flight = None;
+            inner.record = Some(unsaved);
+        } else {
+            // Another process may have rotated (or wiped) the record since we read it.
+            let (p, a) = (p.clone(), a.clone());
+            match self.blocking(move |v| v.load_record(&p, &a)).await {
+                Ok(Some(record)) => inner.record = Some(record),
+                Ok(None) => {
+                    self.wipe(acct, inner, Reason::SignedOutElsewhere).await?;
+                    return Err(Error::NotSignedIn {
+                        provider: acct.provider.clone(),
+                        account: acct.account.clone(),
+                    });
+                }
+                Err(e @ Error::StoreCorrupted(_)) => {
+                    self.wipe(acct, inner, Reason::StoreCorrupted).await?;
+                    return Err(e);
+                }
+                Err(e) => return Err(e),
             }
-            Err(e @ Error::StoreCorrupted(_)) => {
-                self.wipe(acct, inner, Reason::StoreCorrupted).await?;
-                return Err(e);
-            }
-            Err(e) => return Err(e),
         }
-        let mut record = inner.record.clone().expect("record just loaded");
-        let tokens = match client.refresh(&record.refresh_token).await {
-            Ok(t) => t,
-            Err(e @ Error::SessionExpired(_)) => {
+        let record = inner.record.clone().expect("record just loaded");
+        let now = self.now_secs();
+        // The request and the save of a rotated refresh token run in a task of their own: a
+        // caller that gives up (a `timeout`, a `select!`) drops only its wait, never the
+        // rotated token. The task keeps the locks until the token is stored (or parked in
+        // `flight` when the store fails).
+        let task = tokio::spawn(async move {
+            let _cross_process = cross_process;
+            let tokens = client.refresh(&record.refresh_token).await?;
+            let mut record = record;
+            let rotated = tokens.refresh_token.is_some();
+            if let Some(rt) = &tokens.refresh_token {
+                record.refresh_token = rt.clone();
+            }
+            record.scopes = tokens.scopes.clone();
+            record.saved_at = now;
+            let saved = if rotated {
+                // Persisted as soon as the response parsed, before any check that could fail.
+                let r = record.clone();
+                tokio::task::spawn_blocking(move || vault.save_record(&p, &a, &r))
+                    .await
+                    .map_err(|e| Error::Internal(format!("store task: {e}")))
+                    .and_then(|saved| saved)
+            } else {
+                Ok(())
+            };
+            if saved.is_err() {
+                *flight = Some(record.clone());
+            }
+            Ok::<_, Error>((client, tokens, record, saved))
+        });
+        let (client, tokens, mut record, saved) = match task.await {
+            Ok(Ok(done)) => done,
+            Ok(Err(e @ Error::SessionExpired(_))) => {
                 self.wipe(acct, inner, Reason::SessionExpired).await?;
                 return Err(e);
             }
-            Err(e) => return Err(e),
+            Ok(Err(e)) => return Err(e),
+            Err(e) => return Err(Error::Internal(format!("refresh task: {e}"))),
         };
-        let mut claims = None;
+        inner.record = Some(record.clone());
+        inner.scopes = tokens.scopes.clone();
+        // A failed save: the rotated token stays in memory (and in `flight`), nothing uses or
+        // reports the new access token, and the next call stores it first.
+        saved?;
         if let Some(id) = &tokens.id_token {
             let c = client.verify_id_token(id, None).await?;
             if record.subject.as_deref().is_some_and(|s| s != c.sub) {
@@ -195,28 +243,13 @@ impl SessionManager {
                     "the refreshed ID token has another subject".into(),
                 ));
             }
+            // The verified ID token (kept for `id_token_hint` at logout).
             record.id_token = Some(id.clone());
-            claims = Some(c);
-        }
-        let rotated = tokens.refresh_token.is_some();
-        if let Some(rt) = &tokens.refresh_token {
-            record.refresh_token = rt.clone();
-        }
-        record.scopes = tokens.scopes.clone();
-        record.saved_at = self.now_secs();
-        if rotated || claims.is_some() {
-            // Persist the rotated token before anything uses or reports the new access token.
             let (p, a, r) = (acct.provider.clone(), acct.account.clone(), record.clone());
-            let saved = self.blocking(move |v| v.save_record(&p, &a, &r)).await;
+            self.blocking(move |v| v.save_record(&p, &a, &r)).await?;
             inner.record = Some(record);
-            saved?;
-        } else {
-            inner.record = Some(record);
+            inner.claims = Some(c);
         }
-        if claims.is_some() {
-            inner.claims = claims;
-        }
-        inner.scopes = tokens.scopes.clone();
         acct.set_access(Some(Access {
             token: tokens.access_token.clone(),
             expires_at: tokens.expires_at,

@@ -587,3 +587,108 @@ async fn a_refreshed_id_token_is_checked_with_the_jwks_and_the_injected_clock() 
         "expires_at is measured with the injected clock"
     );
 }
+
+/// A transport that answers like [`Idp`] (so the provider has processed the request: a
+/// refresh token presented is spent, a new one issued) and then holds the token endpoint's
+/// response until the test lets it through: a response in flight when its caller gives up.
+#[derive(Debug, Clone)]
+struct Held {
+    idp: Idp,
+    arrived: Arc<tokio::sync::Notify>,
+    release: Arc<tokio::sync::Semaphore>,
+}
+
+impl Transport for Held {
+    fn send(&self, request: Request, read: ReadBody) -> TransportFuture<'_> {
+        let token = request.url.path() == "/token";
+        let answer = self.idp.answer(request, read);
+        Box::pin(async move {
+            if token {
+                self.arrived.notify_one();
+                self.release.acquire().await.expect("open").forget();
+            }
+            answer
+        })
+    }
+}
+
+#[tokio::test]
+async fn a_rotated_refresh_token_is_stored_even_when_the_refreshed_id_token_fails_its_checks() {
+    let scopes = &["openid", "offline_access"];
+    let bed = Bed::stored(scopes, "RT1");
+    // The provider rotates, but the ID token it sends names another user: the check fails
+    // after the provider has spent RT1.
+    let other = id_token(&bed.clock, "mallory");
+    bed.idp.then(tokens("AT2", Some("RT2"), Some(other)));
+    let e = bed.get_token().await.unwrap_err();
+    assert_eq!(e.code(), "id_token_invalid");
+    assert!(
+        bed.store_holds("RT2"),
+        "RT2 was persisted as soon as the response parsed; RT1 is spent"
+    );
+    // The next refresh presents the live token.
+    bed.idp.then(tokens(
+        "AT3",
+        Some("RT3"),
+        Some(id_token(&bed.clock, "alice")),
+    ));
+    bed.get_token().await.unwrap();
+    assert!(bed.idp.refresh_presented(1, "RT2"));
+}
+
+#[tokio::test]
+async fn a_refresh_its_caller_gave_up_on_still_persists_the_rotated_token() {
+    let bed = Bed::stored(SCOPES, "RT1");
+    let held = Held {
+        idp: bed.idp.clone(),
+        arrived: Arc::default(),
+        release: Arc::new(tokio::sync::Semaphore::new(0)),
+    };
+    let vault = bed.vault.clone();
+    let config =
+        ProviderConfig::new(ISSUER.parse().unwrap(), CLIENT).scopes(SCOPES.iter().copied());
+    let m = SessionManager::with_vault(vault, HashMap::from([(P.into(), config)]))
+        .with_transport(Arc::new(held.clone()))
+        .with_clock(bed.clock.clock());
+    bed.idp
+        .then(tokens("AT2", Some("RT2"), None))
+        .then(tokens("AT3", Some("RT3"), None));
+    {
+        // A caller with a deadline (`timeout`, `select!`): it gives up while the provider's
+        // answer (RT1 spent, RT2 issued) is on its way, and its future is dropped.
+        let call = m.get_token(P, A, Duration::ZERO);
+        tokio::pin!(call);
+        tokio::select! {
+            _ = held.arrived.notified() => {}
+            _ = &mut call => panic!("the refresh finished before its response was released"),
+        }
+    }
+    held.release.add_permits(2);
+    let t = m.get_token(P, A, Duration::ZERO).await.unwrap();
+    assert_eq!(bed.idp.refreshes(), 2);
+    assert!(
+        bed.idp.refresh_presented(1, "RT2"),
+        "the next refresh presents RT2: the abandoned refresh stored it"
+    );
+    assert!(is(&t, "AT3"));
+    assert!(bed.store_holds("RT3"));
+}
+
+#[tokio::test]
+async fn a_rotated_token_whose_save_failed_stays_in_use_and_is_saved_on_the_next_call() {
+    let bed = Bed::stored(SCOPES, "RT1");
+    bed.idp
+        .then(tokens("AT2", Some("RT2"), None))
+        .then(tokens("AT3", Some("RT3"), None));
+    bed.m.status(P, A).await.unwrap();
+    bed.vault.fail_next_write();
+    let e = bed.get_token().await.unwrap_err();
+    assert_eq!(e.code(), "store_unavailable", "the failed save is reported");
+    assert!(bed.store_holds("RT1"), "the store could not take RT2");
+    // The next call saves RT2 first, then refreshes with it: RT1 (spent) is never presented
+    // again.
+    let t = bed.get_token().await.unwrap();
+    assert!(is(&t, "AT3"));
+    assert!(bed.idp.refresh_presented(1, "RT2"));
+    assert!(bed.store_holds("RT3"));
+}

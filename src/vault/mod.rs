@@ -46,6 +46,9 @@ pub struct Vault {
     store: Arc<CredentialStore>,
     service: String,
     chunk_limit: Option<usize>,
+    /// Test seam: makes the next write fail like a store that went away.
+    #[cfg(test)]
+    fail_next_write: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl std::fmt::Debug for Vault {
@@ -71,7 +74,16 @@ impl Vault {
             store,
             service: service.to_string(),
             chunk_limit: None,
+            #[cfg(test)]
+            fail_next_write: Arc::default(),
         }
+    }
+
+    /// Test seam: the next write (of any entry) fails with `store_unavailable`.
+    #[cfg(test)]
+    pub(crate) fn fail_next_write(&self) {
+        self.fail_next_write
+            .store(true, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// Splits values bigger than `limit` bytes across several entries (Windows caps a
@@ -101,6 +113,13 @@ impl Vault {
     }
 
     fn set_one(&self, user: &str, value: &[u8]) -> Result<()> {
+        #[cfg(test)]
+        if self
+            .fail_next_write
+            .swap(false, std::sync::atomic::Ordering::SeqCst)
+        {
+            return Err(Error::StoreUnavailable("write: injected failure".into()));
+        }
         self.entry(user)?
             .set_secret(value)
             .map_err(|e| store_error(e, "write"))
