@@ -1,10 +1,15 @@
 //! Authorized HTTP requests made in Rust, so page script never holds a token. No Tauri imports.
 //!
-//! The access token is attached only to URLs on the provider's `fetchAllowlist`; plain `http`
-//! only to loopback hosts; redirects are returned to the caller, never followed (so a token is
-//! never carried to another origin); a 401 makes the session refresh once (single flight,
-//! shared with every other caller) and the request is retried once; response bodies are capped.
+//! The access token is attached only to URLs on the provider's `fetchAllowlist` (under a
+//! path-prefix entry, only to paths that mean what they say); plain `http` only to loopback
+//! hosts; the methods and headers browsers forbid to page script are refused; loopback hosts
+//! are reached directly, other hosts over https through the system proxy at most (a `CONNECT`
+//! tunnel); redirects are returned to the caller, never followed (so a token is never carried
+//! to another origin); a 401 makes the session refresh once (single flight, shared with every
+//! other caller) and the request is retried once; response bodies are capped.
 
+use std::any::Any;
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use oauth2::reqwest;
@@ -15,7 +20,7 @@ use crate::http::{describe_reqwest, read_capped};
 use crate::models::{FetchArgs, FetchResult};
 use crate::secret::AccessToken;
 use crate::session::SessionManager;
-use crate::url_policy::{secure_scheme, Allowlist};
+use crate::url_policy::{is_loopback, secure_scheme, Allowlist, Refusal};
 
 /// One request.
 #[derive(Debug, Clone)]
@@ -68,14 +73,185 @@ fn check_allowed(allowlist: &Allowlist, url: &Url) -> Result<()> {
             "URLs with credentials are refused".into(),
         ));
     }
-    if allowlist.allows(url) {
-        Ok(())
-    } else {
-        Err(Error::FetchNotAllowed(format!(
+    match allowlist.check(url) {
+        Ok(()) => Ok(()),
+        Err(Refusal::NotListed) => Err(Error::FetchNotAllowed(format!(
             "{shown}{} is not on the provider's fetchAllowlist",
             url.path()
+        ))),
+        Err(Refusal::AmbiguousPath { reason, entry }) => Err(Error::FetchNotAllowed(format!(
+            "{shown}{}: the path holds {reason}, which servers resolve differently; refused \
+             under the path-prefix entry `{entry}`",
+            url.path()
+        ))),
+    }
+}
+
+/// The methods browsers forbid to page script (WHATWG Fetch, "forbidden method"): a `TRACE`
+/// echo would hand the request's `Authorization` header back to the caller.
+const FORBIDDEN_METHODS: [&str; 3] = ["CONNECT", "TRACE", "TRACK"];
+
+/// The WHATWG Fetch "forbidden request-header" names (lower case; compared
+/// case-insensitively): the transport's framing, routing and the browser's own headers. A
+/// `Host` override would carry the token to another tenant behind a shared front end.
+const FORBIDDEN_HEADERS: [&str; 22] = [
+    "accept-charset",
+    "accept-encoding",
+    "access-control-request-headers",
+    "access-control-request-method",
+    "access-control-request-private-network",
+    "connection",
+    "content-length",
+    "cookie",
+    "cookie2",
+    "date",
+    "dnt",
+    "expect",
+    "host",
+    "keep-alive",
+    "origin",
+    "referer",
+    "set-cookie",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "via",
+];
+
+/// Forbidden header-name prefixes (Fetch: `Proxy-`, `Sec-`; and every
+/// `Access-Control-Request-` header, a superset of the spec's three).
+const FORBIDDEN_HEADER_PREFIXES: [&str; 3] = ["proxy-", "sec-", "access-control-request-"];
+
+/// Headers that override the method at servers and frameworks; forbidden when a method they
+/// name is forbidden (Fetch).
+const METHOD_OVERRIDE_HEADERS: [&str; 3] = [
+    "x-http-method",
+    "x-http-method-override",
+    "x-method-override",
+];
+
+/// The forbidden method `method` is (any case), if it is one.
+fn forbidden_method(method: &str) -> Option<&'static str> {
+    FORBIDDEN_METHODS
+        .into_iter()
+        .find(|m| m.eq_ignore_ascii_case(method))
+}
+
+/// Why page script may not send header `name` with `value`, if it may not (WHATWG Fetch,
+/// "forbidden request-header"). A method-override value is read as the spec reads it, a comma
+/// list, here also with each item's whitespace and quotes trimmed (so `"TRACE"` counts too).
+/// The reason never holds the value.
+fn forbidden_header(name: &str, value: &str) -> Option<String> {
+    let lower = name.to_ascii_lowercase();
+    if FORBIDDEN_HEADERS.contains(&lower.as_str())
+        || FORBIDDEN_HEADER_PREFIXES
+            .iter()
+            .any(|p| lower.starts_with(p))
+    {
+        return Some(format!(
+            "header `{lower}` is one browsers forbid to page script (a forbidden request-header)"
+        ));
+    }
+    if METHOD_OVERRIDE_HEADERS.contains(&lower.as_str()) {
+        let named = value
+            .split(',')
+            .map(|m| m.trim_matches([' ', '\t', '"']))
+            .find_map(forbidden_method)?;
+        return Some(format!(
+            "header `{lower}` names the forbidden method `{named}`"
+        ));
+    }
+    None
+}
+
+/// Which connection a request to a URL that passed [`check_allowed`] takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Route {
+    /// Straight to the host, whatever the proxy settings: loopback hosts (a proxy would see
+    /// a loopback request, in cleartext when it is plain http).
+    Direct,
+    /// The system proxy if one is configured (`HTTPS_PROXY`, `ALL_PROXY`, `NO_PROXY`, the OS
+    /// settings), which for an https URL is a `CONNECT` tunnel: the proxy sees the host and
+    /// port, never a header or the body.
+    SystemProxyOverTls,
+}
+
+/// The [`Route`] of `url`; plain http to another host has none (refused before any
+/// connection: no proxy and no network ever sees the token in cleartext).
+fn route(url: &Url) -> Result<Route> {
+    if is_loopback(url) {
+        Ok(Route::Direct)
+    } else if url.scheme() == "https" {
+        Ok(Route::SystemProxyOverTls)
+    } else {
+        Err(Error::FetchNotAllowed(format!(
+            "{}: only https leaves this machine",
+            url.origin().ascii_serialization()
         )))
     }
+}
+
+/// The proxy-free clients for loopback destinations, one per provider client (held weakly:
+/// an entry goes when its provider client does).
+type DirectClients = Vec<(Weak<dyn Any + Send + Sync>, reqwest::Client)>;
+static DIRECT_CLIENTS: Mutex<DirectClients> = Mutex::new(Vec::new());
+
+/// The proxy-free client kept for `owner` (the provider's client), built by `build` the first
+/// time. Kept so that loopback requests reuse pooled connections.
+fn direct_client<T: Any + Send + Sync>(
+    owner: &Arc<T>,
+    build: impl FnOnce() -> Result<reqwest::Client>,
+) -> Result<reqwest::Client> {
+    let mut clients = DIRECT_CLIENTS.lock().unwrap_or_else(|e| e.into_inner());
+    clients.retain(|(o, _)| o.strong_count() > 0);
+    let key = Arc::as_ptr(owner);
+    if let Some((_, c)) = clients
+        .iter()
+        .find(|(o, _)| std::ptr::addr_eq(o.as_ptr(), key))
+    {
+        return Ok(c.clone());
+    }
+    let client = build()?;
+    let weak: Weak<T> = Arc::downgrade(owner);
+    let weak: Weak<dyn Any + Send + Sync> = weak;
+    clients.push((weak, client.clone()));
+    Ok(client)
+}
+
+/// A client like the provider's (`http::HttpClient`: the same TLS roots, extra CAs, timeouts,
+/// no redirects) that never uses a proxy: `no_proxy()` drops reqwest's system proxy, which
+/// would otherwise follow `HTTP_PROXY`/`HTTPS_PROXY`/`ALL_PROXY` for loopback hosts too.
+fn build_direct_client(timeout: Duration, extra_ca_pems: &[Vec<u8>]) -> Result<reqwest::Client> {
+    let mut builder = reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(timeout)
+        .connect_timeout(timeout.min(Duration::from_secs(10)))
+        .user_agent(concat!(
+            "tauri-plugin-token-vault/",
+            env!("CARGO_PKG_VERSION")
+        ));
+    for (i, pem) in extra_ca_pems.iter().enumerate() {
+        let certs = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| {
+            Error::config(
+                format!("provider.caCertificates[{i}]"),
+                format!("not a PEM certificate: {e}"),
+            )
+        })?;
+        if certs.is_empty() {
+            return Err(Error::config(
+                format!("provider.caCertificates[{i}]"),
+                "no certificate found in PEM",
+            ));
+        }
+        for c in certs {
+            builder = builder.add_root_certificate(c);
+        }
+    }
+    builder
+        .build()
+        .map_err(|e| Error::Internal(format!("HTTP client: {e}")))
 }
 
 impl TryFrom<FetchArgs> for FetchRequest {
@@ -144,6 +320,12 @@ impl SessionManager {
     ) -> Result<FetchResponse> {
         let config = self.provider_config(provider)?;
         check_allowed(&config.fetch_allowlist, &request.url)?;
+        let route = route(&request.url)?;
+        if let Some(m) = forbidden_method(&request.method) {
+            return Err(Error::FetchInvalidRequest(format!(
+                "method `{m}` is one browsers forbid to page script"
+            )));
+        }
         // Like fetch(): the six standard methods are normalised to upper case, others kept.
         let standard = ["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"];
         let name = match standard
@@ -164,13 +346,24 @@ impl SessionManager {
                     "the Authorization header is set by the plugin".into(),
                 ));
             }
+            if let Some(why) = forbidden_header(name.as_str(), value) {
+                return Err(Error::FetchInvalidRequest(why));
+            }
             let value = reqwest::header::HeaderValue::from_str(value)
                 .map_err(|_| Error::FetchInvalidRequest(format!("value of header `{name}`")))?;
             headers.append(name, value);
         }
         let max = config.fetch_max_body_bytes;
         let client = self.client(provider).await?;
-        let http = client.http().reqwest().clone();
+        let http = match route {
+            Route::SystemProxyOverTls => client.http().reqwest().clone(),
+            Route::Direct => direct_client(&client, || {
+                build_direct_client(
+                    Duration::from_secs(config.http_timeout_secs),
+                    &config.ca_certificate_pems("provider")?,
+                )
+            })?,
+        };
 
         let token = self.get_token(provider, account, Duration::ZERO).await?;
         let send = |token: AccessToken| {
@@ -243,8 +436,9 @@ mod tests {
 
     #[test]
     fn scheme_credentials_and_allow_list_are_checked_in_that_order() {
-        let list = Allowlist::parse(["https://api.example.com", "http://127.0.0.1:8080/"]).unwrap();
-        check_allowed(&list, &u("https://api.example.com/me")).unwrap();
+        let list =
+            Allowlist::parse(["https://api.example.com/v1/", "http://127.0.0.1:8080/"]).unwrap();
+        check_allowed(&list, &u("https://api.example.com/v1/me")).unwrap();
         check_allowed(&list, &u("http://127.0.0.1:8080/x")).unwrap();
         let cases = [
             ("http://api.example.com/", "fetch_not_allowed", "plain http"),
@@ -262,6 +456,12 @@ mod tests {
                 "https://evil.example.com/",
                 "fetch_not_allowed",
                 "not on the provider's fetchAllowlist",
+            ),
+            (
+                "https://api.example.com/v1/..%2Fadmin",
+                "fetch_not_allowed",
+                "the path holds an encoded `/` (%2F), which servers resolve differently; \
+                 refused under the path-prefix entry `https://api.example.com/v1/`",
             ),
         ];
         for (url, code, why) in cases {
@@ -303,5 +503,175 @@ mod tests {
                 "fetch_invalid_request"
             );
         }
+    }
+
+    /// WHATWG Fetch "forbidden request-header", each case with its outcome.
+    #[test]
+    fn forbidden_request_headers() {
+        let forbidden = [
+            ("Accept-Charset", "utf-8"),
+            ("accept-encoding", "gzip"),
+            ("Access-Control-Request-Headers", "x"),
+            ("Access-Control-Request-Method", "PUT"),
+            ("Access-Control-Request-Private-Network", "true"),
+            ("Access-Control-Request-Anything", "x"),
+            ("Connection", "close"),
+            ("Content-Length", "0"),
+            ("Cookie", "a=b"),
+            ("Cookie2", "$Version=1"),
+            ("Date", "now"),
+            ("DNT", "1"),
+            ("Expect", "100-continue"),
+            ("Host", "other.example"),
+            ("HOST", "other.example"),
+            ("Keep-Alive", "timeout=5"),
+            ("Origin", "https://evil.example"),
+            ("Referer", "https://evil.example/"),
+            ("Set-Cookie", "a=b"),
+            ("TE", "trailers"),
+            ("Trailer", "x"),
+            ("Transfer-Encoding", "chunked"),
+            ("Upgrade", "websocket"),
+            ("Via", "1.1 x"),
+            ("Proxy-Authorization", "Basic eDp5"),
+            ("Proxy-Connection", "keep-alive"),
+            ("proxy-", ""),
+            ("Sec-Fetch-Mode", "cors"),
+            ("sec-websocket-key", "x"),
+            ("Sec-", ""),
+        ];
+        for (name, value) in forbidden {
+            let why = forbidden_header(name, value).unwrap_or_else(|| panic!("{name}"));
+            assert!(why.contains(&name.to_ascii_lowercase()), "{why}");
+        }
+        // Method overrides: forbidden when an item of the comma list is a forbidden method.
+        let overrides = [
+            ("X-HTTP-Method-Override", "TRACE", Some("TRACE")),
+            ("x-http-method-override", "trace", Some("TRACE")),
+            ("X-HTTP-Method", "GET, connect", Some("CONNECT")),
+            ("X-Method-Override", " Track\t", Some("TRACK")),
+            ("X-HTTP-Method-Override", "\"TRACE\"", Some("TRACE")),
+            ("X-HTTP-Method-Override", "PATCH", None),
+            ("X-HTTP-Method-Override", "DELETE, PUT", None),
+            ("X-HTTP-Method-Override", "TRACEX", None),
+            ("X-HTTP-Method-Override", "", None),
+            ("X-Other-Override", "TRACE", None),
+        ];
+        for (name, value, method) in overrides {
+            let got = forbidden_header(name, value);
+            match method {
+                Some(m) => assert!(
+                    got.as_deref().is_some_and(|w| w.contains(m)),
+                    "{name}: {value}: {got:?}"
+                ),
+                None => assert_eq!(got, None, "{name}: {value}"),
+            }
+        }
+        // Allowed: everything else, near misses included.
+        for name in [
+            "Accept",
+            "Accept-Language",
+            "Content-Type",
+            "Content-Language",
+            "X-Request-Id",
+            "Proxy",
+            "Secret",
+            "Hostname",
+            "X-Host",
+            "Cookies",
+            "Dates",
+            "Tee",
+            "If-None-Match",
+            "Range",
+            "User-Agent",
+            "Access-Control-Allow-Origin",
+        ] {
+            assert_eq!(forbidden_header(name, "x"), None, "{name}");
+        }
+    }
+
+    #[test]
+    fn forbidden_methods() {
+        for (method, want) in [
+            ("TRACE", Some("TRACE")),
+            ("trace", Some("TRACE")),
+            ("TrAcE", Some("TRACE")),
+            ("TRACK", Some("TRACK")),
+            ("track", Some("TRACK")),
+            ("CONNECT", Some("CONNECT")),
+            ("connect", Some("CONNECT")),
+            ("GET", None),
+            ("POST", None),
+            ("PATCH", None),
+            ("OPTIONS", None),
+            ("TRACES", None),
+            (" TRACE", None),
+            ("", None),
+        ] {
+            assert_eq!(forbidden_method(method), want, "{method:?}");
+        }
+    }
+
+    #[test]
+    fn loopback_goes_direct_other_hosts_over_tls_only() {
+        for (url, want) in [
+            ("http://127.0.0.1:8080/x", Some(Route::Direct)),
+            ("https://127.0.0.1:8443/x", Some(Route::Direct)),
+            ("http://127.1.2.3/", Some(Route::Direct)),
+            ("http://localhost:3000/", Some(Route::Direct)),
+            ("https://LOCALHOST/", Some(Route::Direct)),
+            ("http://[::1]:9/", Some(Route::Direct)),
+            ("https://api.example.com/", Some(Route::SystemProxyOverTls)),
+            ("https://10.1.2.3/", Some(Route::SystemProxyOverTls)),
+            ("http://api.example.com/", None),
+            ("http://10.1.2.3/", None),
+            ("http://localhost.example.com/", None),
+        ] {
+            let got = route(&u(url));
+            match want {
+                Some(r) => assert_eq!(got.unwrap(), r, "{url}"),
+                None => assert_eq!(got.unwrap_err().code(), "fetch_not_allowed", "{url}"),
+            }
+        }
+    }
+
+    #[test]
+    fn one_direct_client_per_provider_client_dropped_with_it() {
+        let a = Arc::new(String::from("provider a"));
+        let b = Arc::new(String::from("provider b"));
+        let builds = std::cell::Cell::new(0);
+        let build = || {
+            builds.set(builds.get() + 1);
+            build_direct_client(Duration::from_secs(5), &[])
+        };
+        direct_client(&a, build).unwrap();
+        direct_client(&a, build).unwrap();
+        direct_client(&b, build).unwrap();
+        assert_eq!(builds.get(), 2, "one build per owner");
+        let live = |o: &Arc<String>| {
+            DIRECT_CLIENTS
+                .lock()
+                .unwrap()
+                .iter()
+                .any(|(w, _)| std::ptr::addr_eq(w.as_ptr(), Arc::as_ptr(o)))
+        };
+        assert!(live(&a) && live(&b));
+        drop(a);
+        direct_client(&b, build).unwrap();
+        assert_eq!(builds.get(), 2);
+        assert_eq!(
+            DIRECT_CLIENTS
+                .lock()
+                .unwrap()
+                .iter()
+                .filter(|(w, _)| w.strong_count() == 0)
+                .count(),
+            0,
+            "the dropped owner's client is gone"
+        );
+        // A bad extra CA is a configuration error naming it.
+        let e = build_direct_client(Duration::from_secs(5), &[b"not a pem".to_vec()]).unwrap_err();
+        assert_eq!(e.code(), "invalid_config");
+        assert!(e.to_string().contains("caCertificates[0]"), "{e}");
     }
 }

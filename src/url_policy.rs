@@ -82,13 +82,14 @@ impl AllowedPrefix {
 
     #[cfg_attr(not(feature = "fetch"), allow(dead_code))]
     /// Whether `url` is covered: same origin, and under the path prefix (`/v1/` covers
-    /// `/v1/x`; `/v1` covers `/v1` and `/v1/x` but not `/v1x`).
-    fn allows(&self, url: &Url) -> bool {
+    /// `/v1/x`; `/v1` covers `/v1` and `/v1/x` but not `/v1x`). The path is compared as the
+    /// URL parser left it: dot segments resolved, everything else still percent-encoded.
+    fn covers(&self, url: &Url) -> bool {
         if url.origin() != self.origin {
             return false;
         }
         let p = url.path();
-        if self.path == "/" || self.path.is_empty() || p == self.path {
+        if !self.has_path_prefix() || p == self.path {
             return true;
         }
         let prefix = if self.path.ends_with('/') {
@@ -98,6 +99,59 @@ impl AllowedPrefix {
         };
         p.starts_with(&prefix)
     }
+
+    /// Whether the entry limits the path (`https://a.example/v1/`), not only the origin.
+    #[cfg_attr(not(feature = "fetch"), allow(dead_code))]
+    fn has_path_prefix(&self) -> bool {
+        !(self.path == "/" || self.path.is_empty())
+    }
+}
+
+/// Why `path` (as the WHATWG URL parser serialises it: `.`/`..` segments, `%2e` forms included,
+/// already resolved, backslashes already `/` for http(s)) may mean another path to the server
+/// than it says: an encoded separator (`%2F`, `%5C`), a double-encoded `/`, `\` or `.`
+/// (`%252F`, `%255C`, `%252E`), a backslash, a `;` (path parameters: `..;/` is `../` to
+/// Tomcat-style servers) or a dot segment left over. `None`: the path means what it says.
+#[cfg_attr(not(feature = "fetch"), allow(dead_code))]
+pub(crate) fn ambiguous_path(path: &str) -> Option<&'static str> {
+    let lower = path.to_ascii_lowercase();
+    if lower.contains("%2f") {
+        return Some("an encoded `/` (%2F)");
+    }
+    if lower.contains("%5c") {
+        return Some("an encoded `\\` (%5C)");
+    }
+    if ["%252f", "%255c", "%252e"]
+        .iter()
+        .any(|d| lower.contains(d))
+    {
+        return Some("a double-encoded `/`, `\\` or `.` (%252F, %255C, %252E)");
+    }
+    if path.contains('\\') {
+        return Some("a backslash");
+    }
+    if path.contains(';') {
+        return Some("a `;` (path parameters: `..;/` is `../` to some servers)");
+    }
+    let dot_segment = |s: &str| {
+        let s = s.to_ascii_lowercase().replace("%2e", ".");
+        s == "." || s == ".."
+    };
+    if path.split('/').any(dot_segment) {
+        return Some("a dot segment");
+    }
+    None
+}
+
+/// Why an [`Allowlist`] refuses a URL.
+#[cfg_attr(not(feature = "fetch"), allow(dead_code))]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    /// No entry covers the URL.
+    NotListed,
+    /// Only path-prefix entries cover the URL and its path is ambiguous ([`ambiguous_path`]):
+    /// `reason` says how, `entry` is the first such entry as configured.
+    AmbiguousPath { reason: &'static str, entry: String },
 }
 
 /// A provider's `fetchAllowlist`, parsed once when the configuration is loaded: the origins
@@ -155,10 +209,34 @@ impl Allowlist {
         self.parsed.is_empty()
     }
 
-    /// Whether some entry covers `url`.
+    /// Whether `url` may receive the token: an origin-only entry covering it grants its whole
+    /// origin, whatever the path; a path-prefix entry covers it only when its path means what
+    /// it says ([`ambiguous_path`] finds nothing), so `https://api.example.com/v1/` cannot reach
+    /// `/admin` through `/v1/..%2Fadmin`.
     #[cfg_attr(not(feature = "fetch"), allow(dead_code))]
-    pub(crate) fn allows(&self, url: &Url) -> bool {
-        self.parsed.iter().any(|a| a.allows(url))
+    pub(crate) fn check(&self, url: &Url) -> std::result::Result<(), Refusal> {
+        let mut covering = self
+            .parsed
+            .iter()
+            .zip(&self.entries)
+            .filter(|(a, _)| a.covers(url));
+        let Some((first, entry)) = covering.next() else {
+            return Err(Refusal::NotListed);
+        };
+        let origin_only = !first.has_path_prefix() || covering.any(|(a, _)| !a.has_path_prefix());
+        match ambiguous_path(url.path()) {
+            Some(reason) if !origin_only => Err(Refusal::AmbiguousPath {
+                reason,
+                entry: entry.clone(),
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether `url` may receive the token ([`Allowlist::check`] finds no refusal).
+    #[cfg(test)]
+    fn allows(&self, url: &Url) -> bool {
+        self.check(url).is_ok()
     }
 }
 
@@ -262,5 +340,163 @@ mod tests {
             assert!(!list.allows(&u(url)), "{url}");
         }
         assert!(!Allowlist::default().allows(&u("https://api.example.com/")));
+    }
+
+    /// What the WHATWG URL parser (the `url` crate) leaves of dot segments and separators: the
+    /// allow-list sees the path after this.
+    #[test]
+    fn the_url_parser_resolves_plain_and_fully_encoded_dot_segments_only() {
+        let cases = [
+            // Resolved by the parser: plain, `%2e` (any case) and mixed dot segments, and `\`,
+            // which is `/` in http(s) URLs.
+            ("https://a.example/v1/../admin", "/admin"),
+            ("https://a.example/v1/./me", "/v1/me"),
+            ("https://a.example/v1/%2e%2e/admin", "/admin"),
+            ("https://a.example/v1/%2E%2E/admin", "/admin"),
+            ("https://a.example/v1/.%2e/admin", "/admin"),
+            ("https://a.example/v1/%2e./admin", "/admin"),
+            ("https://a.example/v1/%2e/me", "/v1/me"),
+            ("https://a.example/v1\\..\\admin", "/admin"),
+            ("https://a.example/v1/..", "/"),
+            ("https://a.example/v1/../../../admin", "/admin"),
+            // Left as written: encoded separators, `;`, double encoding, dots inside a segment.
+            ("https://a.example/v1/..%2Fadmin", "/v1/..%2Fadmin"),
+            ("https://a.example/v1/%2e%2e%2fadmin", "/v1/%2e%2e%2fadmin"),
+            ("https://a.example/v1/..%5Cadmin", "/v1/..%5Cadmin"),
+            ("https://a.example/v1/..;/admin", "/v1/..;/admin"),
+            (
+                "https://a.example/v1/%252e%252e/admin",
+                "/v1/%252e%252e/admin",
+            ),
+            ("https://a.example/v1/...", "/v1/..."),
+            ("https://a.example/v1/a..b", "/v1/a..b"),
+            // Characters the parser percent-encodes itself.
+            ("https://a.example/v1/a b", "/v1/a%20b"),
+        ];
+        for (input, path) in cases {
+            assert_eq!(u(input).path(), path, "{input}");
+        }
+    }
+
+    #[test]
+    fn ambiguous_paths() {
+        let cases: [(&str, Option<&str>); 22] = [
+            ("/v1/me", None),
+            ("/v1/a/b.json", None),
+            ("/v1/x%20y", None),
+            ("/v1/a..b/...", None),
+            ("/v1/%2e%2ejson", None),
+            ("/v1/100%25", None),
+            ("/", None),
+            ("/v1/..%2Fadmin", Some("%2F")),
+            ("/v1/..%2fadmin", Some("%2F")),
+            ("/v1/a%2Fb", Some("%2F")),
+            ("/v1/..%5Cadmin", Some("%5C")),
+            ("/v1/..%5cadmin", Some("%5C")),
+            ("/v1/..%252Fadmin", Some("double-encoded")),
+            ("/v1/..%255cadmin", Some("double-encoded")),
+            ("/v1/%252e%252e/admin", Some("double-encoded")),
+            ("/v1\\..\\admin", Some("backslash")),
+            ("/v1/..;/admin", Some("`;`")),
+            ("/v1/me;jsessionid=0", Some("`;`")),
+            ("/v1/%2e%2e;/admin", Some("`;`")),
+            // Only a path that did not come from the URL parser keeps these.
+            ("/v1/../admin", Some("dot segment")),
+            ("/v1/%2E./admin", Some("dot segment")),
+            ("/v1/./me", Some("dot segment")),
+        ];
+        for (path, want) in cases {
+            let got = ambiguous_path(path);
+            match (got, want) {
+                (None, None) => {}
+                (Some(reason), Some(word)) => assert!(reason.contains(word), "{path}: {reason}"),
+                _ => panic!("{path}: {got:?}, expected {want:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn path_prefix_entries_refuse_ambiguous_paths_origin_entries_do_not() {
+        let prefix_only = Allowlist::parse(["https://api.example.com/v1/"]).unwrap();
+        let both =
+            Allowlist::parse(["https://api.example.com/v1/", "https://api.example.com"]).unwrap();
+        let origin_only = Allowlist::parse(["https://gitlab.example.com"]).unwrap();
+        let ambiguous = |reason: &str| {
+            Err(Refusal::AmbiguousPath {
+                reason: ambiguous_path(reason).unwrap(),
+                entry: "https://api.example.com/v1/".into(),
+            })
+        };
+        let cases = [
+            (&prefix_only, "https://api.example.com/v1/me", Ok(())),
+            (
+                &prefix_only,
+                "https://api.example.com/v1/x%20y?q=%2F",
+                Ok(()),
+            ),
+            (
+                &prefix_only,
+                "https://api.example.com/v1/..%2Fadmin",
+                ambiguous("%2F"),
+            ),
+            (
+                &prefix_only,
+                "https://api.example.com/v1/..%5Cadmin",
+                ambiguous("%5C"),
+            ),
+            (
+                &prefix_only,
+                "https://api.example.com/v1/..;/admin",
+                ambiguous(";"),
+            ),
+            (
+                &prefix_only,
+                "https://api.example.com/v1/%252e%252e/x",
+                ambiguous("%252e"),
+            ),
+            // Resolved by the parser to `/admin`: not under the prefix.
+            (
+                &prefix_only,
+                "https://api.example.com/v1/../admin",
+                Err(Refusal::NotListed),
+            ),
+            (
+                &prefix_only,
+                "https://api.example.com/v1/%2e%2e/admin",
+                Err(Refusal::NotListed),
+            ),
+            (
+                &prefix_only,
+                "https://api.example.com/v1\\..\\admin",
+                Err(Refusal::NotListed),
+            ),
+            // Not under the prefix as written: a miss, whatever the path holds.
+            (
+                &prefix_only,
+                "https://api.example.com/v2/..%2Fv1/me",
+                Err(Refusal::NotListed),
+            ),
+            (
+                &prefix_only,
+                "https://other.example.com/v1/me",
+                Err(Refusal::NotListed),
+            ),
+            // An origin-only entry grants the whole origin: its paths are not judged.
+            (&both, "https://api.example.com/v1/..%2Fadmin", Ok(())),
+            (
+                &origin_only,
+                "https://gitlab.example.com/api/v4/projects/g%2Fp",
+                Ok(()),
+            ),
+            (
+                &origin_only,
+                "https://gitlab.example.com/cars;color=red",
+                Ok(()),
+            ),
+        ];
+        for (list, url, want) in cases {
+            assert_eq!(list.check(&u(url)), want, "{url}");
+            assert_eq!(list.allows(&u(url)), want.is_ok(), "{url}");
+        }
     }
 }

@@ -270,3 +270,244 @@ async fn the_token_goes_only_where_the_allow_list_says() {
     assert_eq!(e.code(), "not_signed_in");
     assert_eq!(allowed.requests().len(), before);
 }
+
+/// Runs `fetch` for each case and returns, for every case that was not refused with `code`, a
+/// line saying what happened instead (an empty list: every case was refused with `code`). No
+/// error message may hold `token`.
+async fn refusals(
+    m: &SessionManager,
+    cases: impl IntoIterator<Item = (String, FetchRequest)>,
+    code: &str,
+    token: &str,
+) -> Vec<String> {
+    let mut wrong = Vec::new();
+    for (case, req) in cases {
+        match m.fetch(P, A, req).await {
+            Ok(r) => wrong.push(format!("{case}: sent, answered HTTP {}", r.status)),
+            Err(e) => {
+                let text = e.to_string();
+                assert!(!text.contains(token), "{case}: the error holds the token");
+                if e.code() != code {
+                    wrong.push(format!("{case}: {} instead of {code}: {text}", e.code()));
+                }
+            }
+        }
+    }
+    wrong
+}
+
+/// Issue #8, item 7: the request headers browsers forbid to page script (WHATWG Fetch,
+/// "forbidden request-header", and the `X-HTTP-Method*` overrides naming a forbidden method)
+/// are refused with `fetch_invalid_request` and nothing is sent; other headers still go out.
+#[tokio::test]
+async fn forbidden_request_headers_are_refused_and_nothing_is_sent() {
+    let idp = Idp::start();
+    let rs = RecordingServer::start().await;
+    let m = signed_in(&idp, &[rs.origin.as_str()], |c| c).await;
+    let token = m.get_token(P, A, Duration::ZERO).await.unwrap();
+    let forbidden = [
+        ("Host", "other-tenant.example"),
+        ("host", "other-tenant.example"),
+        ("HOST", "127.0.0.1"),
+        ("Connection", "close"),
+        ("Content-Length", "0"),
+        ("Transfer-Encoding", "chunked"),
+        ("TE", "trailers"),
+        ("Upgrade", "websocket"),
+        ("Proxy-Authorization", "Basic dTpw"),
+        ("proxy-connection", "keep-alive"),
+        ("Sec-Fetch-Site", "same-origin"),
+        ("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ=="),
+        ("Cookie", "session=1"),
+        ("Cookie2", "$Version=1"),
+        ("Set-Cookie", "a=b"),
+        ("Expect", "100-continue"),
+        ("Keep-Alive", "timeout=5"),
+        ("Via", "1.1 elsewhere"),
+        ("Trailer", "x-checksum"),
+        ("Date", "Tue, 15 Nov 1994 08:12:31 GMT"),
+        ("Origin", "https://evil.example"),
+        ("Referer", "https://evil.example/"),
+        ("Access-Control-Request-Method", "PUT"),
+        ("Access-Control-Request-Headers", "x-a"),
+        ("Access-Control-Request-Private-Network", "true"),
+        ("DNT", "1"),
+        ("Accept-Charset", "utf-8"),
+        ("Accept-Encoding", "gzip"),
+        ("X-HTTP-Method-Override", "TRACE"),
+        ("X-HTTP-Method", "GET, connect"),
+        ("X-Method-Override", " Track "),
+        ("x-http-method-override", "\"TRACE\""),
+    ];
+    let cases = forbidden.iter().map(|(name, value)| {
+        let mut req = FetchRequest::get(rs.url("/api"));
+        req.headers.push((name.to_string(), value.to_string()));
+        (format!("{name}: {value}"), req)
+    });
+    let wrong = refusals(&m, cases, "fetch_invalid_request", token.secret()).await;
+    let sent: Vec<String> = rs.requests().iter().map(|s| s.method.clone()).collect();
+    assert!(
+        wrong.is_empty() && sent.is_empty(),
+        "not refused:\n{}\n{} request(s) reached the server",
+        wrong.join("\n"),
+        sent.len()
+    );
+    // The message names the header.
+    let mut req = FetchRequest::get(rs.url("/api"));
+    req.headers
+        .push(("Host".into(), "other-tenant.example".into()));
+    let e = m.fetch(P, A, req).await.unwrap_err();
+    assert!(e.to_string().to_ascii_lowercase().contains("host"), "{e}");
+
+    // Headers page script may set still go out (a method override naming an allowed method too).
+    for (name, value) in [
+        ("Accept", "application/json"),
+        ("Content-Type", "text/plain"),
+        ("X-Request-Id", "42"),
+        ("X-HTTP-Method-Override", "PATCH"),
+        ("Proxy", "not a Proxy-* header"),
+    ] {
+        let mut req = FetchRequest::get(rs.url("/api"));
+        req.headers.push((name.to_string(), value.to_string()));
+        let r = m.fetch(P, A, req).await.unwrap();
+        assert_eq!(r.status, 200, "{name}");
+    }
+    assert_eq!(rs.requests().len(), 5);
+    assert_eq!(rs.requests()[1].content_type.as_deref(), Some("text/plain"));
+}
+
+/// Issue #8, item 8: `TRACE`, `TRACK` and `CONNECT`, in any case, are refused with
+/// `fetch_invalid_request` and nothing is sent (a TRACE echo would hand the token to page
+/// script); other methods still go out.
+#[tokio::test]
+async fn trace_track_and_connect_are_refused_and_nothing_is_sent() {
+    let idp = Idp::start();
+    let rs = RecordingServer::start().await;
+    let m = signed_in(&idp, &[rs.origin.as_str()], |c| c).await;
+    let token = m.get_token(P, A, Duration::ZERO).await.unwrap();
+    let cases = [
+        "TRACE", "trace", "Trace", "TRACK", "track", "CONNECT", "connect", "CoNnEcT",
+    ]
+    .map(|method| {
+        let mut req = FetchRequest::get(rs.url("/echo"));
+        req.method = method.into();
+        (method.to_string(), req)
+    });
+    let wrong = refusals(&m, cases, "fetch_invalid_request", token.secret()).await;
+    let sent: Vec<String> = rs.requests().iter().map(|s| s.method.clone()).collect();
+    assert!(
+        wrong.is_empty() && sent.is_empty(),
+        "not refused:\n{}\nthe server saw {sent:?}",
+        wrong.join("\n")
+    );
+    let mut req = FetchRequest::get(rs.url("/echo"));
+    req.method = "trace".into();
+    let e = m.fetch(P, A, req).await.unwrap_err();
+    assert!(e.to_string().contains("TRACE"), "{e}");
+
+    for method in ["PATCH", "options", "delete"] {
+        let mut req = FetchRequest::get(rs.url("/echo"));
+        req.method = method.into();
+        assert_eq!(m.fetch(P, A, req).await.unwrap().status, 200, "{method}");
+    }
+    let sent: Vec<String> = rs.requests().iter().map(|s| s.method.clone()).collect();
+    assert_eq!(sent, ["PATCH", "OPTIONS", "DELETE"]);
+}
+
+/// Issue #8, item 10: under a path-prefix entry (`…/v1/`), a path holding an encoded separator,
+/// an encoded or double-encoded dot segment, a `;` or a backslash is refused (servers resolve
+/// such paths differently: `/v1/..%2Fadmin` is `/admin` to many), nothing is sent. Plain `..`
+/// and fully encoded dot segments are resolved by the WHATWG URL parser before the check. An
+/// origin-only entry grants the whole origin, so its paths are not judged (GitLab's API needs
+/// `%2F` in project paths).
+#[tokio::test]
+async fn a_path_prefix_entry_cannot_reach_other_paths_through_ambiguous_paths() {
+    let idp = Idp::start();
+    let rs = RecordingServer::start().await;
+    let whole = RecordingServer::start().await;
+    let prefix = rs.url("/v1/");
+    let m = signed_in(&idp, &[prefix.as_str(), whole.origin.as_str()], |c| c).await;
+    let token = m.get_token(P, A, Duration::ZERO).await.unwrap();
+
+    let ambiguous = [
+        "/v1/..%2Fadmin",
+        "/v1/..%2fadmin",
+        "/v1/%2e%2e%2fadmin",
+        "/v1/x%2F..%2F..%2Fadmin",
+        "/v1/..%5Cadmin",
+        "/v1/..%5cadmin",
+        "/v1/..;/admin",
+        "/v1/me;jsessionid=0",
+        "/v1/%2e%2e;/admin",
+        "/v1/..%252Fadmin",
+        "/v1/%252e%252e/admin",
+        "/v1/..%255Cadmin",
+    ];
+    let cases = ambiguous.map(|p| (p.to_string(), FetchRequest::get(rs.url(p))));
+    let wrong = refusals(&m, cases, "fetch_not_allowed", token.secret()).await;
+    let sent: Vec<String> = rs.requests().iter().map(|s| s.path.clone()).collect();
+    assert!(
+        wrong.is_empty() && sent.is_empty(),
+        "not refused:\n{}\nthe server saw {sent:?}",
+        wrong.join("\n")
+    );
+    let e = m
+        .fetch(P, A, FetchRequest::get(rs.url("/v1/..%2Fadmin")))
+        .await
+        .unwrap_err();
+    let text = e.to_string();
+    assert!(
+        text.contains("%2F") && text.contains(prefix.as_str()),
+        "the message names the reason and the entry: {text}"
+    );
+
+    // The URL parser resolves these to `/admin` first: not under `/v1/`, an ordinary miss.
+    for p in [
+        "/v1/../admin",
+        "/v1/%2e%2e/admin",
+        "/v1/.%2E/admin",
+        "/v1/%2E./admin",
+        "/v1\\..\\admin",
+    ] {
+        let url = rs.url(p);
+        assert_eq!(url.path(), "/admin", "{p}");
+        let e = m.fetch(P, A, FetchRequest::get(url)).await.unwrap_err();
+        assert_eq!(e.code(), "fetch_not_allowed", "{p}");
+        assert!(
+            e.to_string()
+                .contains("not on the provider's fetchAllowlist"),
+            "{e}"
+        );
+    }
+    assert!(rs.requests().is_empty());
+
+    // Ordinary paths under the prefix go out, exactly as written.
+    for p in ["/v1/me", "/v1/a/b.json", "/v1/x%20y"] {
+        assert_eq!(
+            m.fetch(P, A, FetchRequest::get(rs.url(p)))
+                .await
+                .unwrap()
+                .status,
+            200
+        );
+    }
+    let sent: Vec<String> = rs.requests().iter().map(|s| s.path.clone()).collect();
+    assert_eq!(sent, ["/v1/me", "/v1/a/b.json", "/v1/x%20y"]);
+
+    // An origin-only entry: the whole origin may receive the token, encoded paths included.
+    for p in ["/api/v4/projects/group%2Fproject", "/cars;color=red"] {
+        assert_eq!(
+            m.fetch(P, A, FetchRequest::get(whole.url(p)))
+                .await
+                .unwrap()
+                .status,
+            200,
+            "{p}"
+        );
+    }
+    let sent: Vec<String> = whole.requests().iter().map(|s| s.path.clone()).collect();
+    assert_eq!(
+        sent,
+        ["/api/v4/projects/group%2Fproject", "/cars;color=red"]
+    );
+}
