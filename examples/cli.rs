@@ -4,8 +4,10 @@
 //! ```text
 //! cargo run --example cli -- [--issuer URL] [--client-id ID] [--scope S] [--ca-cert PEM]
 //!     [--account NAME] [--service NAME] [--data-dir DIR]
-//!     <login|status|token|refresh|logout|fetch URL [--allow ORIGIN]…>
+//!     <login|status|token|refresh|logout|fetch URL [--allow ORIGIN]… [FETCH OPTIONS]>
 //! ```
+//! `fetch` takes curl's everyday options: `-X/--method METHOD`, `-H/--header 'Name: value'`
+//! (repeatable), `-d/--data TEXT`, `--data-binary @FILE`. A refused request sends nothing.
 //! Options also come from `TOKEN_VAULT_ISSUER`, `TOKEN_VAULT_CLIENT_ID`, `TOKEN_VAULT_SCOPE`,
 //! `TOKEN_VAULT_CA_CERT`, `TOKEN_VAULT_ACCOUNT` (default `default`), `TOKEN_VAULT_SERVICE`
 //! (default `tauri-plugin-token-vault-cli`), `TOKEN_VAULT_DATA_DIR`. Only `token` prints a
@@ -70,6 +72,8 @@ struct Cli {
     command: Command,
 }
 
+// Parsed once per run: a large variant costs nothing worth boxing for.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Command {
     /// Sign in through the system browser and store the session.
@@ -82,14 +86,84 @@ enum Command {
     Refresh,
     /// Revoke the tokens at the provider and wipe the stored session.
     Logout,
-    /// GET `URL` with the access token attached in Rust; prints the status line and the body.
+    /// Request `URL` with the access token attached in Rust (curl's everyday options); prints
+    /// the status line and the body. A refused request sends nothing.
     Fetch {
-        /// The URL to GET.
+        /// The URL to request.
         url: Url,
         /// An origin (or URL prefix) that may receive the token (repeatable). Nothing else does.
         #[arg(long = "allow", value_name = "ORIGIN")]
         allow: Vec<String>,
+        /// Request method; default GET, or POST when a body is given.
+        #[arg(short = 'X', long = "method", value_name = "METHOD")]
+        method: Option<String>,
+        /// A request header, `Name: value` (repeatable).
+        #[arg(short = 'H', long = "header", value_name = "NAME: VALUE")]
+        headers: Vec<String>,
+        /// Request body, the text as given (unlike curl, `@` is not special: see --data-binary).
+        /// Content type `application/x-www-form-urlencoded` unless -H sets one, as in curl.
+        #[arg(short = 'd', long = "data", value_name = "TEXT")]
+        data: Option<String>,
+        /// Request body: `@FILE` sends the file's bytes unchanged (`@-`: standard input);
+        /// anything else is sent as given. Content type as for --data.
+        #[arg(long = "data-binary", value_name = "@FILE", conflicts_with = "data")]
+        data_binary: Option<String>,
     },
+}
+
+/// The request `fetch` sends, from its curl-style options. Errors are `fetch_invalid_request`
+/// and never repeat a header's text (it could hold a secret).
+fn fetch_request(
+    url: Url,
+    method: Option<String>,
+    headers: Vec<String>,
+    data: Option<String>,
+    data_binary: Option<String>,
+) -> Result<tauri_plugin_token_vault::FetchRequest, Error> {
+    let body = match (data, data_binary) {
+        (Some(text), _) => Some(text.into_bytes()),
+        (None, Some(arg)) => Some(match arg.strip_prefix('@') {
+            Some("-") => {
+                let mut bytes = Vec::new();
+                std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes).map_err(|e| {
+                    Error::FetchInvalidRequest(format!("--data-binary @-: cannot read stdin: {e}"))
+                })?;
+                bytes
+            }
+            Some(path) => std::fs::read(path).map_err(|e| {
+                Error::FetchInvalidRequest(format!("--data-binary: cannot read `{path}`: {e}"))
+            })?,
+            None => arg.into_bytes(),
+        }),
+        (None, None) => None,
+    };
+    let mut request = tauri_plugin_token_vault::FetchRequest::get(url);
+    for (i, h) in headers.iter().enumerate() {
+        let (name, value) = h.split_once(':').ok_or_else(|| {
+            Error::FetchInvalidRequest(format!("--header #{} is not `Name: value`", i + 1))
+        })?;
+        request
+            .headers
+            .push((name.trim().to_string(), value.trim().to_string()));
+    }
+    if body.is_some()
+        && !request
+            .headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+    {
+        request.headers.push((
+            "content-type".into(),
+            "application/x-www-form-urlencoded".into(),
+        ));
+    }
+    request.method = match method {
+        Some(m) => m,
+        None if body.is_some() => "POST".into(),
+        None => "GET".into(),
+    };
+    request.body = body;
+    Ok(request)
 }
 
 fn parse_param(s: &str) -> Result<(String, String), String> {
@@ -198,14 +272,16 @@ async fn run(cli: Cli) -> Result<(), Error> {
             let s = sessions.refresh(PROVIDER, account).await?;
             println!("{}", expiry_line(s.expires_at));
         }
-        Command::Fetch { url, .. } => {
-            let r = sessions
-                .fetch(
-                    PROVIDER,
-                    account,
-                    tauri_plugin_token_vault::FetchRequest::get(url),
-                )
-                .await?;
+        Command::Fetch {
+            url,
+            method,
+            headers,
+            data,
+            data_binary,
+            ..
+        } => {
+            let request = fetch_request(url, method, headers, data, data_binary)?;
+            let r = sessions.fetch(PROVIDER, account, request).await?;
             println!("HTTP {} {}", r.status, r.status_text);
             println!("{}", String::from_utf8_lossy(&r.body));
         }

@@ -331,3 +331,142 @@ fn cli_failures_exit_non_zero_with_code_and_message() {
         );
     }
 }
+
+/// Issue #8, item 18: `fetch` takes curl's everyday options (`-X/--method`, `-H/--header`,
+/// repeatable, `-d/--data`, `--data-binary @FILE`); a refused request exits 1 with
+/// `error: <code>: …` and the resource server sees nothing; bodies arrive byte for byte.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cli_fetch_takes_curl_options_and_a_refused_request_sends_nothing() {
+    support::require_secret_service();
+    let idp = Idp::start();
+    let rs = support::RecordingServer::start().await;
+    let c = Cli {
+        idp: &idp,
+        service: support::unique_service("cli-fetch"),
+        data_dir: tempfile::tempdir().unwrap(),
+        runs: Default::default(),
+    };
+    c.ok(&["login"]);
+    let origin = rs.origin.as_str().trim_end_matches('/').to_string();
+    let echo = rs.url("/echo").to_string();
+    let prefix = rs.url("/v1/").to_string();
+    let admin = format!("{origin}/v1/..%2Fadmin");
+
+    let refused: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec!["-H", "Host: other-tenant.example"],
+            "error: fetch_invalid_request: ",
+        ),
+        (
+            vec!["--header", "X-HTTP-Method-Override: TRACE"],
+            "error: fetch_invalid_request: ",
+        ),
+        (vec!["-H", "Cookie: a=b"], "error: fetch_invalid_request: "),
+        (vec!["-X", "TRACE"], "error: fetch_invalid_request: "),
+        (
+            vec!["--method", "connect"],
+            "error: fetch_invalid_request: ",
+        ),
+        (
+            vec!["-X", "track", "-d", "x"],
+            "error: fetch_invalid_request: ",
+        ),
+        (
+            vec!["-H", "no colon here"],
+            "error: fetch_invalid_request: ",
+        ),
+        (
+            vec!["-H", "Authorization: Bearer forged"],
+            "error: fetch_invalid_request: ",
+        ),
+    ];
+    for (extra, want) in refused {
+        let mut args = vec!["fetch", echo.as_str(), "--allow", origin.as_str()];
+        args.extend(&extra);
+        let out = c.run(&args);
+        let (_, stderr) = texts(&out);
+        assert_eq!(out.status.code(), Some(1), "{extra:?}: {stderr}");
+        assert!(stderr.starts_with(want), "{extra:?}: {stderr}");
+    }
+    // An encoded separator under a path-prefix `--allow`.
+    let out = c.run(&["fetch", &admin, "--allow", &prefix]);
+    let (_, stderr) = texts(&out);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.starts_with("error: fetch_not_allowed: "), "{stderr}");
+    let sent: Vec<String> = rs.requests().iter().map(|s| s.path.clone()).collect();
+    assert!(
+        sent.is_empty(),
+        "refused requests reached the server: {sent:?}"
+    );
+
+    // -X POST -d TEXT: the text byte for byte, curl's default form content type.
+    let text = "a=1&b=two words&c=\u{e9}\t\"q\"\n";
+    let out = c.ok(&["fetch", &echo, "--allow", &origin, "-X", "POST", "-d", text]);
+    assert!(out.starts_with("HTTP 200 OK\n"), "{out}");
+    let got = rs.requests().last().unwrap().clone();
+    assert_eq!(got.method, "POST");
+    assert_eq!(got.body, text.as_bytes());
+    assert_eq!(
+        got.content_type.as_deref(),
+        Some("application/x-www-form-urlencoded")
+    );
+
+    // --data-binary @FILE: every byte value (NUL, CR, LF, invalid UTF-8), POST by default;
+    // repeated -H, one of them the content type.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("body.bin");
+    let bytes: Vec<u8> = (0..4096u32).map(|i| (i * 7 % 256) as u8).collect();
+    std::fs::write(&file, &bytes).unwrap();
+    let at_file = format!("@{}", file.display());
+    c.ok(&[
+        "fetch",
+        &echo,
+        "--allow",
+        &origin,
+        "--data-binary",
+        &at_file,
+        "-H",
+        "Content-Type: application/octet-stream",
+        "--header",
+        "X-Request-Id: 7",
+    ]);
+    let got = rs.requests().last().unwrap().clone();
+    assert_eq!(got.method, "POST");
+    assert!(got.body == bytes, "the file arrived byte for byte");
+    assert_eq!(
+        got.content_type.as_deref(),
+        Some("application/octet-stream")
+    );
+    // -X PUT with --data-binary @FILE, and a plain GET with -X.
+    c.ok(&[
+        "fetch",
+        &echo,
+        "--allow",
+        &origin,
+        "-X",
+        "PUT",
+        "--data-binary",
+        &at_file,
+    ]);
+    let got = rs.requests().last().unwrap().clone();
+    assert_eq!(got.method, "PUT");
+    assert!(got.body == bytes);
+    c.ok(&[
+        "fetch",
+        rs.url("/v1/me").as_str(),
+        "--allow",
+        &prefix,
+        "-X",
+        "get",
+    ]);
+    let got = rs.requests().last().unwrap().clone();
+    assert_eq!((got.method.as_str(), got.path.as_str()), ("GET", "/v1/me"));
+    assert!(got.body.is_empty());
+    assert_eq!(
+        rs.requests().len(),
+        4,
+        "only the accepted requests were sent"
+    );
+
+    c.ok(&["logout"]);
+}
