@@ -45,12 +45,11 @@ pub async fn sign_in(
     let mut receiver = LoopbackReceiver::bind(config.redirect.port, &config.redirect.path).await?;
     let request = client.authorization_request(receiver.redirect_uri(), extra)?;
     let meta = client.metadata();
-    let expect = Expectation {
-        state: request.state.clone(),
-        issuer: meta
-            .authorization_response_iss_parameter_supported
-            .then(|| meta.issuer.clone()),
-    };
+    let expect = Expectation::for_provider(
+        request.state.clone(),
+        &meta.issuer,
+        meta.authorization_response_iss_parameter_supported,
+    );
     // The browser is opened on a one-time loopback URL that redirects to the authorization
     // URL: its parameters (state, nonce, code challenge, redirect URI) stay out of the
     // launching crate's logs and off the browser's command line.

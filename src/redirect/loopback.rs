@@ -68,6 +68,23 @@ pub struct Expectation {
     pub state: State,
     /// RFC 9207: the issuer the `iss` parameter must equal, when the provider sends it.
     pub issuer: Option<String>,
+    /// Whether the response must carry `iss` (the provider advertises RFC 9207 support).
+    pub issuer_required: bool,
+}
+
+impl Expectation {
+    /// The expectation for a provider whose metadata names `issuer` and says whether it
+    /// sends `iss` (`authorization_response_iss_parameter_supported`). An `iss` in the
+    /// response is compared whenever one arrives, advertised or not: the mix-up defense with
+    /// several configured providers (RFC 9207 §2.4). An empty `issuer` (manual endpoints, no
+    /// issuer) compares nothing.
+    pub fn for_provider(state: State, issuer: &str, advertised: bool) -> Self {
+        Self {
+            state,
+            issuer: (!issuer.is_empty()).then(|| issuer.to_string()),
+            issuer_required: advertised && !issuer.is_empty(),
+        }
+    }
 }
 
 /// A bound loopback listener for one sign-in.
@@ -453,7 +470,11 @@ pub(crate) fn judge(
     }
     // From here the request carries this sign-in's state: it is the authorization response.
     if let Some(expected) = &expect.issuer {
-        if iss.as_deref() != Some(expected.as_str()) {
+        let wrong = match iss.as_deref() {
+            Some(found) => found != expected,
+            None => expect.issuer_required,
+        };
+        if wrong {
             return Verdict::Complete(Err(Error::IssuerMismatch {
                 expected: expected.clone(),
                 found: iss.unwrap_or_else(|| "(missing iss parameter)".into()),
@@ -539,10 +560,49 @@ fn page(status: StatusCode, ok: bool, text: &str) -> Response<Full<Bytes>> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn iss_is_compared_whenever_the_response_carries_it() {
+        // (metadata issuer, advertised, iss in the response, accepted)
+        let cases = [
+            ("https://idp", true, Some("https://idp"), true),
+            ("https://idp", true, None, false),
+            ("https://idp", true, Some("https://evil"), false),
+            // Not advertised: a missing iss is fine, a wrong one is a mix-up all the same.
+            ("https://idp", false, None, true),
+            ("https://idp", false, Some("https://idp"), true),
+            ("https://idp", false, Some("https://evil"), false),
+            // No issuer known (manual endpoints): nothing to compare.
+            ("", false, Some("https://evil"), true),
+        ];
+        for (issuer, advertised, iss, accepted) in cases {
+            let mut uri = "/callback?code=C&state=S1".to_string();
+            if let Some(i) = iss {
+                uri.push_str(&format!(
+                    "&iss={}",
+                    i.replace(':', "%3A").replace('/', "%2F")
+                ));
+            }
+            let expect = Expectation::for_provider(State::new("S1"), issuer, advertised);
+            let verdict = judge(
+                &Method::GET,
+                &uri.parse().unwrap(),
+                "/callback",
+                None,
+                &expect,
+            );
+            let ok = matches!(verdict, Verdict::Complete(Ok(_)));
+            assert_eq!(
+                ok, accepted,
+                "{issuer:?} advertised={advertised} iss={iss:?}"
+            );
+        }
+    }
+
     fn expect(iss: Option<&str>) -> Expectation {
         Expectation {
             state: State::new("S1"),
             issuer: iss.map(String::from),
+            issuer_required: iss.is_some(),
         }
     }
 
