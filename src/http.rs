@@ -118,7 +118,10 @@ impl Transport for reqwest::Client {
 /// A configured HTTP client (cheap to clone).
 #[derive(Clone, Debug)]
 pub struct HttpClient {
+    /// Resource requests (`fetch`): the system proxy applies (to https destinations).
     inner: reqwest::Client,
+    /// Provider requests to a provider on this machine: never through a proxy.
+    direct: Option<reqwest::Client>,
     /// Sends provider requests instead of `inner` (unit tests script the provider).
     transport: Option<Arc<dyn Transport>>,
 }
@@ -126,6 +129,34 @@ pub struct HttpClient {
 impl HttpClient {
     /// Builds a client trusting the system roots plus `extra_ca_pems`.
     pub fn new(timeout: Duration, extra_ca_pems: &[Vec<u8>]) -> Result<Self> {
+        Self::build(timeout, extra_ca_pems, false)
+    }
+
+    /// [`Self::new`] for a provider on this machine: never through a proxy (`HTTP_PROXY` and
+    /// the like would otherwise carry its requests, and with a plain-http loopback issuer the
+    /// refresh token in cleartext).
+    pub(crate) fn new_direct(timeout: Duration, extra_ca_pems: &[Vec<u8>]) -> Result<Self> {
+        Self::build(timeout, extra_ca_pems, true)
+    }
+
+    fn build(timeout: Duration, extra_ca_pems: &[Vec<u8>], direct: bool) -> Result<Self> {
+        let inner = Self::client(timeout, extra_ca_pems, false)?;
+        let direct = match direct {
+            true => Some(Self::client(timeout, extra_ca_pems, true)?),
+            false => None,
+        };
+        Ok(Self {
+            inner,
+            direct,
+            transport: None,
+        })
+    }
+
+    fn client(
+        timeout: Duration,
+        extra_ca_pems: &[Vec<u8>],
+        direct: bool,
+    ) -> Result<reqwest::Client> {
         let mut builder = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(timeout)
@@ -134,6 +165,9 @@ impl HttpClient {
                 "tauri-plugin-token-vault/",
                 env!("CARGO_PKG_VERSION")
             ));
+        if direct {
+            builder = builder.no_proxy();
+        }
         for (i, pem) in extra_ca_pems.iter().enumerate() {
             let certs = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| {
                 Error::config(
@@ -151,13 +185,9 @@ impl HttpClient {
                 builder = builder.add_root_certificate(c);
             }
         }
-        let inner = builder
+        builder
             .build()
-            .map_err(|e| Error::Internal(format!("HTTP client: {e}")))?;
-        Ok(Self {
-            inner,
-            transport: None,
-        })
+            .map_err(|e| Error::Internal(format!("HTTP client: {e}")))
     }
 
     /// The same client with provider requests sent through `transport` instead of reqwest
@@ -181,7 +211,7 @@ impl HttpClient {
     ) -> std::result::Result<Response, TransportError> {
         let transport: &dyn Transport = match &self.transport {
             Some(t) => t.as_ref(),
-            None => &self.inner,
+            None => self.direct.as_ref().unwrap_or(&self.inner),
         };
         transport.send(request, read).await
     }

@@ -154,6 +154,14 @@ async fn proxy_variables_never_carry_a_loopback_request_or_a_cleartext_token() {
     let m = SessionManager::new(&service, HashMap::from([(P.to_string(), config)]));
     let token = m.get_token(P, A, Duration::ZERO).await.unwrap();
     let me = m.userinfo_endpoint(P).await.unwrap().unwrap();
+    // Discovery and the refresh just made went to the loopback provider directly: a proxy
+    // never sees a provider on this machine (with a plain-http loopback issuer it would see
+    // the refresh token in cleartext).
+    assert!(
+        proxy.seen().is_empty(),
+        "provider requests went through the proxy: {:?}",
+        lines(&proxy.seen())
+    );
     let before = proxy.seen().len();
 
     // Loopback, plain http: direct. The resource server gets the request and the token.

@@ -117,7 +117,18 @@ impl OAuthClient {
         clock: Clock,
     ) -> Result<Self> {
         config.validate_at("provider")?;
-        let mut http = HttpClient::new(
+        // A provider on this machine is reached directly, never through a proxy.
+        let local = config
+            .issuer
+            .as_ref()
+            .or(config.endpoints.as_ref().map(|e| &e.token))
+            .is_some_and(crate::url_policy::is_loopback);
+        let build = if local {
+            HttpClient::new_direct
+        } else {
+            HttpClient::new
+        };
+        let mut http = build(
             Duration::from_secs(config.http_timeout_secs),
             &config.ca_certificate_pems("provider")?,
         )?;
