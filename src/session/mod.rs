@@ -34,7 +34,9 @@ use crate::error::{Error, Result};
 use crate::http::Transport;
 use crate::models::{SessionChangeReason, SessionEvent, SessionState, SessionStatus};
 use crate::oauth::{Clock, IdTokenClaims, OAuthClient};
+#[cfg(desktop)]
 use crate::redirect::Browser;
+#[cfg(desktop)]
 use crate::signin::sign_in;
 use crate::vault::{Record, Vault};
 
@@ -368,7 +370,9 @@ impl SessionManager {
     }
 
     /// Signs in through `browser` and stores the session. Replaces an existing session of
-    /// the same account.
+    /// the same account. Desktop: the system browser and a loopback redirect (on mobile the
+    /// native authentication session takes this place; not written yet).
+    #[cfg(desktop)]
     pub async fn login(
         &self,
         provider: &str,
