@@ -27,6 +27,9 @@ use crate::error::{Error, Result};
 use crate::http::{HttpClient, ReadBody, Request, Transport};
 use crate::secret::{AccessToken, AuthorizationCode, IdToken, Nonce, RefreshToken, State};
 
+/// The longest access-token lifetime taken from a provider's `expires_in` (ten years).
+const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(10 * 365 * 24 * 3600);
+
 /// Token endpoint response extension carrying the OpenID Connect `id_token`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct IdTokenField {
@@ -393,7 +396,12 @@ impl OAuthClient {
                 .refresh_token()
                 .map(|t| RefreshToken::new(t.secret().clone())),
             id_token: r.extra_fields().id_token.clone(),
-            expires_at: r.expires_in().map(|d| self.clock.now() + d),
+            expires_at: r.expires_in().map(|d| {
+                // A provider's `expires_in` of 2^63 s or more would overflow the clock:
+                // clamped to ten years, which every refresh policy treats as "long".
+                let now = self.clock.now();
+                now.checked_add(d.min(MAX_TOKEN_LIFETIME)).unwrap_or(now)
+            }),
             scopes,
         })
     }

@@ -46,8 +46,11 @@ impl Account {
     pub(super) fn fresh(&self, need: Duration) -> Option<AccessToken> {
         let guard = self.access.read().unwrap_or_else(|e| e.into_inner());
         let a = guard.as_ref()?;
+        // A `need` beyond what the clock can represent (page script may ask for any
+        // `minTtlSecs`) is one no token meets: refresh, never overflow.
+        let deadline = self.clock.now().checked_add(need)?;
         match a.expires_at {
-            Some(exp) if exp <= self.clock.now() + need => None,
+            Some(exp) if exp <= deadline => None,
             _ => Some(a.token.clone()),
         }
     }

@@ -692,3 +692,41 @@ async fn a_rotated_token_whose_save_failed_stays_in_use_and_is_saved_on_the_next
     assert!(bed.idp.refresh_presented(1, "RT2"));
     assert!(bed.store_holds("RT3"));
 }
+
+#[tokio::test]
+async fn hostile_numbers_do_not_panic() {
+    // A `minTtlSecs` of 1e19 from page script: no token can be that fresh; every call
+    // refreshes and returns the new token instead of overflowing the clock.
+    let bed = Bed::stored(SCOPES, "RT1");
+    bed.idp
+        .then(tokens("AT2", Some("RT2"), None))
+        .then(tokens("AT3", Some("RT3"), None));
+    let huge = Duration::from_secs(10_000_000_000_000_000_000);
+    let t = bed.m.get_token(P, A, huge).await.unwrap();
+    assert!(is(&t, "AT2"));
+    let t = bed.m.get_token(P, A, huge).await.unwrap();
+    assert!(is(&t, "AT3"));
+
+    // A provider that says the token lives for 2^63 seconds (or more): clamped, not a panic;
+    // the token is served from memory afterwards.
+    for expires_in in [json!(9_223_372_036_854_775_808u64), json!(u64::MAX)] {
+        let bed = Bed::stored(SCOPES, "RT1");
+        bed.idp.then(Answer::Json(
+            200,
+            json!({
+                "access_token": "AT-long",
+                "token_type": "Bearer",
+                "refresh_token": "RT2",
+                "expires_in": expires_in,
+            }),
+        ));
+        let t = bed.get_token().await.unwrap();
+        assert!(is(&t, "AT-long"));
+        let before = bed.idp.requests();
+        let t = bed.get_token().await.unwrap();
+        assert!(is(&t, "AT-long"));
+        assert_eq!(bed.idp.requests(), before, "served from memory");
+        let status = bed.m.status(P, A).await.unwrap();
+        assert!(status.expires_at.is_some());
+    }
+}
