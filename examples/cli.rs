@@ -10,7 +10,8 @@
 //! (repeatable), `-d/--data TEXT`, `--data-binary @FILE`. A refused request sends nothing.
 //! Options also come from `TOKEN_VAULT_ISSUER`, `TOKEN_VAULT_CLIENT_ID`, `TOKEN_VAULT_SCOPE`,
 //! `TOKEN_VAULT_CA_CERT`, `TOKEN_VAULT_ACCOUNT` (default `default`), `TOKEN_VAULT_SERVICE`
-//! (default `tauri-plugin-token-vault-cli`), `TOKEN_VAULT_DATA_DIR`. Only `token` prints a
+//! (default `tauri-plugin-token-vault-cli`), `TOKEN_VAULT_DATA_DIR` (default: the user's local data
+//! directory, `<service>/locks`). Only `token` prints a
 //! token. On failure: exit status 1 and `error: <code>: <message>` on stderr.
 
 use std::collections::{BTreeMap, HashMap};
@@ -216,9 +217,18 @@ async fn run(cli: Cli) -> Result<(), Error> {
         })?);
     }
     config.validate()?;
-    let data_dir = cli
-        .data_dir
-        .unwrap_or_else(|| std::env::temp_dir().join(format!("{}-locks", cli.service)));
+    // The user's own data directory (never a predictable path in a shared /tmp, where another
+    // user could create it first).
+    let data_dir = match cli.data_dir {
+        Some(dir) => dir,
+        None => dirs::data_local_dir()
+            .ok_or_else(|| Error::InvalidConfig {
+                field: "dataDir".into(),
+                message: "no user data directory: pass --data-dir".into(),
+            })?
+            .join(&cli.service)
+            .join("locks"),
+    };
     let sessions = SessionManager::new(
         &cli.service,
         HashMap::from([(PROVIDER.to_string(), config)]),

@@ -470,3 +470,40 @@ async fn cli_fetch_takes_curl_options_and_a_refused_request_sends_nothing() {
 
     c.ok(&["logout"]);
 }
+
+#[test]
+fn without_data_dir_the_lock_files_go_to_the_user_data_directory_not_a_shared_tmp_path() {
+    support::require_secret_service();
+    let idp = Idp::start();
+    let service = support::unique_service("cli-lock-dir");
+    let data_home = tempfile::tempdir().unwrap();
+    let out = cli()
+        .env("TOKEN_VAULT_ISSUER", idp.issuer.as_str())
+        .env("TOKEN_VAULT_CLIENT_ID", support::NATIVE_CLIENT)
+        .env("TOKEN_VAULT_CA_CERT", idp.ca_cert_path())
+        .env("TOKEN_VAULT_SERVICE", &service)
+        .env("XDG_DATA_HOME", data_home.path())
+        .arg("login")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let locks = data_home.path().join(&service).join("locks");
+    let files: Vec<_> = std::fs::read_dir(&locks)
+        .unwrap_or_else(|e| panic!("{}: {e}", locks.display()))
+        .collect();
+    assert_eq!(
+        files.len(),
+        1,
+        "one account lock file in the user's data directory"
+    );
+    assert!(
+        !std::env::temp_dir()
+            .join(format!("{service}-locks"))
+            .exists(),
+        "nothing in the shared temp directory"
+    );
+}

@@ -70,8 +70,8 @@ pub struct TokenSet {
 }
 
 /// One prepared authorization request: the URL to open and what the response is checked
-/// against. Single use.
-#[derive(Debug)]
+/// against. Single use. `Debug` leaves out the URL's query (`state`, `nonce`, the PKCE
+/// challenge).
 pub struct AuthorizationRequest {
     /// The URL to open in the system browser.
     pub url: Url,
@@ -83,6 +83,20 @@ pub struct AuthorizationRequest {
     pub nonce: Option<Nonce>,
     /// The PKCE verifier (oauth2's type: redacted `Debug`).
     pub(crate) pkce_verifier: PkceCodeVerifier,
+}
+
+impl std::fmt::Debug for AuthorizationRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut shown = self.url.clone();
+        shown.set_query(Some("[redacted]"));
+        f.debug_struct("AuthorizationRequest")
+            .field("url", &shown.as_str())
+            .field("redirect_uri", &self.redirect_uri.as_str())
+            .field("state", &self.state)
+            .field("nonce", &self.nonce)
+            .field("pkce_verifier", &self.pkce_verifier)
+            .finish()
+    }
 }
 
 /// A transport failure or a server error status, as oauth2 sees it.
@@ -471,6 +485,35 @@ fn map_token_error(
 #[cfg(test)]
 mod tests {
     use oauth2::{PkceCodeChallenge, PkceCodeVerifier};
+
+    use super::*;
+
+    #[test]
+    fn debug_of_an_authorization_request_shows_no_state_nonce_or_challenge() {
+        let issuer: Url = "https://idp.test".parse().unwrap();
+        let metadata: ProviderMetadata = serde_json::from_value(serde_json::json!({
+            "issuer": "https://idp.test",
+            "authorization_endpoint": "https://idp.test/authorize",
+            "token_endpoint": "https://idp.test/token",
+            "jwks_uri": "https://idp.test/jwks",
+            "code_challenge_methods_supported": ["S256"],
+        }))
+        .unwrap();
+        let config = ProviderConfig::new(issuer, "c").scopes(["openid"]);
+        let http = HttpClient::new(Duration::from_secs(5), &[]).unwrap();
+        let client = OAuthClient::from_parts(config, metadata, http).unwrap();
+        let redirect: Url = "http://127.0.0.1:1234/callback".parse().unwrap();
+        let request = client
+            .authorization_request(&redirect, &BTreeMap::new())
+            .unwrap();
+        let shown = format!("{request:?}");
+        let query: Vec<(String, String)> = request.url.query_pairs().into_owned().collect();
+        for name in ["state", "nonce", "code_challenge"] {
+            let value = &query.iter().find(|(k, _)| k == name).expect(name).1;
+            assert!(!shown.contains(value.as_str()), "{name} in {shown}");
+        }
+        assert!(shown.contains("https://idp.test/authorize"), "{shown}");
+    }
 
     /// RFC 7636 Appendix B: the S256 challenge of the example verifier.
     #[test]
