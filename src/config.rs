@@ -197,6 +197,9 @@ fn default_clock_skew() -> u64 {
 fn default_login_timeout() -> u64 {
     300
 }
+fn default_token_lifetime() -> u64 {
+    300
+}
 fn default_http_timeout() -> u64 {
     30
 }
@@ -257,6 +260,10 @@ pub struct ProviderConfig {
     /// Refresh the access token when it expires within this many seconds; default 60.
     #[serde(default = "default_clock_skew")]
     pub(crate) refresh_leeway_secs: u64,
+    /// The lifetime assumed for an access token whose response has no `expires_in`, in
+    /// seconds; default 300 (it is refreshed after that, and on a 401).
+    #[serde(default = "default_token_lifetime")]
+    pub(crate) default_token_lifetime_secs: u64,
     /// Origins (`https://api.example.com`) or URL prefixes (`https://api.example.com/v1/`)
     /// that may receive this provider's access token through `fetch`. Empty: `fetch` is off.
     #[serde(default)]
@@ -286,6 +293,7 @@ impl ProviderConfig {
             login_timeout_secs: default_login_timeout(),
             http_timeout_secs: default_http_timeout(),
             refresh_leeway_secs: default_clock_skew(),
+            default_token_lifetime_secs: default_token_lifetime(),
             fetch_allowlist: Allowlist::default(),
             fetch_max_body_bytes: default_fetch_max_body(),
             offline_access_prompt_consent: true,
@@ -378,6 +386,13 @@ impl ProviderConfig {
     /// Refresh the access token when it expires within this many seconds (default 60).
     pub fn refresh_leeway_secs(mut self, secs: u64) -> Self {
         self.refresh_leeway_secs = secs;
+        self
+    }
+
+    /// The lifetime assumed for an access token the provider gives no `expires_in` for
+    /// (default 300 s): it is refreshed after that instead of being kept forever.
+    pub fn default_token_lifetime_secs(mut self, secs: u64) -> Self {
+        self.default_token_lifetime_secs = secs;
         self
     }
 
@@ -529,6 +544,12 @@ impl ProviderConfig {
         if self.login_timeout_secs == 0 {
             return Err(Error::config(
                 format!("{field}.loginTimeoutSecs"),
+                "must be > 0",
+            ));
+        }
+        if self.default_token_lifetime_secs == 0 {
+            return Err(Error::config(
+                format!("{field}.defaultTokenLifetimeSecs"),
                 "must be > 0",
             ));
         }

@@ -410,12 +410,19 @@ impl OAuthClient {
                 .refresh_token()
                 .map(|t| RefreshToken::new(t.secret().clone())),
             id_token: r.extra_fields().id_token.clone(),
-            expires_at: r.expires_in().map(|d| {
-                // A provider's `expires_in` of 2^63 s or more would overflow the clock:
-                // clamped to ten years, which every refresh policy treats as "long".
+            expires_at: {
+                // No `expires_in`: a bounded lifetime (`defaultTokenLifetimeSecs`), never
+                // "valid forever". One of 2^63 s or more would overflow the clock: clamped to
+                // ten years, which every refresh policy treats as "long".
+                let lifetime = r
+                    .expires_in()
+                    .unwrap_or(Duration::from_secs(self.config.default_token_lifetime_secs));
                 let now = self.clock.now();
-                now.checked_add(d.min(MAX_TOKEN_LIFETIME)).unwrap_or(now)
-            }),
+                Some(
+                    now.checked_add(lifetime.min(MAX_TOKEN_LIFETIME))
+                        .unwrap_or(now),
+                )
+            },
             scopes,
         })
     }

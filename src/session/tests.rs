@@ -730,3 +730,32 @@ async fn hostile_numbers_do_not_panic() {
         assert!(status.expires_at.is_some());
     }
 }
+
+#[tokio::test]
+async fn an_access_token_without_expires_in_is_assumed_to_live_five_minutes() {
+    let bed = Bed::stored(SCOPES, "RT1");
+    let no_expiry = |at: &str, rt: &str| {
+        Answer::Json(
+            200,
+            json!({ "access_token": at, "token_type": "Bearer", "refresh_token": rt }),
+        )
+    };
+    bed.idp
+        .then(no_expiry("AT2", "RT2"))
+        .then(no_expiry("AT3", "RT3"));
+    assert!(is(&bed.get_token().await.unwrap(), "AT2"));
+    let status = bed.m.status(P, A).await.unwrap();
+    let expected = bed.clock.now() + Duration::from_secs(300);
+    assert_eq!(
+        status.expires_at,
+        Some(expected.duration_since(UNIX_EPOCH).unwrap().as_millis() as u64),
+        "a bounded lifetime, not \"never expires\""
+    );
+    // Within it: from memory. Past it: refreshed.
+    bed.clock.advance(Duration::from_secs(200));
+    assert!(is(&bed.get_token().await.unwrap(), "AT2"));
+    assert_eq!(bed.idp.refreshes(), 1);
+    bed.clock.advance(Duration::from_secs(101));
+    assert!(is(&bed.get_token().await.unwrap(), "AT3"));
+    assert_eq!(bed.idp.refreshes(), 2);
+}
