@@ -8,8 +8,6 @@
 //! to another origin); a 401 makes the session refresh once (single flight, shared with every
 //! other caller) and the request is retried once; response bodies are capped.
 
-use std::any::Any;
-use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use oauth2::reqwest;
@@ -192,68 +190,6 @@ fn route(url: &Url) -> Result<Route> {
     }
 }
 
-/// The proxy-free clients for loopback destinations, one per provider client (held weakly:
-/// an entry goes when its provider client does).
-type DirectClients = Vec<(Weak<dyn Any + Send + Sync>, reqwest::Client)>;
-static DIRECT_CLIENTS: Mutex<DirectClients> = Mutex::new(Vec::new());
-
-/// The proxy-free client kept for `owner` (the provider's client), built by `build` the first
-/// time. Kept so that loopback requests reuse pooled connections.
-fn direct_client<T: Any + Send + Sync>(
-    owner: &Arc<T>,
-    build: impl FnOnce() -> Result<reqwest::Client>,
-) -> Result<reqwest::Client> {
-    let mut clients = DIRECT_CLIENTS.lock().unwrap_or_else(|e| e.into_inner());
-    clients.retain(|(o, _)| o.strong_count() > 0);
-    let key = Arc::as_ptr(owner);
-    if let Some((_, c)) = clients
-        .iter()
-        .find(|(o, _)| std::ptr::addr_eq(o.as_ptr(), key))
-    {
-        return Ok(c.clone());
-    }
-    let client = build()?;
-    let weak: Weak<T> = Arc::downgrade(owner);
-    let weak: Weak<dyn Any + Send + Sync> = weak;
-    clients.push((weak, client.clone()));
-    Ok(client)
-}
-
-/// A client like the provider's (`http::HttpClient`: the same TLS roots, extra CAs, timeouts,
-/// no redirects) that never uses a proxy: `no_proxy()` drops reqwest's system proxy, which
-/// would otherwise follow `HTTP_PROXY`/`HTTPS_PROXY`/`ALL_PROXY` for loopback hosts too.
-fn build_direct_client(timeout: Duration, extra_ca_pems: &[Vec<u8>]) -> Result<reqwest::Client> {
-    let mut builder = reqwest::Client::builder()
-        .no_proxy()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(timeout)
-        .connect_timeout(timeout.min(Duration::from_secs(10)))
-        .user_agent(concat!(
-            "tauri-plugin-token-vault/",
-            env!("CARGO_PKG_VERSION")
-        ));
-    for (i, pem) in extra_ca_pems.iter().enumerate() {
-        let certs = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| {
-            Error::config(
-                format!("provider.caCertificates[{i}]"),
-                format!("not a PEM certificate: {e}"),
-            )
-        })?;
-        if certs.is_empty() {
-            return Err(Error::config(
-                format!("provider.caCertificates[{i}]"),
-                "no certificate found in PEM",
-            ));
-        }
-        for c in certs {
-            builder = builder.add_root_certificate(c);
-        }
-    }
-    builder
-        .build()
-        .map_err(|e| Error::Internal(format!("HTTP client: {e}")))
-}
-
 impl TryFrom<FetchArgs> for FetchRequest {
     type Error = Error;
 
@@ -357,12 +293,7 @@ impl SessionManager {
         let client = self.client(provider).await?;
         let http = match route {
             Route::SystemProxyOverTls => client.http().reqwest().clone(),
-            Route::Direct => direct_client(&client, || {
-                build_direct_client(
-                    Duration::from_secs(config.http_timeout_secs),
-                    &config.ca_certificate_pems("provider")?,
-                )
-            })?,
+            Route::Direct => client.http().direct_reqwest().clone(),
         };
 
         let token = self.get_token(provider, account, Duration::ZERO).await?;
@@ -633,45 +564,5 @@ mod tests {
                 None => assert_eq!(got.unwrap_err().code(), "fetch_not_allowed", "{url}"),
             }
         }
-    }
-
-    #[test]
-    fn one_direct_client_per_provider_client_dropped_with_it() {
-        let a = Arc::new(String::from("provider a"));
-        let b = Arc::new(String::from("provider b"));
-        let builds = std::cell::Cell::new(0);
-        let build = || {
-            builds.set(builds.get() + 1);
-            build_direct_client(Duration::from_secs(5), &[])
-        };
-        direct_client(&a, build).unwrap();
-        direct_client(&a, build).unwrap();
-        direct_client(&b, build).unwrap();
-        assert_eq!(builds.get(), 2, "one build per owner");
-        let live = |o: &Arc<String>| {
-            DIRECT_CLIENTS
-                .lock()
-                .unwrap()
-                .iter()
-                .any(|(w, _)| std::ptr::addr_eq(w.as_ptr(), Arc::as_ptr(o)))
-        };
-        assert!(live(&a) && live(&b));
-        drop(a);
-        direct_client(&b, build).unwrap();
-        assert_eq!(builds.get(), 2);
-        assert_eq!(
-            DIRECT_CLIENTS
-                .lock()
-                .unwrap()
-                .iter()
-                .filter(|(w, _)| w.strong_count() == 0)
-                .count(),
-            0,
-            "the dropped owner's client is gone"
-        );
-        // A bad extra CA is a configuration error naming it.
-        let e = build_direct_client(Duration::from_secs(5), &[b"not a pem".to_vec()]).unwrap_err();
-        assert_eq!(e.code(), "invalid_config");
-        assert!(e.to_string().contains("caCertificates[0]"), "{e}");
     }
 }

@@ -118,10 +118,13 @@ impl Transport for reqwest::Client {
 /// A configured HTTP client (cheap to clone).
 #[derive(Clone, Debug)]
 pub struct HttpClient {
-    /// Resource requests (`fetch`): the system proxy applies (to https destinations).
+    /// Resource requests to other hosts (`fetch`, https only): the system proxy applies.
     inner: reqwest::Client,
-    /// Provider requests to a provider on this machine: never through a proxy.
-    direct: Option<reqwest::Client>,
+    /// The same client without any proxy: loopback resource requests, and every provider
+    /// request when the provider is on this machine.
+    direct: reqwest::Client,
+    /// Whether provider requests go through `direct`.
+    provider_direct: bool,
     /// Sends provider requests instead of `inner` (unit tests script the provider).
     transport: Option<Arc<dyn Transport>>,
 }
@@ -140,14 +143,10 @@ impl HttpClient {
     }
 
     fn build(timeout: Duration, extra_ca_pems: &[Vec<u8>], direct: bool) -> Result<Self> {
-        let inner = Self::client(timeout, extra_ca_pems, false)?;
-        let direct = match direct {
-            true => Some(Self::client(timeout, extra_ca_pems, true)?),
-            false => None,
-        };
         Ok(Self {
-            inner,
-            direct,
+            inner: Self::client(timeout, extra_ca_pems, false)?,
+            direct: Self::client(timeout, extra_ca_pems, true)?,
+            provider_direct: direct,
             transport: None,
         })
     }
@@ -197,6 +196,13 @@ impl HttpClient {
         self
     }
 
+    /// The proxy-free client, for resource requests to loopback hosts (`fetch`): reqwest's
+    /// system proxy would otherwise follow `HTTP_PROXY` and the like for loopback hosts too.
+    #[cfg_attr(not(any(feature = "fetch", feature = "test-util")), allow(dead_code))]
+    pub(crate) fn direct_reqwest(&self) -> &reqwest::Client {
+        &self.direct
+    }
+
     /// The underlying client, for resource requests (`fetch`).
     #[cfg_attr(not(any(feature = "fetch", feature = "test-util")), allow(dead_code))]
     pub fn reqwest(&self) -> &reqwest::Client {
@@ -211,7 +217,8 @@ impl HttpClient {
     ) -> std::result::Result<Response, TransportError> {
         let transport: &dyn Transport = match &self.transport {
             Some(t) => t.as_ref(),
-            None => self.direct.as_ref().unwrap_or(&self.inner),
+            None if self.provider_direct => &self.direct,
+            None => &self.inner,
         };
         transport.send(request, read).await
     }
@@ -296,5 +303,22 @@ pub(crate) fn describe_reqwest(e: &reqwest::Error, url: &Url) -> String {
         format!("{where_}: {kind}")
     } else {
         format!("{where_}: {kind}: {cause}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bad_extra_ca_is_a_configuration_error_naming_it() {
+        for pems in [vec![b"not a pem".to_vec()], vec![Vec::new()]] {
+            for direct in [false, true] {
+                let e = HttpClient::build(Duration::from_secs(5), &pems, direct).unwrap_err();
+                assert_eq!(e.code(), "invalid_config");
+                assert!(e.to_string().contains("caCertificates[0]"), "{e}");
+            }
+        }
+        HttpClient::new(Duration::from_secs(5), &[]).unwrap();
     }
 }
