@@ -198,38 +198,49 @@ impl SessionManager {
         // rotated token. The task keeps the locks until the token is stored (or parked in
         // `flight` when the store fails).
         let task = tokio::spawn(async move {
-            let _cross_process = cross_process;
-            let tokens = client.refresh(&record.refresh_token).await?;
-            let mut record = record;
-            let rotated = tokens.refresh_token.is_some();
-            if let Some(rt) = &tokens.refresh_token {
-                record.refresh_token = rt.clone();
-            }
-            record.scopes = tokens.scopes.clone();
-            record.saved_at = now;
-            let saved = if rotated {
-                // Persisted as soon as the response parsed, before any check that could fail.
-                let r = record.clone();
-                tokio::task::spawn_blocking(move || vault.save_record(&p, &a, &r))
-                    .await
-                    .map_err(|e| Error::Internal(format!("store task: {e}")))
-                    .and_then(|saved| saved)
-            } else {
-                Ok(())
+            // The locks come back with the outcome, so the caller keeps them until its own
+            // last write (the verified ID token, or the wipe); a caller that gave up drops
+            // them with the outcome when the task ends.
+            let (cross_process, mut flight) = (cross_process, flight);
+            let outcome = match client.refresh(&record.refresh_token).await {
+                Err(e) => Err(e),
+                Ok(tokens) => {
+                    let mut record = record;
+                    let rotated = tokens.refresh_token.is_some();
+                    if let Some(rt) = &tokens.refresh_token {
+                        record.refresh_token = rt.clone();
+                    }
+                    record.scopes = tokens.scopes.clone();
+                    record.saved_at = now;
+                    let saved = if rotated {
+                        // Persisted as soon as the response parsed, before any check that
+                        // could fail.
+                        let r = record.clone();
+                        tokio::task::spawn_blocking(move || vault.save_record(&p, &a, &r))
+                            .await
+                            .map_err(|e| Error::Internal(format!("store task: {e}")))
+                            .and_then(|saved| saved)
+                    } else {
+                        Ok(())
+                    };
+                    if saved.is_err() {
+                        *flight = Some(record.clone());
+                    }
+                    Ok((tokens, record, saved))
+                }
             };
-            if saved.is_err() {
-                *flight = Some(record.clone());
-            }
-            Ok::<_, Error>((client, tokens, record, saved))
+            (client, outcome, (cross_process, flight))
         });
-        let (client, tokens, mut record, saved) = match task.await {
-            Ok(Ok(done)) => done,
-            Ok(Err(e @ Error::SessionExpired(_))) => {
+        let (client, outcome, _locks) = task
+            .await
+            .map_err(|e| Error::Internal(format!("refresh task: {e}")))?;
+        let (tokens, mut record, saved) = match outcome {
+            Ok(done) => done,
+            Err(e @ Error::SessionExpired(_)) => {
                 self.wipe(acct, inner, Reason::SessionExpired).await?;
                 return Err(e);
             }
-            Ok(Err(e)) => return Err(e),
-            Err(e) => return Err(Error::Internal(format!("refresh task: {e}"))),
+            Err(e) => return Err(e),
         };
         inner.record = Some(record.clone());
         inner.scopes = tokens.scopes.clone();
