@@ -181,12 +181,7 @@ async fn cli_login_status_token_refresh_logout_across_processes() {
     assert!(stderr.starts_with("error: not_signed_in: "), "{stderr}");
 
     // ---- Only `token` prints a token: every run's stdout and stderr against every token. ----
-    let exchanges: Vec<serde_json::Value> = idp
-        .http()
-        .get_json(&idp.url("/__test/token-exchanges"))
-        .await
-        .unwrap()
-        .expect("the provider records exchanges (IDP_RECORD_TOKENS=1)");
+    let exchanges = idp.token_exchanges().await;
     let grants: Vec<&str> = exchanges
         .iter()
         .map(|x| x["grant_type"].as_str().unwrap())

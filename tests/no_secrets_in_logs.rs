@@ -142,15 +142,6 @@ fn s256(verifier: &str) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
 }
 
-/// The token endpoint exchanges the provider recorded.
-async fn exchanges(idp: &support::Idp) -> Vec<serde_json::Value> {
-    idp.http()
-        .get_json::<Vec<serde_json::Value>>(&idp.url("/__test/token-exchanges"))
-        .await
-        .unwrap()
-        .expect("the provider records exchanges (IDP_RECORD_TOKENS=1)")
-}
-
 #[tokio::test]
 async fn no_secret_in_logs_tracing_debug_output_events_or_errors() {
     install_captures();
@@ -285,7 +276,7 @@ async fn no_secret_in_logs_tracing_debug_output_events_or_errors() {
         })
     };
 
-    let exchanges = exchanges(&idp).await;
+    let exchanges = idp.token_exchanges().await;
     let grants: Vec<&str> = exchanges
         .iter()
         .map(|x| x["grant_type"].as_str().unwrap())

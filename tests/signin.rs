@@ -303,12 +303,7 @@ async fn the_authorization_url_carries_the_s256_challenge_of_the_verifier_the_pl
     }
     let urls = handed.lock().unwrap().clone();
     assert_eq!(urls.len(), 2, "one authorization URL per sign-in");
-    let exchanges: Vec<serde_json::Value> = idp
-        .http()
-        .get_json(&idp.url("/__test/token-exchanges"))
-        .await
-        .unwrap()
-        .expect("the provider records token requests");
+    let exchanges = idp.token_exchanges().await;
     let verifiers: Vec<String> = exchanges
         .iter()
         .filter(|x| x["grant_type"] == "authorization_code")

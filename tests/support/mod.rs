@@ -134,6 +134,16 @@ impl Idp {
             .unwrap()
     }
 
+    /// Every token-endpoint exchange the provider recorded (started with `IDP_RECORD_TOKENS=1`):
+    /// grant type, status, the code, verifier and refresh token presented, the tokens issued.
+    pub async fn token_exchanges(&self) -> Vec<serde_json::Value> {
+        self.http()
+            .get_json::<Vec<serde_json::Value>>(&self.url("/__test/token-exchanges"))
+            .await
+            .unwrap()
+            .expect("the provider records exchanges (IDP_RECORD_TOKENS=1)")
+    }
+
     /// The provider's private signing keys: `(kid, alg, pkcs8 PEM)`.
     pub fn signing_keys(&self) -> Vec<(String, String, String)> {
         let v: serde_json::Value =
