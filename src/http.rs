@@ -35,9 +35,9 @@ pub(crate) type Response = oauth2::HttpResponse;
 /// How much of a response body a transport reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum ReadBody {
-    /// The whole body, whatever the status (token endpoint and revocation: oauth2 parses
-    /// error bodies too).
-    Whole,
+    /// At most this many bytes, whatever the status (token endpoint and revocation: oauth2
+    /// parses error bodies too); more is [`TransportError::TooLarge`].
+    UpTo(usize),
     /// For a 2xx status, at most this many bytes (more is [`TransportError::TooLarge`]); any
     /// other status comes back with its body unread and empty (discovery, JWKS).
     SuccessUpTo(usize),
@@ -50,7 +50,7 @@ pub(crate) enum TransportError {
     /// the request's query.
     #[error("{0}")]
     Failed(String),
-    /// A 2xx body is longer than the [`ReadBody::SuccessUpTo`] cap (reading stopped there).
+    /// A body is longer than the [`ReadBody`] cap (reading stopped there).
     #[error("response larger than {0} bytes")]
     TooLarge(usize),
 }
@@ -99,9 +99,9 @@ impl Transport for reqwest::Client {
                 head = head.header(name, value);
             }
             let body = match read {
-                ReadBody::Whole => read_capped(resp, usize::MAX, &url)
+                ReadBody::UpTo(cap) => read_capped(resp, cap, &url)
                     .await?
-                    .unwrap_or_default(),
+                    .ok_or(TransportError::TooLarge(cap))?,
                 ReadBody::SuccessUpTo(cap) if resp.status().is_success() => {
                     read_capped(resp, cap, &url)
                         .await?
@@ -227,6 +227,15 @@ impl HttpClient {
     /// non-2xx statuses and unparsable bodies are returned as `Ok(Err(status))` /
     /// `invalid_response` so callers can word them.
     pub async fn get_json<T: DeserializeOwned>(&self, url: &Url) -> Result<Result<T, u16>> {
+        Ok(self.get_json_with_max_age(url).await?.map(|(doc, _)| doc))
+    }
+
+    /// [`Self::get_json`], with how long the response may be cached (`Cache-Control`:
+    /// `max-age`, or zero for `no-cache` / `no-store`; `None` when it says neither).
+    pub(crate) async fn get_json_with_max_age<T: DeserializeOwned>(
+        &self,
+        url: &Url,
+    ) -> Result<Result<(T, Option<Duration>), u16>> {
         let mut headers = HeaderMap::new();
         headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
         let request = Request {
@@ -254,10 +263,36 @@ impl HttpClient {
         if !status.is_success() {
             return Ok(Err(status.as_u16()));
         }
+        let max_age = cache_max_age(resp.headers());
         serde_json::from_slice(resp.body())
-            .map(Ok)
+            .map(|doc| Ok((doc, max_age)))
             .map_err(|e| Error::InvalidResponse(format!("{url}: not the expected JSON: {e}")))
     }
+}
+
+/// The freshness lifetime a `Cache-Control` header grants (RFC 9111 §5.2.2): `max-age`, or
+/// zero for `no-cache` / `no-store`; `None` when the response has no such directive.
+pub(crate) fn cache_max_age(headers: &HeaderMap) -> Option<Duration> {
+    let mut max_age = None;
+    for value in headers.get_all(header::CACHE_CONTROL) {
+        let Ok(value) = value.to_str() else { continue };
+        for directive in value.split(',') {
+            let directive = directive.trim();
+            let (name, arg) = match directive.split_once('=') {
+                Some((n, a)) => (n.trim(), Some(a.trim().trim_matches('"'))),
+                None => (directive, None),
+            };
+            if name.eq_ignore_ascii_case("no-cache") || name.eq_ignore_ascii_case("no-store") {
+                return Some(Duration::ZERO);
+            }
+            if name.eq_ignore_ascii_case("max-age") {
+                // A malformed or out-of-range value is treated as stale (RFC 9111 §1.2.2).
+                let secs = arg.and_then(|a| a.parse::<u64>().ok()).unwrap_or(0);
+                max_age = Some(Duration::from_secs(secs));
+            }
+        }
+    }
+    max_age
 }
 
 /// Reads a response body of at most `cap` bytes: `Ok(None)` when it is larger (reading stops

@@ -30,6 +30,10 @@ use crate::secret::{AccessToken, AuthorizationCode, IdToken, Nonce, RefreshToken
 /// The longest access-token lifetime taken from a provider's `expires_in` (ten years).
 const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(10 * 365 * 24 * 3600);
 
+/// Token and revocation responses bigger than this are refused, whatever their status (a
+/// token response with a large ID token is a few tens of kilobytes).
+const MAX_TOKEN_RESPONSE_BYTES: usize = 1024 * 1024;
+
 /// Token endpoint response extension carrying the OpenID Connect `id_token`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct IdTokenField {
@@ -106,6 +110,9 @@ enum TransportError {
     Request(String),
     #[error("HTTP {0}")]
     Server(u16),
+    /// The body is longer than [`MAX_TOKEN_RESPONSE_BYTES`] (not read further).
+    #[error("response larger than {0} bytes")]
+    TooLarge(usize),
 }
 
 /// A configured, discovered provider.
@@ -355,6 +362,9 @@ impl OAuthClient {
                 RequestTokenError::ServerResponse(r) => {
                     Error::RefreshFailed(format!("revocation refused: {}", describe_refusal(&r)))
                 }
+                RequestTokenError::Request(t @ TransportError::TooLarge(_)) => {
+                    Error::InvalidResponse(format!("revocation {t}"))
+                }
                 RequestTokenError::Request(t) => Error::Network(t.to_string()),
                 RequestTokenError::Parse(p, _) => Error::InvalidResponse(format!(
                     "revocation response does not parse at `{}`",
@@ -428,8 +438,8 @@ impl OAuthClient {
     }
 }
 
-/// oauth2's HTTP hook: the client's transport (whole bodies: oauth2 parses error responses
-/// too), with 5xx turned into a transport error so that "server is down" is never confused
+/// oauth2's HTTP hook: the client's transport (bodies of any status up to
+/// [`MAX_TOKEN_RESPONSE_BYTES`]: oauth2 parses error responses too), with 5xx turned into a transport error so that "server is down" is never confused
 /// with "server said no" (which would end a session).
 type TransportFuture = std::pin::Pin<
     Box<dyn Future<Output = std::result::Result<oauth2::HttpResponse, TransportError>> + Send>,
@@ -450,9 +460,12 @@ fn transport(http: &HttpClient) -> impl Fn(oauth2::HttpRequest) -> TransportFutu
                 body,
             };
             let response = http
-                .send(request, ReadBody::Whole)
+                .send(request, ReadBody::UpTo(MAX_TOKEN_RESPONSE_BYTES))
                 .await
-                .map_err(|e| TransportError::Request(e.to_string()))?;
+                .map_err(|e| match e {
+                    crate::http::TransportError::TooLarge(cap) => TransportError::TooLarge(cap),
+                    other => TransportError::Request(other.to_string()),
+                })?;
             if response.status().is_server_error() {
                 return Err(TransportError::Server(response.status().as_u16()));
             }
@@ -480,6 +493,9 @@ fn map_token_error(
 ) -> Error {
     match e {
         RequestTokenError::ServerResponse(r) => refused(describe_refusal(&r)),
+        RequestTokenError::Request(t @ TransportError::TooLarge(_)) => {
+            Error::InvalidResponse(format!("token endpoint {t}"))
+        }
         RequestTokenError::Request(t) => Error::Network(t.to_string()),
         RequestTokenError::Parse(p, _body) => Error::InvalidResponse(format!(
             "token endpoint response does not parse at `{}`",
@@ -520,6 +536,65 @@ mod tests {
             assert!(!shown.contains(value.as_str()), "{name} in {shown}");
         }
         assert!(shown.contains("https://idp.test/authorize"), "{shown}");
+    }
+
+    /// Serves `status` with `body` (as JSON) to every connection on 127.0.0.1, plain HTTP.
+    async fn canned_server(status: u16, body: Vec<u8>) -> Url {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            while let Ok((mut conn, _)) = listener.accept().await {
+                let body = body.clone();
+                tokio::spawn(async move {
+                    let mut buf = [0u8; 4096];
+                    let _ = conn.read(&mut buf).await;
+                    let head = format!(
+                        "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\n\
+                         content-length: {}\r\nconnection: close\r\n\r\n",
+                        body.len()
+                    );
+                    let _ = conn.write_all(head.as_bytes()).await;
+                    let _ = conn.write_all(&body).await;
+                });
+            }
+        });
+        format!("http://127.0.0.1:{port}").parse().unwrap()
+    }
+
+    /// A token response bigger than the cap is refused as `invalid_response` (read up to the
+    /// cap, never whole), whatever its status: a hostile or broken provider cannot make the app
+    /// buffer an unbounded body. (Revocation goes through the same hook; oauth2 refuses a
+    /// plain-http revocation endpoint, so this canned server cannot stand in for one.)
+    #[tokio::test]
+    async fn token_responses_beyond_the_cap_are_refused() {
+        let pad = "x".repeat(MAX_TOKEN_RESPONSE_BYTES + 1);
+        for (status, body) in [
+            (
+                200,
+                serde_json::json!({"access_token": "at", "token_type": "bearer", "pad": pad}),
+            ),
+            (400, serde_json::json!({"error": "invalid_request", "pad": pad})),
+        ] {
+            let base = canned_server(status, body.to_string().into_bytes()).await;
+            let metadata: ProviderMetadata = serde_json::from_value(serde_json::json!({
+                "issuer": base.as_str(),
+                "authorization_endpoint": base.join("/authorize").unwrap(),
+                "token_endpoint": base.join("/token").unwrap(),
+                "revocation_endpoint": base.join("/revoke").unwrap(),
+                "code_challenge_methods_supported": ["S256"],
+            }))
+            .unwrap();
+            let config = ProviderConfig::new(base.clone(), "c").scopes(["api"]);
+            let http = HttpClient::new(Duration::from_secs(5), &[]).unwrap();
+            let client = OAuthClient::from_parts(config, metadata, http).unwrap();
+            let e = client
+                .refresh(&RefreshToken::new("rt".to_string()))
+                .await
+                .unwrap_err();
+            assert_eq!(e.code(), "invalid_response", "HTTP {status}: {e}");
+            assert!(e.to_string().contains("larger than"), "{e}");
+        }
     }
 
     /// RFC 7636 Appendix B: the S256 challenge of the example verifier.

@@ -135,6 +135,7 @@ impl IdTokenVerifier {
     /// Checks `iat` against `clock` instead of the system clock (`exp` and `nbf` are checked
     /// by `jsonwebtoken`, against the system clock).
     pub(crate) fn with_clock(mut self, clock: Clock) -> Self {
+        self.jwks.set_clock(clock.clone());
         self.clock = clock;
         self
     }
@@ -228,8 +229,9 @@ fn describe_jwt_error(e: &jsonwebtoken::errors::Error) -> String {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
     use std::sync::{Arc, Mutex};
+    use std::time::SystemTime;
 
     use jsonwebtoken::jwk::Jwk;
     use jsonwebtoken::{encode, EncodingKey, Header};
@@ -286,13 +288,19 @@ mod tests {
         let hits = Arc::new(AtomicUsize::new(0));
         let uri = jwks_server(doc.clone(), hits.clone()).await;
         let http = HttpClient::new(Duration::from_secs(5), &[]).unwrap();
+        let later = Arc::new(AtomicU64::new(0));
+        let offset = later.clone();
         let v = IdTokenVerifier::remote(
             "https://idp".into(),
             "c".into(),
             Duration::from_secs(60),
             http,
             uri,
-        );
+        )
+        .with_clock(Clock::from_fn(move || {
+            SystemTime::now() + Duration::from_secs(offset.load(Ordering::SeqCst))
+        }));
+        let interval = super::super::jwks::MIN_REFETCH_INTERVAL.as_secs();
 
         v.verify(&token("a"), None).await.unwrap();
         assert_eq!(hits.load(Ordering::SeqCst), 1, "first use fetches");
@@ -303,12 +311,19 @@ mod tests {
             "known kid: served from the cache"
         );
 
-        // The provider rotates in key "b": a token under "b" triggers one refetch and verifies.
+        // The provider rotates in key "b": a token under "b" triggers one refetch (once the
+        // refetch interval since the last fetch is over) and verifies.
         *doc.lock().unwrap() = serde_json::json!({ "keys": [jwk("a"), jwk("b")] });
+        later.store(interval, Ordering::SeqCst);
         v.verify(&token("b"), None).await.unwrap();
         assert_eq!(hits.load(Ordering::SeqCst), 2);
 
-        // A kid the provider does not have: exactly one refetch, then id_token_invalid.
+        // A kid the provider does not have: id_token_invalid, refetched at most once per
+        // interval.
+        let e = v.verify(&token("zzz"), None).await.unwrap_err();
+        assert_eq!(e.code(), "id_token_invalid");
+        assert_eq!(hits.load(Ordering::SeqCst), 2, "within the interval");
+        later.store(2 * interval, Ordering::SeqCst);
         let e = v.verify(&token("zzz"), None).await.unwrap_err();
         assert_eq!(e.code(), "id_token_invalid");
         assert_eq!(hits.load(Ordering::SeqCst), 3);

@@ -164,7 +164,7 @@ impl Idp {
         let success = (200..300).contains(&status);
         let body = match read {
             ReadBody::SuccessUpTo(_) if !success => Vec::new(),
-            ReadBody::SuccessUpTo(cap) if body.len() > cap => {
+            ReadBody::SuccessUpTo(cap) | ReadBody::UpTo(cap) if body.len() > cap => {
                 return Err(TransportError::TooLarge(cap))
             }
             _ => body,
