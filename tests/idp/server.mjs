@@ -6,6 +6,10 @@
 // Environment:
 //   IDP_STATE_DIR     (required) existing directory; cert.pem, key.pem and signing-keys.json go here
 //   IDP_PORT          port to bind on 127.0.0.1 (default 0 = ephemeral)
+//   IDP_ISSUER        the issuer URL (default https://127.0.0.1:<bound port>): set it to the
+//                     origin of a proxy in front of this server (tests/support/fault_proxy.rs)
+//                     and the discovery document, every endpoint URL and the ID tokens' `iss`
+//                     name the proxy; this server still listens on 127.0.0.1:IDP_PORT only
 //   IDP_ACCESS_TTL    access token lifetime in seconds (default 3600)
 //   IDP_ID_TOKEN_TTL  ID token lifetime in seconds (default 3600)
 //   IDP_REFRESH_TTL   refresh token lifetime in seconds (default 86400)
@@ -205,7 +209,8 @@ try {
 server.on('error', (err) => process.stderr.write(`test idp: server error: ${err.stack || err}\n`));
 
 const boundPort = server.address().port;
-const issuer = `https://127.0.0.1:${boundPort}`;
+const issuer = process.env.IDP_ISSUER || `https://127.0.0.1:${boundPort}`;
+if (!URL.canParse(issuer) || new URL(issuer).protocol !== 'https:') fail(`IDP_ISSUER must be an https URL, got ${JSON.stringify(issuer)}`);
 
 const { default: Provider, errors } = await import('oidc-provider');
 

@@ -552,3 +552,28 @@ pub fn files_containing(
     }
     hits
 }
+
+// ---------------------------------------------------------------------------------------------
+// A provider behind a proxy (tests/fault_matrix.rs puts tests/support/fault_proxy.rs in front).
+
+impl Idp {
+    /// Starts a provider whose issuer is `issuer` (the origin of a proxy in front of it: the
+    /// discovery document, the endpoints and the ID tokens' `iss` name the proxy), listening on
+    /// a free port of its own. Returns it with that port's origin, where the proxy forwards to.
+    /// The helpers (`stats`, `is_active`, `token_exchanges`…) go to `issuer`, through the proxy.
+    pub fn start_behind(issuer: &str, env: &[(&str, &str)]) -> (Idp, Url) {
+        let port = free_fixed_port().to_string();
+        let mut all = vec![("IDP_ISSUER", issuer), ("IDP_PORT", port.as_str())];
+        all.extend_from_slice(env);
+        let idp = Idp::start_with(&all);
+        (
+            idp,
+            Url::parse(&format!("https://127.0.0.1:{port}")).unwrap(),
+        )
+    }
+
+    /// The provider's TLS private key (PEM, beside its certificate), for a proxy serving as it.
+    pub fn tls_key_path(&self) -> PathBuf {
+        self.ca_cert.with_file_name("key.pem")
+    }
+}
