@@ -116,6 +116,9 @@ export interface SessionStatus {
  * if (!r.revoked && r.revocationError) {
  *   console.warn('provider did not confirm revocation:', r.revocationError.code)
  * }
+ * if (!r.storeCleared) {
+ *   console.warn('the credential store kept the session:', r.storeError?.code)
+ * }
  * ```
  */
 export interface LogoutResult {
@@ -128,6 +131,16 @@ export interface LogoutResult {
     } | null;
     /** Whether the provider has an RP-initiated logout (end-session) endpoint. */
     endSessionAvailable: boolean;
+    /**
+     * Whether the credential store no longer holds the session. When `false` the session
+     * still ended in this app, and calling {@link logout} again retries the store.
+     */
+    storeCleared: boolean;
+    /** Why the store could not be cleared, if it could not. */
+    storeError: {
+        code: string;
+        message: string;
+    } | null;
 }
 /**
  * Why a session changed, as carried by {@link SessionChangedEvent.reason}.

@@ -305,6 +305,12 @@ async fn run(cli: Cli) -> Result<(), Error> {
             if r.end_session_url.is_some() {
                 println!("the provider also offers RP-initiated logout in the browser");
             }
+            if let Some(e) = &r.store_error {
+                println!(
+                    "the credential store still holds the session ({}: {e}); run logout again",
+                    e.code()
+                );
+            }
         }
     }
     Ok(())

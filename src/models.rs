@@ -141,6 +141,11 @@ pub struct LogoutResult {
     /// Whether the provider offers RP-initiated logout in the browser (the URL itself carries
     /// the ID token and stays in Rust: [`crate::LogoutReport::end_session_url`]).
     pub end_session_available: bool,
+    /// Whether the credential store no longer holds the session (when `false`, the session
+    /// still ended in this process; the next logout tries the store again).
+    pub store_cleared: bool,
+    /// Why the store could not be cleared (`{ code, message }`), if it could not.
+    pub store_error: Option<Error>,
 }
 
 /// Milliseconds since the Unix epoch.

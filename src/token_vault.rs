@@ -103,6 +103,8 @@ impl<R: Runtime> TokenVault<R> {
             revoked: r.revoked,
             revocation_error: r.revocation_error,
             end_session_available: r.end_session_url.is_some(),
+            store_cleared: r.store_cleared,
+            store_error: r.store_error,
         })
     }
 

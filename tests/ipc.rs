@@ -346,7 +346,13 @@ fn every_command_through_ipc_against_the_real_provider_and_store() {
     let r = invoke(w, "logout", json!({ "provider": "idp" })).unwrap();
     assert_eq!(
         r,
-        json!({ "revoked": true, "revocationError": null, "endSessionAvailable": true })
+        json!({
+            "revoked": true,
+            "revocationError": null,
+            "endSessionAvailable": true,
+            "storeCleared": true,
+            "storeError": null
+        })
     );
     let s = invoke(w, "session", json!({ "provider": "idp" })).unwrap();
     assert_eq!(s["signedIn"], false);

@@ -472,6 +472,28 @@ async fn logout_revokes_at_the_provider_and_empties_the_store() {
     assert!(bed.idp.stats().await["revocation"].as_u64().unwrap() >= 2);
 }
 
+/// Signing in again over a session revokes the replaced session's refresh token at the
+/// provider (once the new one is stored): a second sign-in never leaves an orphan live token.
+#[tokio::test]
+async fn signing_in_over_a_session_revokes_the_replaced_refresh_token() {
+    let bed = Bed::new("relogin", &[]);
+    let m = bed.manager();
+    bed.login(&m).await;
+    let first = bed.record().unwrap().refresh_token;
+    assert!(bed.idp.is_active(first.secret()).await);
+    // A fresh manager (another launch): the replaced session is only in the store.
+    let m = bed.manager();
+    bed.login(&m).await;
+    let second = bed.record().unwrap().refresh_token;
+    assert!(first.secret() != second.secret());
+    assert!(
+        !bed.idp.is_active(first.secret()).await,
+        "the replaced refresh token is revoked"
+    );
+    assert!(bed.idp.is_active(second.secret()).await);
+    m.get_token(P, A, Duration::ZERO).await.unwrap();
+}
+
 #[tokio::test]
 async fn logout_with_the_provider_down_still_wipes_and_reports_why() {
     let bed = Bed::new("logout-down", &[]);

@@ -64,7 +64,9 @@ const cases = [
     result: {
       revoked: false,
       revocationError: { code: 'network', message: 'revocation endpoint unreachable' },
-      endSessionAvailable: true
+      endSessionAvailable: true,
+      storeCleared: false,
+      storeError: { code: 'store_unavailable', message: 'Secret Service: locked' }
     }
   },
   {
@@ -72,7 +74,13 @@ const cases = [
     call: () => api.logout('auth0', { account: 'work' }),
     cmd: 'plugin:token-vault|logout',
     args: { provider: 'auth0', account: 'work' },
-    result: { revoked: true, revocationError: null, endSessionAvailable: false }
+    result: {
+      revoked: true,
+      revocationError: null,
+      endSessionAvailable: false,
+      storeCleared: true,
+      storeError: null
+    }
   },
   {
     name: 'getSession',

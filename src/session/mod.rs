@@ -36,6 +36,7 @@ use crate::models::{SessionChangeReason, SessionEvent, SessionState, SessionStat
 use crate::oauth::{Clock, IdTokenClaims, OAuthClient};
 #[cfg(desktop)]
 use crate::redirect::Browser;
+use crate::secret::{IdToken, RefreshToken};
 #[cfg(desktop)]
 use crate::signin::sign_in;
 use crate::vault::{Record, Vault};
@@ -102,6 +103,11 @@ pub struct LogoutReport {
     /// The RP-initiated logout URL to open in the browser, when the provider has one. It
     /// carries the ID token as `id_token_hint`: never log it.
     pub end_session_url: Option<Url>,
+    /// Whether the credential store no longer holds the session. When `false` the session
+    /// still ended in this process, and the next logout tries the store again.
+    pub store_cleared: bool,
+    /// Why the store could not be cleared, if it could not.
+    pub store_error: Option<Error>,
 }
 
 impl std::fmt::Debug for LogoutReport {
@@ -115,6 +121,8 @@ impl std::fmt::Debug for LogoutReport {
             .field("revoked", &self.revoked)
             .field("revocation_error", &self.revocation_error)
             .field("end_session_url", &url)
+            .field("store_cleared", &self.store_cleared)
+            .field("store_error", &self.store_error)
             .finish()
     }
 }
@@ -386,7 +394,11 @@ impl SessionManager {
         // The browser step may take minutes: not under the account lock.
         let signed = sign_in(&client, browser, extra, cancel.0).await?;
         let mut inner = acct.inner.lock().await;
+        // A refresh of the replaced session still in flight finishes first: it must not
+        // store its rotated token over the new session.
+        let mut flight = acct.flight.clone().lock_owned().await;
         let _cross_process = self.cross_process_lock(&acct).await?;
+        let replaced = self.live_refresh_tokens(&acct, &inner, &flight).await.0;
         let tokens = signed.tokens;
         match &tokens.refresh_token {
             Some(rt) => {
@@ -411,6 +423,7 @@ impl SessionManager {
                 inner.record = None;
             }
         }
+        *flight = None;
         inner.loaded = true;
         inner.claims = signed.claims;
         inner.scopes = tokens.scopes.clone();
@@ -428,7 +441,63 @@ impl SessionManager {
             inner.claims.as_ref(),
             subject,
         );
+        // The replaced session's refresh tokens, now that the new one is stored: revoked
+        // best-effort (a failure leaves a token nobody holds any more; it is not the new
+        // session's error).
+        let new_rt = tokens
+            .refresh_token
+            .as_ref()
+            .map(|t| t.secret().to_string());
+        for rt in replaced {
+            if Some(rt.secret()) == new_rt.as_deref() {
+                continue;
+            }
+            let revoked = client
+                .revoke(StandardRevocableToken::RefreshToken(
+                    oauth2::RefreshToken::new(rt.secret().to_string()),
+                ))
+                .await;
+            if let Err(e) = revoked {
+                log::warn!("revoking the replaced session of {provider}/{account}: {e}");
+            }
+        }
         Ok(self.status_of(&acct, &inner))
+    }
+
+    /// Every refresh token of `acct` that may be live, each once: a rotated one whose save
+    /// failed (parked in `flight`), the stored one (read again: another process or an
+    /// abandoned refresh may have rotated it since this process read it), the one in memory.
+    /// Also the newest ID token among them, and the store's read error if it had one. A stored
+    /// record of another issuer or client (the configuration changed) is not this provider's
+    /// to revoke and is left out.
+    async fn live_refresh_tokens(
+        &self,
+        acct: &Account,
+        inner: &Inner,
+        flight: &Option<Record>,
+    ) -> (Vec<RefreshToken>, Option<IdToken>, Option<Error>) {
+        let (p, a) = (acct.provider.clone(), acct.account.clone());
+        let stored = self.blocking(move |v| v.load_record(&p, &a)).await;
+        let unreadable = stored.as_ref().err().cloned();
+        let stored = stored
+            .ok()
+            .flatten()
+            .filter(|r| self.record_matches(&acct.provider, r));
+        let mut tokens: Vec<RefreshToken> = Vec::new();
+        let mut id_token = None;
+        for record in [flight.clone(), stored, inner.record.clone()]
+            .into_iter()
+            .flatten()
+        {
+            id_token = id_token.or(record.id_token);
+            if !tokens
+                .iter()
+                .any(|t| t.secret() == record.refresh_token.secret())
+            {
+                tokens.push(record.refresh_token);
+            }
+        }
+        (tokens, id_token, unreadable)
     }
 
     #[cfg_attr(not(feature = "fetch"), allow(dead_code))]
@@ -502,40 +571,59 @@ impl SessionManager {
     }
 
     /// Signs out: revokes the refresh token (and the access token) at the provider
-    /// (RFC 7009), then wipes the store and memory even if revocation failed.
+    /// (RFC 7009), then wipes the store and memory. The session always ends in this process;
+    /// what could not be done is in the report: revocation that failed (or could not be
+    /// tried: the store was unreadable), a store that kept the record. Only an unknown
+    /// provider or a malformed account name is an error.
+    ///
+    /// Logout waits for a refresh in flight (one whose callers gave up still finishes), so the
+    /// token it rotated to is the one revoked, and nothing is stored after the wipe.
     pub async fn logout(&self, provider: &str, account: &str) -> Result<LogoutReport> {
         let acct = self.account(provider, account)?;
         let mut inner = acct.inner.lock().await;
-        let _ = self.ensure_loaded(&acct, &mut inner).await;
-        let _cross_process = self.cross_process_lock(&acct).await?;
-        let rt = inner.record.as_ref().map(|r| r.refresh_token.clone());
-        let id_token = inner.record.as_ref().and_then(|r| r.id_token.clone());
-        let at = acct.current();
+        let mut flight = acct.flight.clone().lock_owned().await;
+        // Best effort: the lock keeps two processes' refreshes apart; a logout that gave up
+        // for want of it would leave the user signed in.
+        let _cross_process = match self.cross_process_lock(&acct).await {
+            Ok(file) => file,
+            Err(e) => {
+                log::warn!("logout of {provider}/{account} without the account lock: {e}");
+                None
+            }
+        };
+        let (refresh_tokens, id_token, unreadable) =
+            self.live_refresh_tokens(&acct, &inner, &flight).await;
+        *flight = None;
+        let access_token = acct.current();
+        let signed_in = !refresh_tokens.is_empty() || access_token.is_some();
         let mut report = LogoutReport {
             revoked: false,
             revocation_error: None,
             end_session_url: None,
+            store_cleared: false,
+            store_error: None,
         };
-        if rt.is_some() || at.is_some() {
+        if signed_in {
             match self.client(provider).await {
                 Ok(client) => {
                     report.end_session_url = client.end_session_url(id_token.as_ref());
                     let mut outcome = Ok(());
-                    if let Some(rt) = &rt {
-                        outcome = client
+                    for rt in &refresh_tokens {
+                        let revoked = client
                             .revoke(StandardRevocableToken::RefreshToken(
                                 oauth2::RefreshToken::new(rt.secret().to_string()),
                             ))
                             .await;
+                        outcome = outcome.and(revoked);
                     }
-                    if let Some(at) = &at {
-                        let at_outcome = client
+                    if let Some(at) = &access_token {
+                        let revoked = client
                             .revoke(StandardRevocableToken::AccessToken(
                                 oauth2::AccessToken::new(at.secret().to_string()),
                             ))
                             .await;
-                        if rt.is_none() {
-                            outcome = at_outcome;
+                        if refresh_tokens.is_empty() {
+                            outcome = revoked;
                         }
                     }
                     match outcome {
@@ -546,16 +634,31 @@ impl SessionManager {
                 Err(e) => report.revocation_error = Some(e),
             }
         }
-        let signed_in = rt.is_some() || at.is_some();
+        if !report.revoked && report.revocation_error.is_none() {
+            // Nothing known to revoke because the store could not be read: say so.
+            report.revocation_error = unreadable.clone();
+        }
+        // The session ends here whatever the store does next.
         inner.loaded = true;
+        inner.record = None;
+        inner.claims = None;
+        inner.scopes.clear();
         inner.last_error = None;
+        acct.set_access(None);
         acct.generation.fetch_add(1, Ordering::AcqRel);
-        if signed_in {
-            self.wipe(&acct, &mut inner, SessionChangeReason::Logout)
-                .await?;
-        } else {
-            let (p, a) = (acct.provider.clone(), acct.account.clone());
-            self.blocking(move |v| v.delete_record(&p, &a)).await?;
+        let (p, a) = (acct.provider.clone(), acct.account.clone());
+        match self.blocking(move |v| v.delete_record(&p, &a)).await {
+            Ok(()) => report.store_cleared = true,
+            Err(e) => report.store_error = Some(e),
+        }
+        if signed_in || unreadable.is_some() {
+            self.emit(
+                &acct,
+                SessionState::SignedOut,
+                SessionChangeReason::Logout,
+                None,
+                None,
+            );
         }
         Ok(report)
     }

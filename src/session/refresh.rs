@@ -145,7 +145,7 @@ impl SessionManager {
         }
     }
 
-    fn record_matches(&self, provider: &str, record: &Record) -> bool {
+    pub(super) fn record_matches(&self, provider: &str, record: &Record) -> bool {
         let Ok(p) = self.provider(provider) else {
             return false;
         };

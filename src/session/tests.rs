@@ -72,6 +72,8 @@ struct Script {
     token_requests: Vec<TokenRequest>,
     /// `METHOD path` of every request (no query, no body), in order.
     log: Vec<String>,
+    /// Every token the revocation endpoint received, with its `token_type_hint`.
+    revoked: Vec<(String, String)>,
 }
 
 /// The scripted provider: discovery and JWKS from fixed documents, the token endpoint from the
@@ -117,6 +119,19 @@ impl Idp {
         r.refresh_token.as_ref().is_some_and(|t| t.secret() == rt)
     }
 
+    /// Whether the revocation endpoint received `token` as a refresh token.
+    fn revoked_refresh_token(&self, token: &str) -> bool {
+        self.script()
+            .revoked
+            .iter()
+            .any(|(t, hint)| t == token && hint == "refresh_token")
+    }
+
+    /// How many tokens the revocation endpoint received.
+    fn revocations(&self) -> usize {
+        self.script().revoked.len()
+    }
+
     /// How many requests of any kind the provider received.
     fn requests(&self) -> usize {
         self.script().log.len()
@@ -158,6 +173,15 @@ impl Idp {
                     }
                     None => panic!("the token endpoint got a request the test did not script"),
                 }
+            }
+            (&Method::POST, "/revoke") => {
+                let form: HashMap<String, String> = url::form_urlencoded::parse(&request.body)
+                    .into_owned()
+                    .collect();
+                let token = form.get("token").cloned().unwrap_or_default();
+                let hint = form.get("token_type_hint").cloned().unwrap_or_default();
+                self.script().revoked.push((token, hint));
+                (200, Vec::new())
             }
             _ => (404, Vec::new()),
         };
@@ -598,6 +622,23 @@ struct Held {
     release: Arc<tokio::sync::Semaphore>,
 }
 
+impl Held {
+    /// A second manager over `bed`'s store and clock whose token responses wait for `release`.
+    fn over(bed: &Bed) -> (Self, SessionManager) {
+        let held = Held {
+            idp: bed.idp.clone(),
+            arrived: Arc::default(),
+            release: Arc::new(tokio::sync::Semaphore::new(0)),
+        };
+        let config =
+            ProviderConfig::new(ISSUER.parse().unwrap(), CLIENT).scopes(SCOPES.iter().copied());
+        let m = SessionManager::with_vault(bed.vault.clone(), HashMap::from([(P.into(), config)]))
+            .with_transport(Arc::new(held.clone()))
+            .with_clock(bed.clock.clock());
+        (held, m)
+    }
+}
+
 impl Transport for Held {
     fn send(&self, request: Request, read: ReadBody) -> TransportFuture<'_> {
         let token = request.url.path() == "/token";
@@ -639,17 +680,7 @@ async fn a_rotated_refresh_token_is_stored_even_when_the_refreshed_id_token_fail
 #[tokio::test]
 async fn a_refresh_its_caller_gave_up_on_still_persists_the_rotated_token() {
     let bed = Bed::stored(SCOPES, "RT1");
-    let held = Held {
-        idp: bed.idp.clone(),
-        arrived: Arc::default(),
-        release: Arc::new(tokio::sync::Semaphore::new(0)),
-    };
-    let vault = bed.vault.clone();
-    let config =
-        ProviderConfig::new(ISSUER.parse().unwrap(), CLIENT).scopes(SCOPES.iter().copied());
-    let m = SessionManager::with_vault(vault, HashMap::from([(P.into(), config)]))
-        .with_transport(Arc::new(held.clone()))
-        .with_clock(bed.clock.clock());
+    let (held, m) = Held::over(&bed);
     bed.idp
         .then(tokens("AT2", Some("RT2"), None))
         .then(tokens("AT3", Some("RT3"), None));
@@ -758,4 +789,117 @@ async fn an_access_token_without_expires_in_is_assumed_to_live_five_minutes() {
     bed.clock.advance(Duration::from_secs(101));
     assert!(is(&bed.get_token().await.unwrap(), "AT3"));
     assert_eq!(bed.idp.refreshes(), 2);
+}
+
+/// Logout whose cross-process lock cannot be taken (the lock directory is unusable) still
+/// revokes and ends the session: the lock guards refreshes against each other, and a logout
+/// that gives up leaves the user signed in against their will.
+#[tokio::test]
+async fn logout_ends_the_session_even_when_the_account_lock_cannot_be_taken() {
+    let Bed { idp, vault, m, .. } = Bed::stored(SCOPES, "RT1");
+    let not_a_dir = tempfile::NamedTempFile::new().unwrap();
+    let m = m.with_lock_dir(not_a_dir.path().join("locks"));
+    let mut events = m.subscribe();
+    m.status(P, A).await.unwrap();
+    let report = m.logout(P, A).await.unwrap();
+    assert!(report.revoked, "{report:?}");
+    assert!(idp.revoked_refresh_token("RT1"));
+    assert!(
+        report.store_cleared && report.store_error.is_none(),
+        "{report:?}"
+    );
+    assert!(vault.load_record(P, A).unwrap().is_none());
+    assert!(!m.status(P, A).await.unwrap().signed_in);
+    let states: Vec<_> = std::iter::from_fn(|| events.try_recv())
+        .map(|e| (e.state, e.reason))
+        .collect();
+    assert_eq!(
+        states.last(),
+        Some(&(SessionState::SignedOut, SessionChangeReason::Logout))
+    );
+}
+
+/// A store that cannot be read at logout: nothing to revoke is known, and the report says so
+/// (`revocation_error` = `store_unavailable`) instead of claiming a clean logout; the record is
+/// still deleted when the store lets it.
+#[tokio::test]
+async fn logout_with_an_unreadable_store_reports_that_nothing_could_be_revoked() {
+    let bed = Bed::stored(SCOPES, "RT1");
+    bed.vault.fail_next_read();
+    let report = bed.m.logout(P, A).await.unwrap();
+    assert!(!report.revoked, "{report:?}");
+    assert_eq!(
+        report.revocation_error.as_ref().map(|e| e.code()),
+        Some("store_unavailable"),
+        "{report:?}"
+    );
+    assert_eq!(bed.idp.revocations(), 0);
+    assert!(report.store_cleared, "{report:?}");
+    assert!(bed.store_is_empty());
+}
+
+/// A store delete that fails at logout: the session ends in this process (status, event,
+/// no token served), the report says the store kept the record, and the next logout clears it.
+#[tokio::test]
+async fn logout_whose_delete_fails_ends_the_session_here_and_reports_the_store_kept_it() {
+    let bed = Bed::stored(SCOPES, "RT1");
+    bed.idp.then(tokens("AT2", Some("RT2"), None));
+    bed.get_token().await.unwrap();
+    let mut events = bed.m.subscribe();
+    bed.vault.fail_next_delete();
+    let report = bed.m.logout(P, A).await.unwrap();
+    assert!(report.revoked, "{report:?}");
+    assert!(bed.idp.revoked_refresh_token("RT2"));
+    assert!(!report.store_cleared, "{report:?}");
+    assert_eq!(
+        report.store_error.as_ref().map(|e| e.code()),
+        Some("store_unavailable")
+    );
+    let e = events.try_recv().expect("an event");
+    assert_eq!(
+        (e.state, e.reason),
+        (SessionState::SignedOut, SessionChangeReason::Logout)
+    );
+    assert!(!bed.m.status(P, A).await.unwrap().signed_in);
+    assert_eq!(bed.get_token().await.unwrap_err().code(), "not_signed_in");
+    assert!(bed.store_holds("RT2"), "the failed delete left the record");
+    let again = bed.m.logout(P, A).await.unwrap();
+    assert!(
+        again.store_cleared && again.store_error.is_none(),
+        "{again:?}"
+    );
+    assert!(bed.store_is_empty());
+}
+
+/// Logout while a refresh whose caller gave up is still in flight: logout waits for it and
+/// revokes the token it rotated to, and the store ends empty (before, the abandoned refresh
+/// stored its rotated token after the logout's delete: the session came back).
+#[tokio::test]
+async fn logout_during_an_abandoned_refresh_revokes_the_rotated_token_and_nothing_comes_back() {
+    let bed = Bed::stored(SCOPES, "RT1");
+    let (held, m) = Held::over(&bed);
+    let m = Arc::new(m);
+    bed.idp.then(tokens("AT2", Some("RT2"), None));
+    {
+        let call = m.get_token(P, A, Duration::ZERO);
+        tokio::pin!(call);
+        tokio::select! {
+            _ = held.arrived.notified() => {}
+            _ = &mut call => panic!("the refresh finished before its response was released"),
+        }
+    }
+    let logout = tokio::spawn({
+        let m = m.clone();
+        async move { m.logout(P, A).await }
+    });
+    tokio::task::yield_now().await;
+    held.release.add_permits(1);
+    let report = logout.await.unwrap().unwrap();
+    assert!(report.revoked, "{report:?}");
+    assert!(
+        bed.idp.revoked_refresh_token("RT2"),
+        "the rotated token is revoked"
+    );
+    assert!(bed.store_is_empty(), "nothing came back after the logout");
+    assert!(!m.status(P, A).await.unwrap().signed_in);
 }

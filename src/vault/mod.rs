@@ -46,9 +46,27 @@ pub struct Vault {
     store: Arc<CredentialStore>,
     service: String,
     chunk_limit: Option<usize>,
-    /// Test seam: makes the next write fail like a store that went away.
+    /// Test seam: makes the next write, read or delete fail like a store that went away.
     #[cfg(test)]
-    fail_next_write: Arc<std::sync::atomic::AtomicBool>,
+    faults: Arc<Faults>,
+}
+
+/// Which store operations fail next ([`Vault::fail_next_write`] and the like).
+#[cfg(test)]
+#[derive(Default)]
+struct Faults {
+    write: std::sync::atomic::AtomicBool,
+    read: std::sync::atomic::AtomicBool,
+    delete: std::sync::atomic::AtomicBool,
+}
+
+/// Takes a fault flag: whether this operation is the one to fail.
+#[cfg(test)]
+fn injected(flag: &std::sync::atomic::AtomicBool, op: &str) -> Result<()> {
+    if flag.swap(false, std::sync::atomic::Ordering::SeqCst) {
+        return Err(Error::StoreUnavailable(format!("{op}: injected failure")));
+    }
+    Ok(())
 }
 
 impl std::fmt::Debug for Vault {
@@ -75,15 +93,26 @@ impl Vault {
             service: service.to_string(),
             chunk_limit: None,
             #[cfg(test)]
-            fail_next_write: Arc::default(),
+            faults: Arc::default(),
         }
     }
 
     /// Test seam: the next write (of any entry) fails with `store_unavailable`.
     #[cfg(test)]
     pub(crate) fn fail_next_write(&self) {
-        self.fail_next_write
-            .store(true, std::sync::atomic::Ordering::SeqCst);
+        (self.faults.write).store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Test seam: the next read (of any entry) fails with `store_unavailable`.
+    #[cfg(test)]
+    pub(crate) fn fail_next_read(&self) {
+        (self.faults.read).store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Test seam: the next delete (of any entry) fails with `store_unavailable`.
+    #[cfg(test)]
+    pub(crate) fn fail_next_delete(&self) {
+        (self.faults.delete).store(true, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// Splits values bigger than `limit` bytes across several entries (Windows caps a
@@ -105,6 +134,8 @@ impl Vault {
     }
 
     fn get_one(&self, user: &str) -> Result<Option<Zeroizing<Vec<u8>>>> {
+        #[cfg(test)]
+        injected(&self.faults.read, "read")?;
         match self.entry(user)?.get_secret() {
             Ok(v) => Ok(Some(Zeroizing::new(v))),
             Err(keyring_core::Error::NoEntry) => Ok(None),
@@ -114,18 +145,15 @@ impl Vault {
 
     fn set_one(&self, user: &str, value: &[u8]) -> Result<()> {
         #[cfg(test)]
-        if self
-            .fail_next_write
-            .swap(false, std::sync::atomic::Ordering::SeqCst)
-        {
-            return Err(Error::StoreUnavailable("write: injected failure".into()));
-        }
+        injected(&self.faults.write, "write")?;
         self.entry(user)?
             .set_secret(value)
             .map_err(|e| store_error(e, "write"))
     }
 
     fn delete_one(&self, user: &str) -> Result<()> {
+        #[cfg(test)]
+        injected(&self.faults.delete, "delete")?;
         match self.entry(user)?.delete_credential() {
             Ok(()) | Err(keyring_core::Error::NoEntry) => Ok(()),
             Err(e) => Err(store_error(e, "delete")),
