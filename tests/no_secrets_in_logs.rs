@@ -1,5 +1,7 @@
-//! Two sign-ins, a refresh, fetches (one answered 401, so the session refreshes and the request
-//! is retried), an `invalid_grant` wipe and a logout, against the real provider and Secret
+//! Three sign-ins (the third over the second's session, whose refresh token it revokes), a
+//! refresh, fetches (one answered 401, so the session refreshes and the request is retried), an
+//! `invalid_grant` wipe, a logout whose revocation fails (provider answering 503) and whose
+//! account lock cannot be taken, and a clean logout, against the real provider and Secret
 //! Service, with every `log` record and every `tracing` event and span (all targets, TRACE:
 //! zbus carries the refresh token to the Secret Service, hyper-util carries every request)
 //! captured: no secret of the run appears in the logs, in any `Debug` output, in the session
@@ -134,6 +136,11 @@ struct Secret {
     value: String,
 }
 
+/// Whether any captured log record contains `text`.
+fn logs_contain(text: &str) -> bool {
+    LOG_LINES.lock().unwrap().iter().any(|l| l.contains(text))
+}
+
 fn query(url: &Url) -> HashMap<String, String> {
     url.query_pairs().into_owned().collect()
 }
@@ -228,15 +235,47 @@ async fn no_secret_in_logs_tracing_debug_output_events_or_errors() {
     assert_eq!(e.code(), "not_signed_in", "{e}");
     printed.push(format!("{e} {e:?}"));
 
-    // Sign-in 2 (a second state, nonce, code and verifier), then logout.
+    // Sign-in 2 (a second state, nonce, code and verifier), then sign-in 3 over it (the
+    // replaced refresh token is revoked).
     let status = support::sign_in(&m, P, A).await;
     printed.push(format!("{status:?}"));
+    let replaced = vault.load_record(P, A).unwrap().unwrap().refresh_token;
+    seen_refresh.push(replaced.secret().to_string());
+    let status = support::sign_in(&m, P, A).await;
+    printed.push(format!("{status:?}"));
+    assert!(
+        !idp.is_active(replaced.secret()).await,
+        "replaced token revoked"
+    );
     let record = vault.load_record(P, A).unwrap().unwrap();
     seen_refresh.push(record.refresh_token.secret().to_string());
     let latest_id_token = record.id_token.as_ref().unwrap().secret().to_string();
     seen_id.push(latest_id_token.clone());
     let at = m.get_token(P, A, Duration::ZERO).await.unwrap();
     seen_access.push(at.secret().to_string());
+
+    // A logout that cannot revoke (the provider answers 503) from another manager whose
+    // account lock cannot be taken (its lock directory is a file): it goes on, clears the
+    // store and reports why revocation failed (logged: the missing lock).
+    let not_a_dir = work.path().join("not-a-dir");
+    std::fs::write(&not_a_dir, b"").unwrap();
+    let config2 = idp.provider();
+    let m2 = SessionManager::new(&service, HashMap::from([(P.to_string(), config2)]))
+        .with_lock_dir(not_a_dir.join("locks"));
+    m2.userinfo_endpoint(P).await.unwrap(); // discovered while the provider still answers
+    idp.fault("503").await;
+    let report = m2.logout(P, A).await.unwrap();
+    idp.fault("none").await;
+    assert!(!report.revoked && report.store_cleared, "{report:?}");
+    assert_eq!(report.revocation_error.as_ref().unwrap().code(), "network");
+    printed.push(format!("{report:?} {m2:?}"));
+    printed.push(serde_json::to_string(&report.revocation_error).unwrap());
+    assert!(
+        logs_contain("without the account lock"),
+        "the lock failure is logged"
+    );
+
+    // The clean logout (this manager still holds the session in memory).
     let report = m.logout(P, A).await.unwrap();
     // The end-session URL carries the ID token by design (`id_token_hint`): the report's Debug
     // must still not show it.
@@ -263,7 +302,7 @@ async fn no_secret_in_logs_tracing_debug_output_events_or_errors() {
     }
     assert_eq!(
         reasons,
-        ["login", "session_expired", "login", "logout"],
+        ["login", "session_expired", "login", "login", "logout"],
         "the events of the run"
     );
 
@@ -281,7 +320,7 @@ async fn no_secret_in_logs_tracing_debug_output_events_or_errors() {
         .iter()
         .map(|x| x["grant_type"].as_str().unwrap())
         .collect();
-    // Sign-in, refresh, 401 retry, revoked (fails), sign-in.
+    // Sign-in, refresh, 401 retry, revoked (fails), sign-in, sign-in.
     assert_eq!(
         grants,
         [
@@ -289,6 +328,7 @@ async fn no_secret_in_logs_tracing_debug_output_events_or_errors() {
             "refresh_token",
             "refresh_token",
             "refresh_token",
+            "authorization_code",
             "authorization_code"
         ],
         "the token endpoint requests of the run"
@@ -305,10 +345,10 @@ async fn no_secret_in_logs_tracing_debug_output_events_or_errors() {
         issued("refresh_token"),
         issued("id_token"),
     );
-    // 2 sign-ins + 2 successful refreshes, each rotating the refresh token.
-    assert_eq!(issued_access.len(), 4);
-    assert_eq!(issued_refresh.len(), 4);
-    assert_eq!(issued_id.len(), 4);
+    // 3 sign-ins + 2 successful refreshes, each rotating the refresh token.
+    assert_eq!(issued_access.len(), 5);
+    assert_eq!(issued_refresh.len(), 5);
+    assert_eq!(issued_id.len(), 5);
     for (seen, issued, kind) in [
         (&seen_access, &issued_access, "access token"),
         (&seen_refresh, &issued_refresh, "refresh token"),
@@ -373,7 +413,7 @@ async fn no_secret_in_logs_tracing_debug_output_events_or_errors() {
         .filter(|l| l["event"] == "launch")
         .map(|l| Url::parse(l["url"].as_str().unwrap()).unwrap())
         .collect();
-    assert_eq!((authorize.len(), delivered.len()), (2, 2), "two sign-ins");
+    assert_eq!((authorize.len(), delivered.len()), (3, 3), "three sign-ins");
     for (i, ((url, response), (code, verifier))) in authorize
         .iter()
         .zip(&delivered)
@@ -402,8 +442,8 @@ async fn no_secret_in_logs_tracing_debug_output_events_or_errors() {
         add(format!("authorization code #{i}"), code);
         add(format!("PKCE verifier #{i}"), verifier);
     }
-    // 4 access + 4 refresh + 4 ID tokens, and per sign-in state, nonce, challenge, code, verifier.
-    assert_eq!(secrets.len(), 22);
+    // 5 access + 5 refresh + 5 ID tokens, and per sign-in state, nonce, challenge, code, verifier.
+    assert_eq!(secrets.len(), 30);
     for s in &secrets {
         assert!(
             s.value.len() >= 20,
@@ -459,8 +499,8 @@ async fn no_secret_in_logs_tracing_debug_output_events_or_errors() {
     // Checked after the leaks, so opening the authorization URL itself is reported as leaks.
     assert_eq!(
         launches.len(),
-        2,
-        "the browser was given a launch URL twice"
+        3,
+        "the browser was given a launch URL three times"
     );
     // What the browser was given: the loopback receiver's origin (the authorization request's
     // redirect URI) and a fresh random path; no authorization parameter, no secret of the run.
@@ -489,11 +529,13 @@ async fn no_secret_in_logs_tracing_debug_output_events_or_errors() {
             );
         }
     }
-    assert_ne!(
-        launches[0].path(),
-        launches[1].path(),
-        "a fresh launch path per sign-in"
-    );
+    for (a, b) in [(0, 1), (0, 2), (1, 2)] {
+        assert_ne!(
+            launches[a].path(),
+            launches[b].path(),
+            "a fresh launch path per sign-in"
+        );
+    }
 
     // The browser launch is logged (webbrowser, DEBUG, the command it spawns): the capture sees
     // it, and it shows the launch URL, nothing of the authorization URL (the leak check above).
