@@ -391,6 +391,13 @@ impl SessionManager {
     ) -> Result<SessionStatus> {
         let acct = self.account(provider, account)?;
         let client = self.client(provider).await?;
+        // A session that cannot be stored would be lost: the store must answer before the
+        // user goes through the browser (what it holds does not matter here).
+        let (p, a) = (provider.to_string(), account.to_string());
+        match self.blocking(move |v| v.load_record(&p, &a)).await {
+            Ok(_) | Err(Error::StoreCorrupted(_) | Error::StoreUnsupportedVersion(_)) => {}
+            Err(e) => return Err(e),
+        }
         // The browser step may take minutes: not under the account lock.
         let signed = sign_in(&client, browser, extra, cancel.0).await?;
         let mut inner = acct.inner.lock().await;
@@ -413,7 +420,19 @@ impl SessionManager {
                     saved_at: self.now_secs(),
                 };
                 let (p, a, r) = (provider.to_string(), account.to_string(), record.clone());
-                self.blocking(move |v| v.save_record(&p, &a, &r)).await?;
+                if let Err(e) = self.blocking(move |v| v.save_record(&p, &a, &r)).await {
+                    // The store failed since the check above: nobody will ever hold this
+                    // refresh token, so it must not stay live at the provider.
+                    let revoked = client
+                        .revoke(StandardRevocableToken::RefreshToken(
+                            oauth2::RefreshToken::new(rt.secret().to_string()),
+                        ))
+                        .await;
+                    if let Err(r) = revoked {
+                        log::warn!("revoking the sign-in that could not be stored: {r}");
+                    }
+                    return Err(e);
+                }
                 inner.record = Some(record);
             }
             None => {

@@ -319,6 +319,11 @@ impl Bed {
         self.vault.load_record(P, A).unwrap().is_none()
     }
 
+    /// Whether the token endpoint received no request at all.
+    fn script_is_silent_at_the_token_endpoint(&self) -> bool {
+        self.idp.script().token_requests.is_empty()
+    }
+
     async fn get_token(&self) -> crate::error::Result<AccessToken> {
         self.m.get_token(P, A, Duration::ZERO).await
     }
@@ -902,4 +907,107 @@ async fn logout_during_an_abandoned_refresh_revokes_the_rotated_token_and_nothin
     );
     assert!(bed.store_is_empty(), "nothing came back after the logout");
     assert!(!m.status(P, A).await.unwrap().signed_in);
+}
+
+/// A browser that completes the sign-in at once: it follows the launch URL to the
+/// authorization URL, then delivers `code` with that request's `state` (and the issuer) to its
+/// redirect URI. Counts how often it was opened.
+#[cfg(desktop)]
+fn instant_browser(
+    code: &'static str,
+    opened: Arc<std::sync::atomic::AtomicUsize>,
+) -> impl Fn(&url::Url) -> crate::error::Result<()> {
+    use std::io::{Read, Write};
+    fn get(url: &url::Url) -> String {
+        let mut s = std::net::TcpStream::connect((
+            url.host_str().unwrap(),
+            url.port_or_known_default().unwrap(),
+        ))
+        .unwrap();
+        let target = &url[url::Position::BeforePath..];
+        write!(
+            s,
+            "GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut answer = String::new();
+        let _ = s.read_to_string(&mut answer);
+        answer
+    }
+    move |launch: &url::Url| {
+        opened.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let launch = launch.clone();
+        std::thread::spawn(move || {
+            let answer = get(&launch);
+            let location = answer
+                .lines()
+                .find_map(|l| {
+                    l.strip_prefix("location: ")
+                        .or(l.strip_prefix("Location: "))
+                })
+                .expect("the launch URL redirects");
+            let authorize = url::Url::parse(location.trim()).unwrap();
+            let q: HashMap<String, String> = authorize.query_pairs().into_owned().collect();
+            let mut redirect = url::Url::parse(&q["redirect_uri"]).unwrap();
+            redirect
+                .query_pairs_mut()
+                .append_pair("code", code)
+                .append_pair("state", &q["state"])
+                .append_pair("iss", ISSUER);
+            get(&redirect);
+        });
+        Ok(())
+    }
+}
+
+/// A sign-in whose session cannot be stored (the store failed after the sign-in began) revokes
+/// the refresh token it was issued: nobody will ever hold it. Before, it stayed live.
+#[cfg(desktop)]
+#[tokio::test]
+async fn a_sign_in_whose_save_fails_revokes_its_refresh_token() {
+    let bed = Bed::new(SCOPES);
+    bed.idp.then(tokens("AT1", Some("RT1"), None));
+    let opened = Arc::default();
+    let browser = instant_browser("code-1", Arc::clone(&opened));
+    bed.vault.fail_next_write();
+    let e = bed
+        .m
+        .login(
+            P,
+            A,
+            &browser,
+            &Default::default(),
+            super::LoginCancel::new(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "store_unavailable", "{e}");
+    assert!(bed.idp.revoked_refresh_token("RT1"));
+    assert!(bed.store_is_empty());
+    assert!(!bed.m.status(P, A).await.unwrap().signed_in);
+}
+
+/// A store that does not answer is found before the browser opens: the user is not sent
+/// through a sign-in whose session could not be kept, and the provider issues nothing.
+#[cfg(desktop)]
+#[tokio::test]
+async fn a_sign_in_without_a_usable_store_fails_before_the_browser_opens() {
+    let bed = Bed::new(SCOPES);
+    let opened = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let browser = instant_browser("code-1", Arc::clone(&opened));
+    bed.vault.fail_next_read();
+    let e = bed
+        .m
+        .login(
+            P,
+            A,
+            &browser,
+            &Default::default(),
+            super::LoginCancel::new(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "store_unavailable", "{e}");
+    assert_eq!(opened.load(std::sync::atomic::Ordering::SeqCst), 0);
+    assert!(bed.script_is_silent_at_the_token_endpoint());
 }
