@@ -24,26 +24,12 @@ export CARGO_TARGET_DIR=target/cross
 # and line.
 export CARGO_PROFILE_DEV_DEBUG=0
 
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-
 # mingw (links the Windows test binary, compiles ring's C and the stub DLL), Wine 8 (runs it),
 # clang + llvm-ar (ring's C for macOS, with the stand-in headers of scripts/cross/include).
 PACKAGES=(gcc-mingw-w64-x86-64 wine64 clang llvm)
-missing=()
-for p in "${PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ "${#missing[@]}" -gt 0 ]; then
-  echo "check-desktop-platforms: installing ${missing[*]}"
-  for i in 1 2 3; do
-    # `apt-get update` can fail on a busy lists lock: retry.
-    $SUDO apt-get update -q >/dev/null && break
-    sleep 5
-  done
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends \
-    -o DPkg::Lock::Timeout=300 "${missing[@]}" >/dev/null
-fi
+# shellcheck source=lib/apt.sh
+. scripts/lib/apt.sh
+apt_ensure check-desktop-platforms "${PACKAGES[@]}"
 
 if ! command -v rustup >/dev/null 2>&1; then
   echo "check-desktop-platforms: rustup not found (needed to add the $WIN and $MAC targets)" >&2

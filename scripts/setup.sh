@@ -7,9 +7,6 @@ cd "$(dirname "$0")/.."
 # rustup installs cargo in ~/.cargo/bin, which a non-interactive shell may not have on PATH.
 if [ -d "${HOME:-/root}/.cargo/bin" ]; then export PATH="${HOME:-/root}/.cargo/bin:$PATH"; fi
 
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-
 # Tauri (webkit2gtk) to build; openssl for the test provider's per-run certificate; node + npm for
 # the provider itself; gnome-keyring + D-Bus for a real Secret Service (the Linux credential store).
 # xvfb + WebKitWebDriver for the real-window end-to-end test.
@@ -19,19 +16,9 @@ PACKAGES=(libwebkit2gtk-4.1-dev pkg-config build-essential openssl libssl-dev ca
 command -v node >/dev/null 2>&1 || PACKAGES+=(nodejs)
 command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)
 
-missing=()
-for p in "${PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ "${#missing[@]}" -gt 0 ]; then
-  echo "setup: installing ${missing[*]}"
-  for i in 1 2 3; do
-    # `apt-get update` can fail on a busy lists lock: retry.
-    $SUDO apt-get update -q >/dev/null && break
-    sleep 5
-  done
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
-fi
+# shellcheck source=lib/apt.sh
+. scripts/lib/apt.sh
+apt_ensure setup "${PACKAGES[@]}"
 
 if ! command -v cargo >/dev/null 2>&1; then
   echo "setup: cargo not found; install Rust from https://rustup.rs (stable)" >&2
