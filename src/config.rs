@@ -165,7 +165,10 @@ impl Endpoints {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct RedirectConfig {
-    /// Loopback port on 127.0.0.1; 0 (default) picks a free ephemeral port (RFC 8252 §7.3).
+    /// The loopback host the redirect URI names; default `127.0.0.1`.
+    #[serde(default)]
+    pub(crate) host: RedirectHost,
+    /// Loopback port; 0 (default) picks a free ephemeral port (RFC 8252 §7.3).
     #[serde(default)]
     pub(crate) port: u16,
     /// Path of the redirect URI; default `/callback`.
@@ -176,8 +179,63 @@ pub(crate) struct RedirectConfig {
 impl Default for RedirectConfig {
     fn default() -> Self {
         Self {
+            host: RedirectHost::default(),
             port: 0,
             path: default_path(),
+        }
+    }
+}
+
+/// The host of the loopback redirect URI (`redirect.host` in the configuration file). The
+/// listener binds the loopback interface only, whichever is chosen.
+///
+/// ```
+/// use tauri_plugin_token_vault::{ProviderConfig, RedirectHost};
+///
+/// // Microsoft Entra accepts any port only for `http://localhost`.
+/// let entra = ProviderConfig::new(
+///     "https://login.microsoftonline.com/contoso.onmicrosoft.com/v2.0".parse()?,
+///     "00000000-0000-0000-0000-000000000000",
+/// )
+/// .redirect_host(RedirectHost::Localhost);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub enum RedirectHost {
+    /// `http://127.0.0.1:<port>` (the default; RFC 8252 §7.3 recommends the IP literal).
+    #[default]
+    #[serde(rename = "127.0.0.1")]
+    Ipv4Loopback,
+    /// `http://localhost:<port>` (Microsoft Entra, Amazon Cognito, Slack). The listener binds
+    /// `127.0.0.1` and, where the machine has IPv6, `::1` on the same port, so the browser
+    /// reaches it whichever address it resolves `localhost` to.
+    #[serde(rename = "localhost")]
+    Localhost,
+    /// `http://[::1]:<port>` (IPv6 loopback only).
+    #[serde(rename = "[::1]")]
+    Ipv6Loopback,
+}
+
+impl RedirectHost {
+    /// The host as the redirect URI names it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ipv4Loopback => "127.0.0.1",
+            Self::Localhost => "localhost",
+            Self::Ipv6Loopback => "[::1]",
+        }
+    }
+
+    /// The loopback addresses the listener binds, the one that must succeed first.
+    pub(crate) fn addrs(self) -> &'static [std::net::IpAddr] {
+        use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+        const V4: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
+        const V6: IpAddr = IpAddr::V6(Ipv6Addr::LOCALHOST);
+        match self {
+            Self::Ipv4Loopback => &[V4],
+            Self::Localhost => &[V4, V6],
+            Self::Ipv6Loopback => &[V6],
         }
     }
 }
@@ -340,6 +398,13 @@ impl ProviderConfig {
     /// An extra authorization request parameter (`audience`, `prompt`, `login_hint`…).
     pub fn extra_param(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.extra_params.insert(name.into(), value.into());
+        self
+    }
+
+    /// The loopback host the redirect URI names (default [`RedirectHost::Ipv4Loopback`],
+    /// `127.0.0.1`).
+    pub fn redirect_host(mut self, host: RedirectHost) -> Self {
+        self.redirect.host = host;
         self
     }
 
@@ -592,6 +657,7 @@ mod tests {
         c.validate().unwrap();
         let p = &c.providers["p"];
         assert_eq!(p.scopes, ["openid"]);
+        assert_eq!(p.redirect.host, RedirectHost::Ipv4Loopback);
         assert_eq!(p.redirect.port, 0);
         assert_eq!(p.redirect.path, "/callback");
         assert_eq!(p.clock_skew_secs, 60);
@@ -671,5 +737,30 @@ mod tests {
         assert!(e.contains("clientID"), "{e}");
         let e = parse(r#"{"providers":{"p":{"issuer":"not a url","clientId":"c"}}}"#).unwrap_err();
         assert!(e.contains("relative URL"), "{e}");
+    }
+
+    /// `redirect.host` takes the three loopback spellings and nothing else (a LAN address or a
+    /// name other than `localhost` is refused, with the accepted values named).
+    #[test]
+    fn redirect_host_is_one_of_the_loopback_spellings() {
+        for (host, want) in [
+            ("127.0.0.1", RedirectHost::Ipv4Loopback),
+            ("localhost", RedirectHost::Localhost),
+            ("[::1]", RedirectHost::Ipv6Loopback),
+        ] {
+            let c = parse(&format!(
+                r#"{{"providers":{{"p":{{"issuer":"https://x","clientId":"c","redirect":{{"host":"{host}"}}}}}}}}"#
+            ))
+            .unwrap();
+            assert_eq!(c.providers["p"].redirect.host, want);
+            assert_eq!(want.as_str(), host);
+        }
+        for bad in ["0.0.0.0", "192.168.1.2", "::1", "example.com", "LOCALHOST"] {
+            let e = parse(&format!(
+                r#"{{"providers":{{"p":{{"issuer":"https://x","clientId":"c","redirect":{{"host":"{bad}"}}}}}}}}"#
+            ))
+            .unwrap_err();
+            assert!(e.contains("localhost") && e.contains("[::1]"), "{bad}: {e}");
+        }
     }
 }

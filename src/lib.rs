@@ -77,7 +77,7 @@ mod url_policy;
 mod vault;
 
 pub use commands::DEFAULT_ACCOUNT;
-pub use config::{Config, Endpoints, ProviderConfig};
+pub use config::{Config, Endpoints, ProviderConfig, RedirectHost};
 pub use error::{Error, Result};
 pub use events::SESSION_CHANGED;
 #[cfg(feature = "fetch")]

@@ -42,7 +42,14 @@ pub async fn sign_in(
 ) -> Result<SignedIn> {
     let config = client.config();
     let started = Instant::now();
-    let mut receiver = LoopbackReceiver::bind(config.redirect.port, &config.redirect.path).await?;
+    let host = config.redirect.host;
+    let mut receiver = LoopbackReceiver::bind_host(
+        host.as_str(),
+        host.addrs(),
+        config.redirect.port,
+        &config.redirect.path,
+    )
+    .await?;
     let request = client.authorization_request(receiver.redirect_uri(), extra)?;
     let meta = client.metadata();
     let expect = Expectation::for_provider(

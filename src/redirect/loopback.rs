@@ -1,5 +1,6 @@
-//! The loopback redirect receiver (RFC 8252 §7.3): an HTTP listener on `127.0.0.1` that waits
-//! for the one authorization response of one sign-in.
+//! The loopback redirect receiver (RFC 8252 §7.3): an HTTP listener on the loopback interface
+//! (`127.0.0.1` by default; `localhost` binds `127.0.0.1` and, where the machine has it, `::1`
+//! on the same port; or `[::1]`) that waits for the one authorization response of one sign-in.
 //!
 //! Any local process can connect to it, so it trusts nothing but the response that carries
 //! this sign-in's `state`: every other request (wrong path or method, no or wrong `state`,
@@ -15,7 +16,7 @@
 //! the browser's command line, and whoever reads the launch URL there finds it used.
 
 use std::future::Future;
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -90,7 +91,7 @@ impl Expectation {
 /// A bound loopback listener for one sign-in.
 #[derive(Debug)]
 pub struct LoopbackReceiver {
-    listener: TcpListener,
+    listeners: Vec<TcpListener>,
     redirect_uri: Url,
     launch: Option<Launch>,
 }
@@ -151,21 +152,64 @@ pub(crate) enum Verdict {
 
 impl LoopbackReceiver {
     /// Binds `127.0.0.1:<port>` (0 = ephemeral) and serves `path` (e.g. `/callback`).
+    #[cfg(test)]
     pub async fn bind(port: u16, path: &str) -> Result<Self> {
-        let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port)))
-            .await
-            .map_err(|e| Error::RedirectListenerFailed(format!("bind 127.0.0.1:{port}: {e}")))?;
+        Self::bind_host(
+            "127.0.0.1",
+            &[IpAddr::V4(std::net::Ipv4Addr::LOCALHOST)],
+            port,
+            path,
+        )
+        .await
+    }
+
+    /// Binds the loopback addresses `addrs` on `port` (0 = ephemeral, then the port the first
+    /// one got) and names them `host` in the redirect URI (`127.0.0.1`, `localhost`, `[::1]`).
+    /// The first address must bind; the others are best effort (a machine without IPv6 still
+    /// serves `localhost` on `127.0.0.1`). Only loopback addresses are accepted.
+    pub async fn bind_host(host: &str, addrs: &[IpAddr], port: u16, path: &str) -> Result<Self> {
+        let Some((first, others)) = addrs.split_first() else {
+            return Err(Error::RedirectListenerFailed("no address to bind".into()));
+        };
+        if let Some(a) = addrs.iter().find(|a| !a.is_loopback()) {
+            return Err(Error::RedirectListenerFailed(format!(
+                "{a} is not a loopback address"
+            )));
+        }
+        let bind = |addr: IpAddr, port: u16| async move {
+            let at = SocketAddr::new(addr, port);
+            TcpListener::bind(at)
+                .await
+                .map_err(|e| Error::RedirectListenerFailed(format!("bind {at}: {e}")))
+        };
+        let listener = bind(*first, port).await?;
         let port = listener
             .local_addr()
             .map_err(|e| Error::RedirectListenerFailed(e.to_string()))?
             .port();
-        let redirect_uri = Url::parse(&format!("http://127.0.0.1:{port}{path}"))
+        let mut listeners = vec![listener];
+        for addr in others {
+            match bind(*addr, port).await {
+                Ok(l) => listeners.push(l),
+                Err(e) => log::debug!("token-vault: loopback listener: {e} (skipped)"),
+            }
+        }
+        let redirect_uri = Url::parse(&format!("http://{host}:{port}{path}"))
             .map_err(|e| Error::RedirectListenerFailed(format!("redirect path `{path}`: {e}")))?;
         Ok(Self {
-            listener,
+            listeners,
             redirect_uri,
             launch: None,
         })
+    }
+
+    /// The addresses being listened on.
+    #[cfg(test)]
+    pub(crate) fn local_addrs(&self) -> Vec<SocketAddr> {
+        self.listeners
+            .iter()
+            .filter_map(|l| l.local_addr().ok())
+            .collect()
     }
 
     /// The redirect URI to send in the authorization request.
@@ -174,7 +218,7 @@ impl LoopbackReceiver {
     }
 
     /// Arms the one-time launch URL for `authorization_url` and returns it:
-    /// `http://127.0.0.1:<port>/<random>` (32 random bytes, base64url). Open the browser on it,
+    /// `http://<host>:<port>/<random>` (32 random bytes, base64url). Open the browser on it,
     /// not on the authorization URL. The first GET of exactly that path (no query) is answered
     /// `302 Found` to `authorization_url` (`no-store`, `no-referrer`, connection closed); from
     /// then on the path answers like any unknown path. Neither request ends the sign-in. Calling
@@ -221,7 +265,7 @@ impl LoopbackReceiver {
     {
         let (tx, mut rx) = mpsc::channel::<Completion>(1);
         let mut server = Server {
-            listener: self.listener,
+            listeners: self.listeners,
             path: Arc::new(self.redirect_uri.path().to_string()),
             launch: Arc::new(Mutex::new(self.launch)),
             expect: Arc::new(expect),
@@ -257,11 +301,11 @@ impl LoopbackReceiver {
         // Closed here, not whenever the runtime next polls the aborted tasks: a caller may
         // block its thread right after.
         let Server {
-            listener,
+            listeners,
             mut connections,
             ..
         } = server;
-        drop(listener);
+        drop(listeners);
         connections.shutdown().await;
         outcome
     }
@@ -277,9 +321,9 @@ struct Completion {
     written: oneshot::Receiver<()>,
 }
 
-/// The receiver's running state: the listener and its connections.
+/// The receiver's running state: the listeners and their connections.
 struct Server {
-    listener: TcpListener,
+    listeners: Vec<TcpListener>,
     path: Arc<String>,
     /// The unused launch, taken (under the lock) by the one request it is served to.
     launch: Arc<Mutex<Option<Launch>>>,
@@ -298,7 +342,7 @@ impl Server {
             tokio::select! {
                 biased;
                 out = &mut until => return out,
-                accepted = self.listener.accept() => {
+                accepted = accept_any(&self.listeners) => {
                     let stream = match accepted {
                         Ok((stream, _)) => stream,
                         Err(e) => {
@@ -406,6 +450,21 @@ impl Server {
             drop(written_tx);
         });
     }
+}
+
+/// The next connection on any of `listeners`.
+async fn accept_any(
+    listeners: &[TcpListener],
+) -> std::io::Result<(tokio::net::TcpStream, SocketAddr)> {
+    std::future::poll_fn(|cx| {
+        for l in listeners {
+            if let std::task::Poll::Ready(accepted) = l.poll_accept(cx) {
+                return std::task::Poll::Ready(accepted);
+            }
+        }
+        std::task::Poll::Pending
+    })
+    .await
 }
 
 /// How a connection answers its request.
@@ -818,6 +877,68 @@ mod tests {
             .filter(|l| !l.to_ascii_lowercase().starts_with("date:"))
             .collect::<Vec<_>>()
             .join("\n")
+    }
+
+    /// Each redirect host binds the loopback interface only, on one port for all its
+    /// addresses, names itself in the redirect URI, serves the sign-in on every address, and
+    /// closes every listener when the sign-in ends.
+    #[tokio::test]
+    async fn each_redirect_host_binds_loopback_only_and_serves_every_address() {
+        use crate::config::RedirectHost;
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        for host in [
+            RedirectHost::Ipv4Loopback,
+            RedirectHost::Localhost,
+            RedirectHost::Ipv6Loopback,
+        ] {
+            let receiver = LoopbackReceiver::bind_host(host.as_str(), host.addrs(), 0, "/callback")
+                .await
+                .unwrap();
+            let addrs = receiver.local_addrs();
+            let port = receiver.redirect_uri().port().unwrap();
+            assert_eq!(
+                receiver.redirect_uri().as_str(),
+                format!("http://{}:{port}/callback", host.as_str())
+            );
+            assert!(addrs
+                .iter()
+                .all(|a| a.ip().is_loopback() && a.port() == port));
+            let ips: Vec<IpAddr> = addrs.iter().map(|a| a.ip()).collect();
+            // This machine has IPv6 loopback (the test bed checks it): every address binds.
+            assert_eq!(ips, host.addrs(), "{host:?}");
+            // A request on each address reaches the same receiver.
+            let state = State::new("s".repeat(43));
+            let expect = Expectation::for_provider(state, "https://idp.test", false);
+            let serve = tokio::spawn(receiver.receive(expect));
+            for a in &addrs[1..] {
+                let mut s = tokio::net::TcpStream::connect(a).await.unwrap();
+                s.write_all(b"GET /other HTTP/1.1\r\nHost: x\r\n\r\n")
+                    .await
+                    .unwrap();
+                let mut answer = Vec::new();
+                s.read_to_end(&mut answer).await.unwrap();
+                assert!(answer.starts_with(b"HTTP/1.1 404"), "{a}");
+            }
+            let mut s = tokio::net::TcpStream::connect(addrs[0]).await.unwrap();
+            let target = format!(
+                "GET /callback?code=c&state={} HTTP/1.1\r\nHost: x\r\n\r\n",
+                "s".repeat(43)
+            );
+            s.write_all(target.as_bytes()).await.unwrap();
+            let code = serve.await.unwrap().unwrap();
+            assert_eq!(code.secret(), "c");
+            for a in &addrs {
+                assert!(
+                    tokio::net::TcpStream::connect(a).await.is_err(),
+                    "{a} is closed after the sign-in"
+                );
+            }
+        }
+        // Only loopback addresses, ever.
+        let e = LoopbackReceiver::bind_host("example.com", &["0.0.0.0".parse().unwrap()], 0, "/c")
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), "redirect_listener_failed");
     }
 
     #[tokio::test]
