@@ -616,6 +616,9 @@ fn page(status: StatusCode, ok: bool, text: &str) -> Response<Full<Bytes>> {
 }
 
 #[cfg(test)]
+mod props;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
