@@ -13,6 +13,8 @@
 //! `store_unavailable`. Nothing is ever written to disk in plaintext.
 
 mod chunk;
+#[cfg(test)]
+mod props;
 mod record;
 #[cfg(all(test, windows))]
 mod windows_credential_manager_tests;
