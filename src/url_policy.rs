@@ -500,3 +500,7 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "url_policy_props.rs"]
+mod props;
