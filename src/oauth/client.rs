@@ -609,3 +609,7 @@ mod tests {
         assert_eq!(challenge.method().as_str(), "S256");
     }
 }
+
+#[cfg(test)]
+#[path = "client_props.rs"]
+mod props;
