@@ -85,7 +85,9 @@ impl AllowedPrefix {
     /// `/v1/x`; `/v1` covers `/v1` and `/v1/x` but not `/v1x`). The path is compared as the
     /// URL parser left it: dot segments resolved, everything else still percent-encoded.
     fn covers(&self, url: &Url) -> bool {
-        if url.origin() != self.origin {
+        // The URL's own scheme, not only its origin: `blob:https://a.example/…` has the origin
+        // of the URL inside it.
+        if !matches!(url.scheme(), "http" | "https") || url.origin() != self.origin {
             return false;
         }
         let p = url.path();
@@ -502,5 +504,4 @@ mod tests {
 }
 
 #[cfg(test)]
-#[path = "url_policy_props.rs"]
 mod props;

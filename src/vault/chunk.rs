@@ -78,16 +78,20 @@ pub(crate) fn split(
     out
 }
 
-/// Parses the header of a first entry; `None` when the entry is a whole value.
+/// Parses the header of a first entry; `None` when the entry is a whole value. A first entry
+/// starting with NUL is always a header ([`split`] never stores a whole value that does), so
+/// one that is not a valid header is `store_corrupted`, never returned as a value.
 pub(crate) fn parse_header(first: &[u8]) -> Result<Option<Header>> {
+    let corrupted = || Error::StoreCorrupted("chunk header is malformed".into());
     let magic = if first.starts_with(MAGIC) {
         MAGIC
     } else if first.starts_with(MAGIC_V1) {
         MAGIC_V1
+    } else if first.first() == Some(&0) {
+        return Err(corrupted());
     } else {
         return Ok(None);
     };
-    let corrupted = || Error::StoreCorrupted("chunk header is malformed".into());
     let rest = &first[magic.len()..];
     let end = rest
         .iter()
@@ -105,8 +109,17 @@ pub(crate) fn parse_header(first: &[u8]) -> Result<Option<Header>> {
         (None, text)
     };
     let (count, digest) = text.split_once(':').ok_or_else(corrupted)?;
+    // Digits only (`parse` would take a `+`), and 64 hex digits: a multi-byte character in
+    // the digest must not reach the byte slicing below.
+    if count.is_empty()
+        || !count.bytes().all(|b| b.is_ascii_digit())
+        || digest.len() != 64
+        || !digest.bytes().all(|b| b.is_ascii_hexdigit())
+    {
+        return Err(corrupted());
+    }
     let count: usize = count.parse().map_err(|_| corrupted())?;
-    if count == 0 || count > MAX_PARTS || digest.len() != 64 {
+    if count == 0 || count > MAX_PARTS {
         return Err(corrupted());
     }
     let mut sha256 = [0u8; 32];

@@ -640,7 +640,6 @@ proptest! {
     /// A `blob:` URL is never allowed: its scheme is no entry's, although the `url` crate
     /// gives `blob:https://api.example.com/…` the origin of the URL inside it.
     #[test]
-    #[ignore = "bug: check allows blob:https://<listed origin>/… under an origin-only entry (see the report)"]
     fn blob_urls_are_never_allowed(
         (entries, _, url, _) in case()
             .prop_filter("special scheme", |c| matches!(c.2.scheme, "http" | "https")),
