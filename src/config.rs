@@ -90,7 +90,9 @@ impl Config {
     }
 }
 
-/// Endpoints given explicitly, for providers without discovery.
+/// Endpoints given explicitly: every endpoint of a provider without discovery, or, beside an
+/// `issuer` that is discovered, the ones that replace what discovery found (Cognito's logout,
+/// a revocation endpoint the metadata leaves out).
 ///
 /// ```
 /// use tauri_plugin_token_vault::Endpoints;
@@ -101,13 +103,15 @@ impl Config {
 /// );
 /// # Ok::<(), url::ParseError>(())
 /// ```
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Endpoints {
-    /// Authorization endpoint (RFC 6749 §3.1).
-    pub(crate) authorization: Url,
-    /// Token endpoint (RFC 6749 §3.2).
-    pub(crate) token: Url,
+    /// Authorization endpoint (RFC 6749 §3.1); required without discovery.
+    #[serde(default)]
+    pub(crate) authorization: Option<Url>,
+    /// Token endpoint (RFC 6749 §3.2); required without discovery.
+    #[serde(default)]
+    pub(crate) token: Option<Url>,
     /// JWKS for ID token validation; required when `openid` is requested.
     #[serde(default)]
     pub(crate) jwks_uri: Option<Url>,
@@ -126,13 +130,39 @@ impl Endpoints {
     /// The authorization and token endpoints (RFC 6749 §3.1, §3.2).
     pub fn new(authorization: Url, token: Url) -> Self {
         Self {
-            authorization,
-            token,
-            jwks_uri: None,
-            revocation: None,
-            userinfo: None,
-            end_session: None,
+            authorization: Some(authorization),
+            token: Some(token),
+            ..Self::default()
         }
+    }
+
+    /// No endpoint yet: overrides on top of discovery are added with the setters.
+    ///
+    /// ```
+    /// use tauri_plugin_token_vault::{Endpoints, ProviderConfig};
+    ///
+    /// // Discovered from the issuer, with Cognito's logout endpoint (not in its metadata).
+    /// let cognito = ProviderConfig::new(
+    ///     "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf".parse()?,
+    ///     "1example23456789",
+    /// )
+    /// .endpoints(Endpoints::overrides().end_session("https://auth.example.com/logout".parse()?));
+    /// # Ok::<(), url::ParseError>(())
+    /// ```
+    pub fn overrides() -> Self {
+        Self::default()
+    }
+
+    /// The authorization endpoint (RFC 6749 §3.1).
+    pub fn authorization(mut self, url: Url) -> Self {
+        self.authorization = Some(url);
+        self
+    }
+
+    /// The token endpoint (RFC 6749 §3.2).
+    pub fn token(mut self, url: Url) -> Self {
+        self.token = Some(url);
+        self
     }
 
     /// The JWKS for ID-token checks (required when the `openid` scope is requested).
@@ -284,10 +314,17 @@ pub struct ProviderConfig {
     /// and the returned `issuer` must equal this value exactly.
     #[serde(default)]
     pub(crate) issuer: Option<Url>,
-    /// Explicit endpoints instead of discovery (or overriding nothing when `issuer` is set too:
-    /// with both, discovery wins and this is an error).
+    /// Explicit endpoints: with `issuer` (and discovery on), each one given replaces what
+    /// discovery found; without discovery, the provider's endpoints (`authorization` and
+    /// `token` required).
     #[serde(default)]
     pub(crate) endpoints: Option<Endpoints>,
+    /// Whether the `issuer`'s metadata is discovered; default: when `issuer` is set. `false`
+    /// with an `issuer` is the manual mode of an OpenID provider without discovery: every
+    /// endpoint from `endpoints`, ID tokens checked against `issuer` as written (a bare origin
+    /// gets a trailing `/`).
+    #[serde(default)]
+    pub(crate) discovery: Option<bool>,
     /// The OAuth client id registered at the provider.
     pub(crate) client_id: String,
     /// Optional client secret (e.g. Google desktop clients). Not confidential in a native app
@@ -341,6 +378,7 @@ impl ProviderConfig {
         Self {
             issuer: Some(issuer),
             endpoints: None,
+            discovery: None,
             client_id: client_id.into(),
             client_secret: None,
             scopes: default_scopes(),
@@ -358,12 +396,35 @@ impl ProviderConfig {
         }
     }
 
-    /// A provider with explicit endpoints instead of discovery.
+    /// A provider with explicit endpoints instead of discovery (an OpenID provider among
+    /// these also needs [`Self::issuer`] to check its ID tokens against).
     pub fn with_endpoints(endpoints: Endpoints, client_id: impl Into<String>) -> Self {
-        let mut p = Self::new(endpoints.authorization.clone(), client_id);
+        let mut p = Self::new(
+            Url::parse("https://unset.invalid/").expect("a URL"),
+            client_id,
+        );
         p.issuer = None;
         p.endpoints = Some(endpoints);
+        p.discovery = Some(false);
         p
+    }
+
+    /// Endpoints: overrides on top of discovery, or all of them with discovery off
+    /// ([`Self::discovery`]).
+    pub fn endpoints(mut self, endpoints: Endpoints) -> Self {
+        self.endpoints = Some(endpoints);
+        self
+    }
+
+    /// Whether the issuer's metadata is discovered (default: when an issuer is set).
+    pub fn discovery(mut self, on: bool) -> Self {
+        self.discovery = Some(on);
+        self
+    }
+
+    /// Whether the metadata comes from discovery.
+    pub(crate) fn discovers(&self) -> bool {
+        self.issuer.is_some() && self.discovery != Some(false)
     }
 
     /// The issuer to discover from (its metadata's `issuer` must equal it exactly).
@@ -529,50 +590,60 @@ impl ProviderConfig {
                 "must not be empty",
             ));
         }
-        match (&self.issuer, &self.endpoints) {
-            (None, None) => {
+        if self.issuer.is_none() && self.endpoints.is_none() {
+            return Err(Error::config(
+                format!("{field}.issuer"),
+                "set `issuer` (discovery) or `endpoints`",
+            ));
+        }
+        if self.issuer.is_none() && self.discovery == Some(true) {
+            return Err(Error::config(
+                format!("{field}.discovery"),
+                "discovery needs an `issuer`",
+            ));
+        }
+        if let Some(issuer) = &self.issuer {
+            check_secure_url(issuer, &format!("{field}.issuer"))?;
+            if issuer.query().is_some() || issuer.fragment().is_some() {
                 return Err(Error::config(
                     format!("{field}.issuer"),
-                    "set `issuer` (discovery) or `endpoints`",
-                ))
+                    "an issuer has no query or fragment",
+                ));
             }
-            (Some(_), Some(_)) => {
+        }
+        let e = self.endpoints.clone().unwrap_or_default();
+        for (name, u) in [
+            ("authorization", &e.authorization),
+            ("token", &e.token),
+            ("jwksUri", &e.jwks_uri),
+            ("revocation", &e.revocation),
+            ("userinfo", &e.userinfo),
+            ("endSession", &e.end_session),
+        ] {
+            if let Some(u) = u {
+                check_secure_url(u, &format!("{field}.endpoints.{name}"))?;
+            }
+        }
+        if !self.discovers() {
+            for (name, u) in [("authorization", &e.authorization), ("token", &e.token)] {
+                if u.is_none() {
+                    return Err(Error::config(
+                        format!("{field}.endpoints.{name}"),
+                        "required without discovery",
+                    ));
+                }
+            }
+            if self.is_openid() && self.issuer.is_none() {
                 return Err(Error::config(
-                    format!("{field}.endpoints"),
-                    "set either `issuer` or `endpoints`, not both",
-                ))
+                    format!("{field}.issuer"),
+                    "required with the `openid` scope: ID tokens are checked against it",
+                ));
             }
-            (Some(issuer), None) => {
-                check_secure_url(issuer, &format!("{field}.issuer"))?;
-                if issuer.query().is_some() || issuer.fragment().is_some() {
-                    return Err(Error::config(
-                        format!("{field}.issuer"),
-                        "an issuer has no query or fragment",
-                    ));
-                }
-            }
-            (None, Some(e)) => {
-                check_secure_url(
-                    &e.authorization,
-                    &format!("{field}.endpoints.authorization"),
-                )?;
-                check_secure_url(&e.token, &format!("{field}.endpoints.token"))?;
-                for (name, u) in [
-                    ("jwksUri", &e.jwks_uri),
-                    ("revocation", &e.revocation),
-                    ("userinfo", &e.userinfo),
-                    ("endSession", &e.end_session),
-                ] {
-                    if let Some(u) = u {
-                        check_secure_url(u, &format!("{field}.endpoints.{name}"))?;
-                    }
-                }
-                if self.is_openid() && e.jwks_uri.is_none() {
-                    return Err(Error::config(
-                        format!("{field}.endpoints.jwksUri"),
-                        "required when the `openid` scope is requested",
-                    ));
-                }
+            if self.is_openid() && e.jwks_uri.is_none() {
+                return Err(Error::config(
+                    format!("{field}.endpoints.jwksUri"),
+                    "required when the `openid` scope is requested without discovery",
+                ));
             }
         }
         if self.scopes.is_empty() {
@@ -718,12 +789,28 @@ mod tests {
                 "providers.p.caCertificates[0]",
             ),
             (
-                r#"{"providers":{"p":{"endpoints":{"authorization":"https://x/a","token":"https://x/t"},"clientId":"c"}}}"#,
+                r#"{"providers":{"p":{"issuer":"https://x","discovery":false,"endpoints":{"authorization":"https://x/a","token":"https://x/t"},"clientId":"c"}}}"#,
                 "providers.p.endpoints.jwksUri",
             ),
             (
-                r#"{"providers":{"p":{"issuer":"https://x","endpoints":{"authorization":"https://x/a","token":"https://x/t"},"clientId":"c"}}}"#,
-                "providers.p.endpoints",
+                r#"{"providers":{"p":{"endpoints":{"authorization":"https://x/a","token":"https://x/t","jwksUri":"https://x/k"},"clientId":"c"}}}"#,
+                "providers.p.issuer",
+            ),
+            (
+                r#"{"providers":{"p":{"issuer":"https://x","discovery":false,"endpoints":{"authorization":"https://x/a"},"clientId":"c","scopes":["api"]}}}"#,
+                "providers.p.endpoints.token",
+            ),
+            (
+                r#"{"providers":{"p":{"endpoints":{"token":"https://x/t"},"clientId":"c","scopes":["api"]}}}"#,
+                "providers.p.endpoints.authorization",
+            ),
+            (
+                r#"{"providers":{"p":{"discovery":true,"endpoints":{"authorization":"https://x/a","token":"https://x/t"},"clientId":"c","scopes":["api"]}}}"#,
+                "providers.p.discovery",
+            ),
+            (
+                r#"{"providers":{"p":{"issuer":"https://x","endpoints":{"endSession":"http://x/logout"},"clientId":"c"}}}"#,
+                "providers.p.endpoints.endSession",
             ),
         ];
         for (json, field) in cases {
@@ -737,6 +824,25 @@ mod tests {
         assert!(e.contains("clientID"), "{e}");
         let e = parse(r#"{"providers":{"p":{"issuer":"not a url","clientId":"c"}}}"#).unwrap_err();
         assert!(e.contains("relative URL"), "{e}");
+    }
+
+    /// `endpoints` beside a discovered `issuer` are overrides (valid with any subset); with
+    /// `discovery: false` they are the whole set, and `openid` needs the `issuer` its ID
+    /// tokens are checked against.
+    #[test]
+    fn endpoints_override_discovery_or_replace_it() {
+        let c = parse(
+            r#"{"providers":{
+                "cognito":{"issuer":"https://x","endpoints":{"endSession":"https://x/logout"},"clientId":"c"},
+                "manual":{"issuer":"https://x","discovery":false,"clientId":"c","endpoints":{"authorization":"https://x/a","token":"https://x/t","jwksUri":"https://x/k"}},
+                "github":{"endpoints":{"authorization":"https://x/a","token":"https://x/t"},"clientId":"c","scopes":["read:user"]}
+            }}"#,
+        )
+        .unwrap();
+        c.validate().unwrap();
+        assert!(c.providers["cognito"].discovers());
+        assert!(!c.providers["manual"].discovers());
+        assert!(!c.providers["github"].discovers());
     }
 
     /// `redirect.host` takes the three loopback spellings and nothing else (a LAN address or a
@@ -754,6 +860,13 @@ mod tests {
             .unwrap();
             assert_eq!(c.providers["p"].redirect.host, want);
             assert_eq!(want.as_str(), host);
+            let addrs: Vec<String> = want.addrs().iter().map(|a| a.to_string()).collect();
+            let expected: &[&str] = match want {
+                RedirectHost::Localhost => &["127.0.0.1", "::1"],
+                RedirectHost::Ipv6Loopback => &["::1"],
+                _ => &["127.0.0.1"],
+            };
+            assert_eq!(addrs, expected, "the IPv4 address first: it must bind");
         }
         for bad in ["0.0.0.0", "192.168.1.2", "::1", "example.com", "LOCALHOST"] {
             let e = parse(&format!(

@@ -17,6 +17,23 @@ pub(crate) fn is_loopback(u: &Url) -> bool {
     }
 }
 
+/// The spellings of `issuer` an `iss` may use: the issuer itself and, when it is a bare origin
+/// (`https://id.example` / `https://id.example/`), the same origin with or without the `/`
+/// that URL normalisation adds or drops (the same URL by the WHATWG rules). Nothing else: no
+/// case folding, no other path, no other origin.
+pub(crate) fn issuer_spellings(issuer: &str) -> Vec<String> {
+    let mut out = vec![issuer.to_string()];
+    let bare = Url::parse(issuer)
+        .is_ok_and(|u| u.path() == "/" && u.query().is_none() && u.fragment().is_none());
+    if bare {
+        match issuer.strip_suffix('/') {
+            Some(without) => out.push(without.to_string()),
+            None => out.push(format!("{issuer}/")),
+        }
+    }
+    out
+}
+
 #[cfg_attr(not(feature = "fetch"), allow(dead_code))]
 /// Whether `u` may carry secrets: `https`, or plain `http` to a loopback host (local
 /// development, the test provider). `Err` says why not.

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use support::Idp;
 use tauri_plugin_token_vault::testing::{Record, Vault};
+use tauri_plugin_token_vault::Endpoints;
 use tauri_plugin_token_vault::LoginCancel;
 use tauri_plugin_token_vault::ProviderConfig;
 use tauri_plugin_token_vault::SystemBrowser;
@@ -492,6 +493,61 @@ async fn signing_in_over_a_session_revokes_the_replaced_refresh_token() {
     );
     assert!(bed.idp.is_active(second.secret()).await);
     m.get_token(P, A, Duration::ZERO).await.unwrap();
+}
+
+/// An OpenID provider without discovery (`discovery: false`, every endpoint configured): the
+/// sign-in's ID token is validated against the configured issuer (a bare origin, which URL
+/// normalisation writes with a `/` the provider's `iss` lacks), the refreshed one too, a new
+/// manager restores the session, and logout revokes at the configured endpoint.
+#[tokio::test]
+async fn an_openid_provider_without_discovery_works_from_configured_endpoints() {
+    let bed = Bed::new("manual", &[]);
+    let meta: serde_json::Value = bed
+        .idp
+        .http()
+        .get_json(&bed.idp.url("/.well-known/openid-configuration"))
+        .await
+        .unwrap()
+        .unwrap();
+    let url = |k: &str| url::Url::parse(meta[k].as_str().unwrap()).unwrap();
+    let config = bed.config().discovery(false).endpoints(
+        Endpoints::new(url("authorization_endpoint"), url("token_endpoint"))
+            .jwks_uri(url("jwks_uri"))
+            .revocation(url("revocation_endpoint")),
+    );
+    let m = bed.manager_with(config.clone());
+    bed.login(&m).await;
+    let status = m.status(P, A).await.unwrap();
+    assert_eq!(status.subject.as_deref(), Some("alice"));
+    assert!(status.claims.is_some(), "the ID token was validated");
+    let refreshed = m.refresh(P, A).await.unwrap();
+    assert!(refreshed.claims.is_some(), "the refreshed ID token too");
+    let m = bed.manager_with(config);
+    m.get_token(P, A, Duration::ZERO).await.unwrap();
+    let rt = bed.record().unwrap().refresh_token;
+    let report = m.logout(P, A).await.unwrap();
+    assert!(report.revoked, "{report:?}");
+    assert!(!bed.idp.is_active(rt.secret()).await);
+}
+
+/// `endpoints` beside a discovered issuer replace only what they name: here the end-session
+/// endpoint (Cognito's logout is not in its metadata); revocation still comes from discovery.
+#[tokio::test]
+async fn endpoints_beside_a_discovered_issuer_override_only_what_they_name() {
+    let bed = Bed::new("overrides", &[]);
+    let logout_page = url::Url::parse("https://logout.example/bye").unwrap();
+    let config = bed
+        .config()
+        .endpoints(Endpoints::overrides().end_session(logout_page.clone()));
+    let m = bed.manager_with(config);
+    bed.login(&m).await;
+    let report = m.logout(P, A).await.unwrap();
+    assert!(report.revoked, "{report:?}");
+    let url = report.end_session_url.expect("an end-session URL");
+    assert_eq!(
+        (url.origin(), url.path()),
+        (logout_page.origin(), logout_page.path())
+    );
 }
 
 #[tokio::test]

@@ -145,7 +145,7 @@ impl OAuthClient {
         let local = config
             .issuer
             .as_ref()
-            .or(config.endpoints.as_ref().map(|e| &e.token))
+            .or(config.endpoints.as_ref().and_then(|e| e.token.as_ref()))
             .is_some_and(crate::url_policy::is_loopback);
         let build = if local {
             HttpClient::new_direct
@@ -574,7 +574,10 @@ mod tests {
                 200,
                 serde_json::json!({"access_token": "at", "token_type": "bearer", "pad": pad}),
             ),
-            (400, serde_json::json!({"error": "invalid_request", "pad": pad})),
+            (
+                400,
+                serde_json::json!({"error": "invalid_request", "pad": pad}),
+            ),
         ] {
             let base = canned_server(status, body.to_string().into_bytes()).await;
             let metadata: ProviderMetadata = serde_json::from_value(serde_json::json!({

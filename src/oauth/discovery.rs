@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use url::Url;
 
-use crate::config::ProviderConfig;
+use crate::config::{Endpoints, ProviderConfig};
 use crate::error::{Error, Result};
 use crate::http::HttpClient;
 use crate::url_policy::check_secure_url;
@@ -41,24 +41,60 @@ pub struct ProviderMetadata {
 }
 
 impl ProviderMetadata {
-    /// Discovers the metadata for a configured provider (or builds it from explicit endpoints).
+    /// The metadata of a configured provider: discovered from its issuer with its `endpoints`
+    /// overriding what discovery found, or, without discovery, built from its endpoints
+    /// (the `issuer` as configured, empty when there is none).
     pub async fn resolve(config: &ProviderConfig, http: &HttpClient) -> Result<Self> {
-        match (&config.issuer, &config.endpoints) {
-            (Some(issuer), _) => Self::discover(issuer, http).await,
-            (None, Some(e)) => Ok(Self {
-                issuer: String::new(),
-                authorization_endpoint: e.authorization.clone(),
-                token_endpoint: e.token.clone(),
-                jwks_uri: e.jwks_uri.clone(),
-                revocation_endpoint: e.revocation.clone(),
-                introspection_endpoint: None,
-                userinfo_endpoint: e.userinfo.clone(),
-                end_session_endpoint: e.end_session.clone(),
-                code_challenge_methods_supported: None,
-                authorization_response_iss_parameter_supported: false,
-            }),
-            (None, None) => Err(Error::config("issuer", "set `issuer` or `endpoints`")),
+        let overrides = config.endpoints.clone().unwrap_or_default();
+        let mut meta = match &config.issuer {
+            Some(issuer) if config.discovers() => Self::discover(issuer, http).await?,
+            issuer => {
+                let (Some(authorization), Some(token)) = (&overrides.authorization, &overrides.token)
+                else {
+                    return Err(Error::config(
+                        "endpoints",
+                        "`authorization` and `token` are required without discovery",
+                    ));
+                };
+                Self {
+                    issuer: issuer.as_ref().map(Url::to_string).unwrap_or_default(),
+                    authorization_endpoint: authorization.clone(),
+                    token_endpoint: token.clone(),
+                    jwks_uri: None,
+                    revocation_endpoint: None,
+                    introspection_endpoint: None,
+                    userinfo_endpoint: None,
+                    end_session_endpoint: None,
+                    code_challenge_methods_supported: None,
+                    authorization_response_iss_parameter_supported: false,
+                }
+            }
+        };
+        let Endpoints {
+            authorization,
+            token,
+            jwks_uri,
+            revocation,
+            userinfo,
+            end_session,
+        } = overrides;
+        if let Some(u) = authorization {
+            meta.authorization_endpoint = u;
         }
+        if let Some(u) = token {
+            meta.token_endpoint = u;
+        }
+        for (field, u) in [
+            (&mut meta.jwks_uri, jwks_uri),
+            (&mut meta.revocation_endpoint, revocation),
+            (&mut meta.userinfo_endpoint, userinfo),
+            (&mut meta.end_session_endpoint, end_session),
+        ] {
+            if u.is_some() {
+                *field = u;
+            }
+        }
+        Ok(meta)
     }
 
     /// Fetches `<issuer>/.well-known/openid-configuration`; if that is not found, the RFC 8414

@@ -156,7 +156,7 @@ impl IdTokenVerifier {
         let key = DecodingKey::from_jwk(&jwk).map_err(|e| invalid(format!("unusable JWK: {e}")))?;
 
         let mut validation = Validation::new(header.alg);
-        validation.set_issuer(&[&self.issuer]);
+        validation.set_issuer(&crate::url_policy::issuer_spellings(&self.issuer));
         validation.set_audience(&[&self.client_id]);
         validation.leeway = self.skew.as_secs();
         validation.validate_exp = true;
@@ -249,10 +249,15 @@ mod tests {
     }
 
     fn token(kid: &str) -> String {
+        token_from(kid, "https://idp")
+    }
+
+    fn token_from(kid: &str, iss: &str) -> String {
         let now = jsonwebtoken::get_current_timestamp() as i64;
         let mut h = Header::new(Algorithm::RS256);
         h.kid = Some(kid.into());
-        let claims = serde_json::json!({"iss": "https://idp", "sub": "u", "aud": "c", "exp": now + 60, "iat": now});
+        let claims =
+            serde_json::json!({"iss": iss, "sub": "u", "aud": "c", "exp": now + 60, "iat": now});
         encode(
             &h,
             &claims,
@@ -327,5 +332,50 @@ mod tests {
         let e = v.verify(&token("zzz"), None).await.unwrap_err();
         assert_eq!(e.code(), "id_token_invalid");
         assert_eq!(hits.load(Ordering::SeqCst), 3);
+    }
+
+    /// A bare-origin issuer accepts `iss` with or without the trailing `/` (one URL), and
+    /// nothing else: not another path, case or origin.
+    #[tokio::test]
+    async fn a_bare_origin_issuer_accepts_both_spellings_and_nothing_else() {
+        let jwks = serde_json::json!({ "keys": [jwk("a")] });
+        for configured in ["https://idp", "https://idp/"] {
+            let v = IdTokenVerifier::fixed(
+                configured.into(),
+                "c".into(),
+                Duration::from_secs(60),
+                &jwks,
+            )
+            .unwrap();
+            for iss in ["https://idp", "https://idp/"] {
+                v.verify(&token_from("a", iss), None).await.unwrap();
+            }
+            for iss in [
+                "https://idp/x",
+                "https://IDP",
+                "http://idp",
+                "https://idp:443x",
+                "https://idp//",
+            ] {
+                let e = v.verify(&token_from("a", iss), None).await.unwrap_err();
+                assert_eq!(e.code(), "id_token_invalid", "{configured} accepted {iss}");
+            }
+        }
+        let v = IdTokenVerifier::fixed(
+            "https://idp/tenant/v2.0".into(),
+            "c".into(),
+            Duration::from_secs(60),
+            &jwks,
+        )
+        .unwrap();
+        let e = v
+            .verify(&token_from("a", "https://idp/tenant/v2.0/"), None)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            e.code(),
+            "id_token_invalid",
+            "a path issuer has one spelling"
+        );
     }
 }

@@ -530,7 +530,9 @@ pub(crate) fn judge(
     // From here the request carries this sign-in's state: it is the authorization response.
     if let Some(expected) = &expect.issuer {
         let wrong = match iss.as_deref() {
-            Some(found) => found != expected,
+            Some(found) => !crate::url_policy::issuer_spellings(expected)
+                .iter()
+                .any(|s| s == found),
             None => expect.issuer_required,
         };
         if wrong {
@@ -887,28 +889,30 @@ mod tests {
     /// closes every listener when the sign-in ends.
     #[tokio::test]
     async fn each_redirect_host_binds_loopback_only_and_serves_every_address() {
-        use crate::config::RedirectHost;
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        for host in [
-            RedirectHost::Ipv4Loopback,
-            RedirectHost::Localhost,
-            RedirectHost::Ipv6Loopback,
+        // What `RedirectHost` hands over (its mapping is tested in `config`).
+        let v4: IpAddr = "127.0.0.1".parse().unwrap();
+        let v6: IpAddr = "::1".parse().unwrap();
+        for (name, wanted) in [
+            ("127.0.0.1", vec![v4]),
+            ("localhost", vec![v4, v6]),
+            ("[::1]", vec![v6]),
         ] {
-            let receiver = LoopbackReceiver::bind_host(host.as_str(), host.addrs(), 0, "/callback")
+            let receiver = LoopbackReceiver::bind_host(name, &wanted, 0, "/callback")
                 .await
                 .unwrap();
             let addrs = receiver.local_addrs();
             let port = receiver.redirect_uri().port().unwrap();
             assert_eq!(
                 receiver.redirect_uri().as_str(),
-                format!("http://{}:{port}/callback", host.as_str())
+                format!("http://{name}:{port}/callback")
             );
             assert!(addrs
                 .iter()
                 .all(|a| a.ip().is_loopback() && a.port() == port));
             let ips: Vec<IpAddr> = addrs.iter().map(|a| a.ip()).collect();
             // This machine has IPv6 loopback (the test bed checks it): every address binds.
-            assert_eq!(ips, host.addrs(), "{host:?}");
+            assert_eq!(ips, wanted, "{name}");
             // A request on each address reaches the same receiver.
             let state = State::new("s".repeat(43));
             let expect = Expectation::for_provider(state, "https://idp.test", false);
