@@ -2,64 +2,83 @@
 //! keep the refresh token in the OS credential store, get tokens, refresh, log out.
 //!
 //! ```text
-//! cargo run --example cli -- [--issuer URL] [--client-id ID] [--scope S] [--ca-cert PEM]
-//!     [--account NAME] [--service NAME] [--data-dir DIR]
+//! cargo run --example cli -- [--config FILE [--provider ID]] [--issuer URL] [--client-id ID]
+//!     [--scope S] [--ca-cert PEM] [--account NAME] [--service NAME] [--data-dir DIR]
 //!     <login|status|token|refresh|logout|fetch URL [--allow ORIGIN]… [FETCH OPTIONS]>
 //! ```
+//! `--config FILE` reads a provider setup as the plugin does: FILE is the plugin's
+//! configuration object (`{"providers": {…}}`, the value of `plugins.token-vault`) or a whole
+//! `tauri.conf.json`; `--provider ID` picks one of its providers (needed when it has several).
+//! Every option of the file takes effect; the flags above, when given, override the file's.
 //! `fetch` takes curl's everyday options: `-X/--method METHOD`, `-H/--header 'Name: value'`
 //! (repeatable), `-d/--data TEXT`, `--data-binary @FILE`. A refused request sends nothing.
-//! Options also come from `TOKEN_VAULT_ISSUER`, `TOKEN_VAULT_CLIENT_ID`, `TOKEN_VAULT_SCOPE`,
-//! `TOKEN_VAULT_CA_CERT`, `TOKEN_VAULT_ACCOUNT` (default `default`), `TOKEN_VAULT_SERVICE`
-//! (default `tauri-plugin-token-vault-cli`), `TOKEN_VAULT_DATA_DIR` (default: the user's local data
-//! directory, `<service>/locks`). Only `token` prints a
+//! Options also come from `TOKEN_VAULT_CONFIG`, `TOKEN_VAULT_PROVIDER`, `TOKEN_VAULT_ISSUER`,
+//! `TOKEN_VAULT_CLIENT_ID`, `TOKEN_VAULT_SCOPE`, `TOKEN_VAULT_CA_CERT`, `TOKEN_VAULT_ACCOUNT`
+//! (default `default`), `TOKEN_VAULT_SERVICE` (default: the file's `service`, else the
+//! `tauri.conf.json`'s `identifier`, else `tauri-plugin-token-vault-cli`), `TOKEN_VAULT_DATA_DIR`
+//! (default: the user's local data directory, `<service>/locks`). Only `token` prints a
 //! token. On failure: exit status 1 and `error: <code>: <message>` on stderr.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime};
 
 use clap::{Parser, Subcommand};
+use serde_json::Value;
 use tauri_plugin_token_vault::LoginCancel;
 use tauri_plugin_token_vault::SessionManager;
 use tauri_plugin_token_vault::SystemBrowser;
-use tauri_plugin_token_vault::{Allowlist, Error, ProviderConfig};
+use tauri_plugin_token_vault::{Allowlist, Config, Error, ProviderConfig};
 use url::Url;
 
-/// The provider id the CLI stores its sessions under.
+/// The provider id the CLI stores its sessions under without `--config`.
 const PROVIDER: &str = "default";
+/// The credential-store service name when neither `--service` nor the file names one.
+const SERVICE: &str = "tauri-plugin-token-vault-cli";
+/// The scopes requested without `--config` and `--scope`.
+const SCOPE: &str = "openid profile offline_access";
 
 #[derive(Parser)]
 #[command(
     about = "token-vault core demo: OAuth 2.0 / OpenID Connect sign-in, tokens in the OS credential store"
 )]
 struct Cli {
-    /// Issuer URL (discovery).
-    #[arg(long, env = "TOKEN_VAULT_ISSUER")]
-    issuer: Url,
-    /// OAuth client id.
-    #[arg(long, env = "TOKEN_VAULT_CLIENT_ID")]
-    client_id: String,
-    /// Space-separated scopes.
+    /// Provider configuration: the plugin's configuration object (`plugins.token-vault`) or a
+    /// whole `tauri.conf.json`. The flags below, when given, override its values.
+    #[arg(long, env = "TOKEN_VAULT_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// The provider of --config to use (optional when the file has exactly one).
     #[arg(
         long,
-        env = "TOKEN_VAULT_SCOPE",
-        default_value = "openid profile offline_access"
+        env = "TOKEN_VAULT_PROVIDER",
+        value_name = "ID",
+        requires = "config"
     )]
-    scope: String,
+    provider: Option<String>,
+    /// Issuer URL (discovery).
+    #[arg(long, env = "TOKEN_VAULT_ISSUER", required_unless_present = "config")]
+    issuer: Option<Url>,
+    /// OAuth client id.
+    #[arg(
+        long,
+        env = "TOKEN_VAULT_CLIENT_ID",
+        required_unless_present = "config"
+    )]
+    client_id: Option<String>,
+    /// Space-separated scopes [default without --config: openid profile offline_access].
+    #[arg(long, env = "TOKEN_VAULT_SCOPE")]
+    scope: Option<String>,
     /// Extra trusted CA certificate (PEM file).
     #[arg(long, env = "TOKEN_VAULT_CA_CERT")]
     ca_cert: Option<String>,
     /// Account name: several sessions per provider can coexist.
     #[arg(long, env = "TOKEN_VAULT_ACCOUNT", default_value = "default")]
     account: String,
-    /// Credential-store service name the session is stored under.
-    #[arg(
-        long,
-        env = "TOKEN_VAULT_SERVICE",
-        default_value = "tauri-plugin-token-vault-cli"
-    )]
-    service: String,
+    /// Credential-store service name the session is stored under [default: the file's
+    /// `service`, else its `identifier`, else tauri-plugin-token-vault-cli].
+    #[arg(long, env = "TOKEN_VAULT_SERVICE")]
+    service: Option<String>,
     /// Directory for the per-account lock files that coordinate refreshes between processes.
     #[arg(long, env = "TOKEN_VAULT_DATA_DIR")]
     data_dir: Option<PathBuf>,
@@ -202,10 +221,22 @@ fn expiry_line(expires_at_ms: Option<u64>) -> String {
     }
 }
 
-async fn run(cli: Cli) -> Result<(), Error> {
-    let mut config = ProviderConfig::new(cli.issuer, cli.client_id)
-        .scopes(cli.scope.split_whitespace())
-        .ca_certificates(cli.ca_cert);
+/// What a run works with: the service name, the provider id and its configuration.
+struct Setup {
+    service: String,
+    provider: String,
+    config: ProviderConfig,
+}
+
+/// The setup from the flags alone (no `--config`): provider id `default`.
+fn setup_from_flags(cli: &Cli) -> Result<Setup, Error> {
+    // clap requires both without --config.
+    let (Some(issuer), Some(client_id)) = (cli.issuer.clone(), cli.client_id.clone()) else {
+        unreachable!("--issuer and --client-id are required without --config")
+    };
+    let mut config = ProviderConfig::new(issuer, client_id)
+        .scopes(cli.scope.as_deref().unwrap_or(SCOPE).split_whitespace())
+        .ca_certificates(cli.ca_cert.clone());
     if let Command::Fetch { allow, .. } = &cli.command {
         config = config.fetch_allowlist(Allowlist::parse(allow).map_err(|e| match e {
             // Name the field as the configuration file does.
@@ -217,6 +248,252 @@ async fn run(cli: Cli) -> Result<(), Error> {
         })?);
     }
     config.validate()?;
+    Ok(Setup {
+        service: cli.service.clone().unwrap_or_else(|| SERVICE.into()),
+        provider: PROVIDER.into(),
+        config,
+    })
+}
+
+fn invalid(field: impl Into<String>, message: impl Into<String>) -> Error {
+    Error::InvalidConfig {
+        field: field.into(),
+        message: message.into(),
+    }
+}
+
+/// The setup from `--config FILE`, read with the plugin's own [`Config`] (the same
+/// deserialization from JSON and [`Config::validate`] as at app start-up), the flags given
+/// written over the chosen provider's values first. Nothing is sent anywhere before it passes.
+fn setup_from_file(cli: &Cli, file: &Path) -> Result<Setup, Error> {
+    let shown = file.display();
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| invalid("--config", format!("cannot read `{shown}`: {e}")))?;
+    let document: Value = serde_json::from_str(&text)
+        .map_err(|e| invalid("--config", format!("`{shown}` is not JSON: {e}")))?;
+    // A tauri.conf.json has `identifier` (and `plugins`); the plugin's object has neither (it
+    // takes `service` and `providers` only, so any other key is an unknown field there).
+    let is_tauri_conf = document
+        .as_object()
+        .is_some_and(|o| o.contains_key("plugins") || o.contains_key("identifier"));
+    let (mut plugin, identifier, root) = if is_tauri_conf {
+        let plugin = document
+            .get("plugins")
+            .and_then(|p| p.get("token-vault"))
+            .cloned()
+            .ok_or_else(|| {
+                invalid(
+                    "plugins.token-vault",
+                    format!("`{shown}` is a tauri.conf.json without a token-vault configuration"),
+                )
+            })?;
+        let identifier = document.get("identifier").and_then(Value::as_str);
+        (
+            plugin,
+            identifier.map(str::to_string),
+            "plugins.token-vault",
+        )
+    } else {
+        (document, None, "--config")
+    };
+    // The plugin reads `plugins.token-vault` as an `Option<Config>`: null is no configuration.
+    if plugin.is_null() {
+        plugin = Value::Object(Default::default());
+    }
+    let parse = |v: &Value| {
+        serde_json::from_value::<Option<Config>>(v.clone())
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    };
+    let ids: Vec<String> = match plugin.get("providers") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Object(providers)) => providers.keys().cloned().collect(),
+        // Not a map of providers: the parse says what is wrong, and where.
+        Some(_) => {
+            return Err(config_error(&plugin, root, &parse)
+                .unwrap_or_else(|| invalid("providers", "must be an object of providers by id")))
+        }
+    };
+    let listed = ids
+        .iter()
+        .map(|id| format!("`{id}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let chosen = match (&cli.provider, ids.as_slice()) {
+        (Some(id), _) if ids.contains(id) => Ok(id.clone()),
+        (Some(id), []) => Err(invalid(
+            "--provider",
+            format!("no provider `{id}`: `{shown}` configures none"),
+        )),
+        (Some(id), _) => Err(invalid(
+            "--provider",
+            format!("no provider `{id}` in `{shown}`; its providers: {listed}"),
+        )),
+        (None, [only]) => Ok(only.clone()),
+        (None, []) => Err(invalid(
+            "providers",
+            format!("`{shown}` configures no provider"),
+        )),
+        (None, _) => Err(invalid(
+            "--provider",
+            format!("`{shown}` configures several providers, pick one: {listed}"),
+        )),
+    };
+    // No provider to pick: a file that does not parse says why first (`{"provider": …}`).
+    let provider = chosen.map_err(|e| config_error(&plugin, root, &parse).unwrap_or(e))?;
+    if let Some(Value::Object(p)) = plugin
+        .get_mut("providers")
+        .and_then(|ps| ps.get_mut(&provider))
+    {
+        override_with_flags(p, cli);
+    }
+    if let Some(e) = config_error(&plugin, root, &parse) {
+        return Err(e);
+    }
+    let config: Config = serde_json::from_value::<Option<Config>>(plugin.clone())
+        .map_err(|e| invalid(root, e.to_string()))?
+        .unwrap_or_default();
+    config.validate()?;
+    let chosen = serde_json::from_value::<ProviderConfig>(plugin["providers"][&provider].clone())
+        .map_err(|e| invalid(format!("providers.{provider}"), e.to_string()))?;
+    let service = cli
+        .service
+        .clone()
+        .or_else(|| plugin["service"].as_str().map(str::to_string))
+        .or(identifier)
+        .unwrap_or_else(|| SERVICE.into());
+    Ok(Setup {
+        service,
+        provider,
+        config: chosen,
+    })
+}
+
+/// Writes the flags given over a provider of the file (camelCase keys, as in the file), so
+/// they go through the same parse and checks, and errors name them as the file's own fields.
+fn override_with_flags(p: &mut serde_json::Map<String, Value>, cli: &Cli) {
+    if let Some(issuer) = &cli.issuer {
+        p.insert("issuer".into(), issuer.as_str().into());
+    }
+    if let Some(client_id) = &cli.client_id {
+        p.insert("clientId".into(), client_id.as_str().into());
+    }
+    if let Some(scope) = &cli.scope {
+        p.insert("scopes".into(), scope.split_whitespace().collect());
+    }
+    if let Some(ca_cert) = &cli.ca_cert {
+        p.insert("caCertificates".into(), vec![ca_cert.as_str()].into());
+    }
+    if let Command::Fetch { allow, .. } = &cli.command {
+        if !allow.is_empty() {
+            p.insert(
+                "fetchAllowlist".into(),
+                allow.iter().map(String::as_str).collect(),
+            );
+        }
+    }
+}
+
+/// The `invalid_config` error for a configuration `parse` refuses, naming the setting:
+/// serde's messages name no path, so the value is taken apart until the setting is found. In an
+/// object, the key whose removal changes the error; in an array, the shortest prefix that
+/// still fails the same way. `None` when it parses.
+fn config_error(
+    root_value: &Value,
+    root: &str,
+    parse: &dyn Fn(&Value) -> Result<(), String>,
+) -> Option<Error> {
+    enum Step {
+        Key(String),
+        Index(usize),
+    }
+    fn at<'a>(v: &'a mut Value, path: &[Step]) -> &'a mut Value {
+        path.iter().fold(v, |v, s| match s {
+            Step::Key(k) => &mut v[k.as_str()],
+            Step::Index(i) => &mut v[*i],
+        })
+    }
+    let error = parse(root_value).err()?;
+    let mut work = root_value.clone();
+    let mut path: Vec<Step> = Vec::new();
+    // A missing field is reported by the object that lacks it: nothing to remove there.
+    let missing = error
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split('`').next())
+        .map(str::to_string);
+    loop {
+        let next = match at(&mut work, &path).clone() {
+            Value::Object(map) => {
+                // Removing a required sibling would change a missing-field error too: then
+                // only the objects inside can hold the object that lacks the field.
+                let holds_objects = |v: &Value| v.is_object() || v.is_array();
+                map.iter().find_map(|(k, v)| {
+                    if missing.is_some() && !holds_objects(v) {
+                        return None;
+                    }
+                    let mut probe = work.clone();
+                    if let Value::Object(m) = at(&mut probe, &path) {
+                        m.remove(k);
+                    }
+                    (parse(&probe).err().as_ref() != Some(&error)).then(|| Step::Key(k.clone()))
+                })
+            }
+            Value::Array(items) => (0..items.len()).find_map(|i| {
+                let mut probe = work.clone();
+                *at(&mut probe, &path) = Value::Array(items[..=i].to_vec());
+                (parse(&probe).err().as_ref() == Some(&error)).then(|| {
+                    *at(&mut work, &path) = Value::Array(items[..=i].to_vec());
+                    Step::Index(i)
+                })
+            }),
+            _ => None,
+        };
+        match next {
+            Some(step) => path.push(step),
+            None => break,
+        }
+    }
+    let mut field = String::new();
+    for step in &path {
+        match step {
+            Step::Key(k) if field.is_empty() => field.push_str(k),
+            Step::Key(k) => {
+                field.push('.');
+                field.push_str(k);
+            }
+            Step::Index(i) => field.push_str(&format!("[{i}]")),
+        }
+    }
+    if let Some(name) = missing {
+        field = if field.is_empty() {
+            name
+        } else {
+            format!("{field}.{name}")
+        };
+    }
+    if field.is_empty() {
+        field = root.to_string();
+    }
+    // A value the plugin's own parser refused (`fetchAllowlist`) says so in the plugin's words.
+    let message = match error.strip_prefix("invalid configuration `") {
+        Some(rest) => rest
+            .split_once("`: ")
+            .map_or(error.clone(), |(_, m)| m.to_string()),
+        None => error.clone(),
+    };
+    Some(invalid(field, message))
+}
+
+async fn run(cli: Cli) -> Result<(), Error> {
+    let Setup {
+        service,
+        provider,
+        config,
+    } = match &cli.config {
+        Some(file) => setup_from_file(&cli, file)?,
+        None => setup_from_flags(&cli)?,
+    };
+    let provider = provider.as_str();
     // The user's own data directory (never a predictable path in a shared /tmp, where another
     // user could create it first).
     let data_dir = match cli.data_dir {
@@ -226,14 +503,11 @@ async fn run(cli: Cli) -> Result<(), Error> {
                 field: "dataDir".into(),
                 message: "no user data directory: pass --data-dir".into(),
             })?
-            .join(&cli.service)
+            .join(&service)
             .join("locks"),
     };
-    let sessions = SessionManager::new(
-        &cli.service,
-        HashMap::from([(PROVIDER.to_string(), config)]),
-    )
-    .with_lock_dir(data_dir);
+    let sessions = SessionManager::new(&service, HashMap::from([(provider.to_string(), config)]))
+        .with_lock_dir(data_dir);
     let account = cli.account.as_str();
     match cli.command {
         Command::Login => {
@@ -247,7 +521,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
             });
             eprintln!("Opening the system browser to sign in…");
             let s = sessions
-                .login(PROVIDER, account, &SystemBrowser, &extra, cancel)
+                .login(provider, account, &SystemBrowser, &extra, cancel)
                 .await?;
             println!(
                 "signed in as {}",
@@ -256,14 +530,14 @@ async fn run(cli: Cli) -> Result<(), Error> {
                     .unwrap_or("(no subject: not OpenID Connect)")
             );
             println!("{}", expiry_line(s.expires_at));
-            let stored = sessions.status(PROVIDER, account).await?;
+            let stored = sessions.status(provider, account).await?;
             println!(
                 "session stored in the credential store: {}",
                 stored.signed_in && s.scopes.iter().any(|x| x == "offline_access")
             );
         }
         Command::Status => {
-            let s = sessions.status(PROVIDER, account).await?;
+            let s = sessions.status(provider, account).await?;
             let json = serde_json::json!({
                 "signedIn": s.signed_in,
                 "subject": s.subject,
@@ -274,12 +548,12 @@ async fn run(cli: Cli) -> Result<(), Error> {
         }
         Command::Token => {
             let t = sessions
-                .get_token(PROVIDER, account, Duration::from_secs(cli.min_ttl))
+                .get_token(provider, account, Duration::from_secs(cli.min_ttl))
                 .await?;
             println!("{}", t.secret());
         }
         Command::Refresh => {
-            let s = sessions.refresh(PROVIDER, account).await?;
+            let s = sessions.refresh(provider, account).await?;
             println!("{}", expiry_line(s.expires_at));
         }
         Command::Fetch {
@@ -291,12 +565,12 @@ async fn run(cli: Cli) -> Result<(), Error> {
             ..
         } => {
             let request = fetch_request(url, method, headers, data, data_binary)?;
-            let r = sessions.fetch(PROVIDER, account, request).await?;
+            let r = sessions.fetch(provider, account, request).await?;
             println!("HTTP {} {}", r.status, r.status_text);
             println!("{}", String::from_utf8_lossy(&r.body));
         }
         Command::Logout => {
-            let r = sessions.logout(PROVIDER, account).await?;
+            let r = sessions.logout(provider, account).await?;
             match &r.revocation_error {
                 None if r.revoked => println!("signed out; tokens revoked at the provider"),
                 None => println!("signed out (there was no session)"),
