@@ -502,3 +502,443 @@ fn without_data_dir_the_lock_files_go_to_the_user_data_directory_not_a_shared_tm
         "nothing in the shared temp directory"
     );
 }
+
+// ---- Issue 9, item 9: `--config FILE --provider ID` ----
+
+/// The CLI reading `file`, with nothing from the `TOKEN_VAULT_*` environment.
+fn cli_config(file: &std::path::Path, data_dir: &std::path::Path) -> Command {
+    let mut c = cli();
+    c.env_remove("TOKEN_VAULT_CONFIG")
+        .env_remove("TOKEN_VAULT_PROVIDER")
+        .env("TOKEN_VAULT_DATA_DIR", data_dir)
+        .arg("--config")
+        .arg(file);
+    c
+}
+
+/// Runs it; stdout on success, else a panic with what it printed.
+fn ok_with(c: &mut Command, args: &[&str]) -> String {
+    let out = c.args(args).output().unwrap();
+    let (stdout, stderr) = texts(&out);
+    assert!(out.status.success(), "{args:?}: {stdout}\n{stderr}");
+    assert!(!looks_like_a_jwt(&stderr), "{args:?}: a token on stderr");
+    stdout
+}
+
+/// Runs it expecting exit status 1; its stderr.
+fn fails_with(c: &mut Command, args: &[&str]) -> String {
+    let out = c.args(args).output().unwrap();
+    let (stdout, stderr) = texts(&out);
+    assert_eq!(out.status.code(), Some(1), "{args:?}: {stdout}\n{stderr}");
+    assert!(!looks_like_a_jwt(&stdout) && !looks_like_a_jwt(&stderr));
+    stderr
+}
+
+fn write_json(dir: &std::path::Path, name: &str, v: &serde_json::Value) -> std::path::PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, serde_json::to_vec_pretty(v).unwrap()).unwrap();
+    path
+}
+
+/// A provider entry for the test provider, as a user would write it.
+fn provider_entry(idp: &Idp) -> serde_json::Value {
+    serde_json::json!({
+        "issuer": idp.issuer.as_str(),
+        "clientId": support::NATIVE_CLIENT,
+        "scopes": ["openid", "profile", "offline_access"],
+        "caCertificates": [idp.ca_cert_path()],
+    })
+}
+
+/// Both shapes of the file drive a whole session: the plugin's object (`{"service",
+/// "providers"}`) and a whole `tauri.conf.json` (its `plugins.token-vault`, stored under its
+/// `identifier`, as the app would). The session is stored under the file's provider id, and
+/// options only the file can set take effect: `extraParams`, `clientSecret` (the confidential
+/// client cannot sign in without it), `fetchAllowlist` (`fetch` without `--allow`),
+/// `fetchMaxBodyBytes`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cli_config_file_in_both_shapes_drives_login_token_logout() {
+    support::require_secret_service();
+    let idp = Idp::start();
+    let rs = support::RecordingServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+
+    // 1. The plugin's configuration object; one provider, so no --provider.
+    let service = support::unique_service("cli-config-plain");
+    let mut corp = provider_entry(&idp);
+    corp["extraParams"] = serde_json::json!({ "login_hint": "dave" });
+    let plain = write_json(
+        dir.path(),
+        "token-vault.json",
+        &serde_json::json!({ "service": service, "providers": { "corp": corp } }),
+    );
+    let run = |args: &[&str]| ok_with(&mut cli_config(&plain, data.path()), args);
+    let out = run(&["login"]);
+    assert!(out.contains("signed in as dave"), "extraParams: {out}");
+    assert!(out.contains("session stored in the credential store: true"));
+    let vault = Vault::platform(&service).unwrap();
+    let record = vault.load_record("corp", "default").unwrap();
+    assert_eq!(record.map(|r| r.subject), Some(Some("dave".to_string())));
+    assert!(vault.load_record("default", "default").unwrap().is_none());
+    let token = run(&["token"]).trim().to_string();
+    assert!(idp.is_active(&token).await, "`token` prints a live token");
+    let out = run(&["logout"]);
+    assert!(
+        out.contains("signed out; tokens revoked at the provider"),
+        "{out}"
+    );
+    assert!(vault.load_record("corp", "default").unwrap().is_none());
+    assert!(!idp.is_active(&token).await, "revoked");
+
+    // 2. A whole tauri.conf.json with two providers: --provider picks one; the service is the
+    // app identifier, as in the plugin.
+    let identifier = support::unique_service("cli-config-tauri");
+    let mut google_like = provider_entry(&idp);
+    google_like["clientId"] = support::CONFIDENTIAL_CLIENT.into();
+    google_like["clientSecret"] = support::CONFIDENTIAL_SECRET.into();
+    google_like["fetchAllowlist"] = serde_json::json!([rs.origin.as_str()]);
+    let conf = |google: &serde_json::Value| {
+        serde_json::json!({
+            "$schema": "https://schema.tauri.app/config/2",
+            "productName": "Demo",
+            "version": "0.1.0",
+            "identifier": identifier,
+            "app": { "windows": [{ "title": "Demo" }] },
+            "plugins": { "token-vault": { "providers": {
+                "google": google,
+                "other": provider_entry(&idp),
+            } } }
+        })
+    };
+    let tauri_conf = write_json(dir.path(), "tauri.conf.json", &conf(&google_like));
+    let run = |args: &[&str]| {
+        ok_with(
+            cli_config(&tauri_conf, data.path()).args(["--provider", "google"]),
+            args,
+        )
+    };
+    let out = run(&["login"]);
+    assert!(out.contains("signed in as alice"), "{out}");
+    let vault = Vault::platform(&identifier).unwrap();
+    let record = vault.load_record("google", "default").unwrap().unwrap();
+    assert_eq!(record.client_id, support::CONFIDENTIAL_CLIENT);
+    let token = run(&["token"]).trim().to_string();
+    assert!(idp.is_active(&token).await);
+    // The environment names the file and the provider as well.
+    let out = cli()
+        .env("TOKEN_VAULT_CONFIG", &tauri_conf)
+        .env("TOKEN_VAULT_PROVIDER", "google")
+        .env("TOKEN_VAULT_DATA_DIR", data.path())
+        .arg("status")
+        .output()
+        .unwrap();
+    let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(status["signedIn"], true, "{status}");
+    // fetch: the file's allowlist, no --allow.
+    let echo = rs.url("/echo");
+    let out = run(&["fetch", echo.as_str()]);
+    assert!(out.starts_with("HTTP 200 OK\n"), "{out}");
+    let seen = rs.requests();
+    assert_eq!(seen.len(), 1);
+    assert!(seen[0]
+        .authorization
+        .as_deref()
+        .is_some_and(|a| a.starts_with("Bearer ")));
+    // fetchMaxBodyBytes: the same session, a file with a 100-byte limit.
+    google_like["fetchMaxBodyBytes"] = 100.into();
+    let small = write_json(dir.path(), "small.conf.json", &conf(&google_like));
+    let big = rs.url("/big?bytes=1000");
+    let stderr = fails_with(
+        cli_config(&small, data.path()).args(["--provider", "google"]),
+        &["fetch", big.as_str()],
+    );
+    assert!(
+        stderr.starts_with("error: fetch_response_too_large: "),
+        "{stderr}"
+    );
+    let out = run(&["logout"]);
+    assert!(
+        out.contains("signed out; tokens revoked at the provider"),
+        "{out}"
+    );
+    assert!(vault.load_record("google", "default").unwrap().is_none());
+    let stats = idp.stats().await;
+    assert_eq!(stats["token"]["authorization_code"], 2, "{stats}");
+}
+
+/// The flags given override the file's values for the chosen provider (issuer, client id, CA
+/// certificate, scopes, a `--param` over `extraParams`), before anything is checked: here the
+/// file's own values could never sign in. And `loginTimeoutSecs`, which only the file sets,
+/// bounds a sign-in that never finishes.
+#[tokio::test]
+async fn cli_flags_override_the_config_file() {
+    support::require_secret_service();
+    let idp = Idp::start();
+    let dir = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let service = support::unique_service("cli-config-override");
+    let file = write_json(
+        dir.path(),
+        "token-vault.json",
+        &serde_json::json!({ "service": service, "providers": { "p": {
+            "issuer": "https://127.0.0.1:9/",
+            "clientId": "not-registered",
+            "caCertificates": ["/nonexistent/ca.pem"],
+            "scopes": ["openid"],
+            "extraParams": { "login_hint": "dave" },
+            "loginTimeoutSecs": 2
+        } } }),
+    );
+    // The file alone: its CA certificate path is checked before anything is sent.
+    let stderr = fails_with(&mut cli_config(&file, data.path()), &["login"]);
+    assert!(
+        stderr.starts_with(
+            "error: invalid_config: invalid configuration `providers.p.caCertificates[0]`: "
+        ),
+        "{stderr}"
+    );
+
+    let ca = idp.ca_cert_path().display().to_string();
+    let with_flags = || {
+        let mut c = cli_config(&file, data.path());
+        c.args(["--issuer", idp.issuer.as_str()])
+            .args(["--client-id", support::NATIVE_CLIENT, "--ca-cert", &ca])
+            .args(["--scope", "openid email offline_access"]);
+        c
+    };
+    let out = ok_with(&mut with_flags(), &["--param", "login_hint=erin", "login"]);
+    assert!(
+        out.contains("signed in as erin"),
+        "--param over extraParams: {out}"
+    );
+    let record = Vault::platform(&service)
+        .unwrap()
+        .load_record("p", "default")
+        .unwrap()
+        .expect("stored under the file's provider id");
+    assert_eq!(record.client_id, support::NATIVE_CLIENT);
+    assert_eq!(record.issuer, idp.issuer.as_str().trim_end_matches('/'));
+    let status: serde_json::Value =
+        serde_json::from_str(ok_with(&mut with_flags(), &["status"]).trim()).unwrap();
+    let scopes = status["scopes"].as_array().unwrap();
+    assert!(scopes.iter().any(|s| s == "email"), "--scope: {status}");
+    assert!(!scopes.iter().any(|s| s == "profile"), "{status}");
+    // Without --param, the file's extraParams sign in as dave.
+    let out = ok_with(&mut with_flags(), &["login"]);
+    assert!(out.contains("signed in as dave"), "{out}");
+    // The file's loginTimeoutSecs (2 s): a sign-in that never finishes.
+    let started = std::time::Instant::now();
+    let stderr = fails_with(&mut with_flags(), &["--param", "login_hint=stall", "login"]);
+    assert!(stderr.contains("error: login_timed_out: "), "{stderr}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    let out = ok_with(&mut with_flags(), &["logout"]);
+    assert!(
+        out.contains("signed out; tokens revoked at the provider"),
+        "{out}"
+    );
+}
+
+/// Every bad input exits 1 with `error: invalid_config: invalid configuration `<field>`: …`,
+/// the field named as the plugin names it, and sends nothing: the files' issuer is a recording
+/// server, which sees no request (a valid file's `login` reaches it: the control at the end).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cli_bad_config_input_exits_1_naming_the_field_and_sends_nothing() {
+    let rs = support::RecordingServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let issuer = rs.origin.as_str();
+    let entry = || serde_json::json!({ "issuer": issuer, "clientId": "c" });
+    let with = |key: &str, value: serde_json::Value| {
+        let mut e = entry();
+        e[key] = value;
+        serde_json::json!({ "providers": { "p": e } })
+    };
+    let two = serde_json::json!({ "providers": { "alpha": entry(), "beta": entry() } });
+    let missing = dir.path().join("missing.json");
+    let bad_json = dir.path().join("bad.json");
+    std::fs::write(&bad_json, "{\"providers\": {\"p\": {\"issuer\": ").unwrap();
+    // (file, extra arguments, expected stderr start, further text it must hold)
+    let cases: Vec<(std::path::PathBuf, Vec<&str>, String, Vec<&str>)> = vec![
+        (
+            missing.clone(),
+            vec![],
+            "`--config`: cannot read ".into(),
+            vec!["missing.json"],
+        ),
+        (
+            bad_json.clone(),
+            vec![],
+            "`--config`: ".into(),
+            vec!["is not JSON", "EOF"],
+        ),
+        (
+            write_json(dir.path(), "unknown.json", &with("clientID", "c".into())),
+            vec![],
+            "`providers.p.clientID`: unknown field `clientID`".into(),
+            vec![],
+        ),
+        (
+            write_json(
+                dir.path(),
+                "nested.json",
+                &with("redirect", serde_json::json!({ "prot": 8080 })),
+            ),
+            vec![],
+            "`providers.p.redirect.prot`: unknown field `prot`".into(),
+            vec![],
+        ),
+        (
+            write_json(
+                dir.path(),
+                "top.tauri.conf.json",
+                &serde_json::json!({
+                    "identifier": "com.example.demo",
+                    "plugins": { "token-vault": { "provider": { "p": entry() } } }
+                }),
+            ),
+            vec![],
+            "`provider`: unknown field `provider`".into(),
+            vec![],
+        ),
+        (
+            write_json(
+                dir.path(),
+                "no-plugin.tauri.conf.json",
+                &serde_json::json!({ "identifier": "com.example.demo", "plugins": {} }),
+            ),
+            vec![],
+            "`plugins.token-vault`: ".into(),
+            vec!["without a token-vault configuration"],
+        ),
+        (
+            write_json(
+                dir.path(),
+                "http.json",
+                &with("issuer", "http://id.example.com".into()),
+            ),
+            vec![],
+            "`providers.p.issuer`: must be an https URL".into(),
+            vec![],
+        ),
+        (
+            write_json(dir.path(), "url.json", &with("issuer", "not a url".into())),
+            vec![],
+            "`providers.p.issuer`: relative URL without a base".into(),
+            vec![],
+        ),
+        (
+            write_json(
+                dir.path(),
+                "lifetime.json",
+                &with("defaultTokenLifetimeSecs", 0.into()),
+            ),
+            vec![],
+            "`providers.p.defaultTokenLifetimeSecs`: must be > 0".into(),
+            vec![],
+        ),
+        (
+            write_json(
+                dir.path(),
+                "port.json",
+                &with("redirect", serde_json::json!({ "port": 99999 })),
+            ),
+            vec![],
+            "`providers.p.redirect.port`: invalid value: integer `99999`".into(),
+            vec![],
+        ),
+        (
+            write_json(
+                dir.path(),
+                "allowlist.json",
+                &with(
+                    "fetchAllowlist",
+                    serde_json::json!(["https://api.example.com", "http://api.example.com"]),
+                ),
+            ),
+            vec![],
+            "`providers.p.fetchAllowlist[1]`: ".into(),
+            vec!["loopback"],
+        ),
+        (
+            write_json(dir.path(), "two.json", &two),
+            vec!["--provider", "gamma"],
+            "`--provider`: no provider `gamma` in ".into(),
+            vec!["`alpha`", "`beta`"],
+        ),
+        (
+            write_json(dir.path(), "two.json", &two),
+            vec![],
+            "`--provider`: ".into(),
+            vec!["several providers", "`alpha`", "`beta`"],
+        ),
+        (
+            write_json(
+                dir.path(),
+                "none.json",
+                &serde_json::json!({ "providers": {} }),
+            ),
+            vec![],
+            "`providers`: ".into(),
+            vec!["configures no provider"],
+        ),
+        // A flag is checked as the file's own field.
+        (
+            write_json(
+                dir.path(),
+                "ok.json",
+                &with("scopes", serde_json::json!(["openid"])),
+            ),
+            vec!["--client-id", ""],
+            "`providers.p.clientId`: must not be empty".into(),
+            vec![],
+        ),
+        // Another provider of the file is invalid: the plugin would refuse to start.
+        (
+            write_json(
+                dir.path(),
+                "other-bad.json",
+                &serde_json::json!({ "providers": {
+                    "p": entry(),
+                    "q": { "issuer": issuer, "clientId": "c", "extraParams": { "state": "x" } },
+                } }),
+            ),
+            vec!["--provider", "p"],
+            "`providers.q.extraParams.state`: ".into(),
+            vec![],
+        ),
+    ];
+    for (file, extra, want, holds) in &cases {
+        let stderr = fails_with(cli_config(file, data.path()).args(extra), &["login"]);
+        let want = format!("error: invalid_config: invalid configuration {want}");
+        assert!(stderr.starts_with(&want), "{file:?} {extra:?}:\n{stderr}");
+        for text in holds {
+            assert!(
+                stderr.contains(text),
+                "{file:?} {extra:?}: {text}\n{stderr}"
+            );
+        }
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    }
+    let sent: Vec<String> = rs.requests().iter().map(|s| s.path.clone()).collect();
+    assert!(
+        sent.is_empty(),
+        "a bad configuration sent requests: {sent:?}"
+    );
+
+    // The control: the valid file's `login` does go to its issuer (discovery, which the
+    // recording server cannot answer).
+    let ok = write_json(
+        dir.path(),
+        "ok.json",
+        &with("scopes", serde_json::json!(["openid"])),
+    );
+    let stderr = fails_with(&mut cli_config(&ok, data.path()), &["login"]);
+    assert!(
+        stderr
+            .lines()
+            .any(|l| l.starts_with("error: discovery_failed: ")),
+        "{stderr}"
+    );
+    assert!(!rs.requests().is_empty(), "the control reached the issuer");
+}
