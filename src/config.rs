@@ -291,6 +291,9 @@ fn default_token_lifetime() -> u64 {
 fn default_http_timeout() -> u64 {
     30
 }
+fn default_dead_refresh_token_errors() -> Vec<String> {
+    vec!["invalid_grant".to_string()]
+}
 fn default_fetch_max_body() -> usize {
     10 * 1024 * 1024
 }
@@ -370,6 +373,12 @@ pub struct ProviderConfig {
     /// (unless `extraParams` sets a `prompt`). Default true; some providers (Entra ID) want false.
     #[serde(default = "default_true")]
     pub(crate) offline_access_prompt_consent: bool,
+    /// The RFC 6749 §5.2 `error` codes of a refused refresh that mean "this refresh token is
+    /// dead": the session ends (`session_expired`, store wiped). Any other refusal is
+    /// `refresh_failed` and keeps the session. The whole set (default `["invalid_grant"]`);
+    /// Dex answers a dead token with `invalid_request`: `["invalid_grant", "invalid_request"]`.
+    #[serde(default = "default_dead_refresh_token_errors")]
+    pub(crate) dead_refresh_token_errors: Vec<String>,
 }
 
 impl ProviderConfig {
@@ -393,6 +402,7 @@ impl ProviderConfig {
             fetch_allowlist: Allowlist::default(),
             fetch_max_body_bytes: default_fetch_max_body(),
             offline_access_prompt_consent: true,
+            dead_refresh_token_errors: default_dead_refresh_token_errors(),
         }
     }
 
@@ -538,6 +548,18 @@ impl ProviderConfig {
     /// is set (OpenID Connect Core §11; default true).
     pub fn offline_access_prompt_consent(mut self, on: bool) -> Self {
         self.offline_access_prompt_consent = on;
+        self
+    }
+
+    /// The `error` codes of a refused refresh that end the session as `session_expired`
+    /// (default `["invalid_grant"]`; the whole set: list `invalid_grant` too). Others are
+    /// `refresh_failed` and keep the session.
+    pub fn dead_refresh_token_errors<I, S>(mut self, codes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.dead_refresh_token_errors = codes.into_iter().map(Into::into).collect();
         self
     }
 
@@ -701,6 +723,16 @@ impl ProviderConfig {
                 "must be > 0",
             ));
         }
+        if self
+            .dead_refresh_token_errors
+            .iter()
+            .any(|c| c.trim().is_empty())
+        {
+            return Err(Error::config(
+                format!("{field}.deadRefreshTokenErrors"),
+                "an error code must not be empty",
+            ));
+        }
         self.ca_certificate_pems(field)?;
         Ok(())
     }
@@ -734,6 +766,19 @@ mod tests {
         assert_eq!(p.clock_skew_secs, 60);
         assert_eq!(p.login_timeout_secs, 300);
         assert!(p.offline_access_prompt_consent);
+        assert_eq!(p.dead_refresh_token_errors, ["invalid_grant"]);
+        let dex = parse(
+            r#"{"providers":{"dex":{"issuer":"https://x","clientId":"c","deadRefreshTokenErrors":["invalid_grant","invalid_request"]}}}"#,
+        )
+        .unwrap();
+        dex.validate().unwrap();
+        assert_eq!(
+            dex.providers["dex"].dead_refresh_token_errors,
+            ["invalid_grant", "invalid_request"]
+        );
+        let built = ProviderConfig::new("https://x".parse().unwrap(), "c")
+            .dead_refresh_token_errors(["invalid_request"]);
+        assert_eq!(built.dead_refresh_token_errors, ["invalid_request"]);
     }
 
     #[test]
@@ -811,6 +856,14 @@ mod tests {
             (
                 r#"{"providers":{"p":{"issuer":"https://x","endpoints":{"endSession":"http://x/logout"},"clientId":"c"}}}"#,
                 "providers.p.endpoints.endSession",
+            ),
+            (
+                r#"{"providers":{"p":{"issuer":"https://x","clientId":"c","deadRefreshTokenErrors":["invalid_grant",""]}}}"#,
+                "providers.p.deadRefreshTokenErrors",
+            ),
+            (
+                r#"{"providers":{"p":{"issuer":"https://x","clientId":"c","deadRefreshTokenErrors":[" "]}}}"#,
+                "providers.p.deadRefreshTokenErrors",
             ),
         ];
         for (json, field) in cases {

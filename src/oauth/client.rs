@@ -325,8 +325,9 @@ impl OAuthClient {
         Ok((tokens, claims))
     }
 
-    /// Uses a refresh token (RFC 6749 §6). `invalid_grant` is `session_expired`; other
-    /// refusals `refresh_failed`; transport errors and 5xx `network`.
+    /// Uses a refresh token (RFC 6749 §6). A refusal whose `error` is one of the provider's
+    /// `deadRefreshTokenErrors` (default `invalid_grant`) is `session_expired`; other refusals
+    /// `refresh_failed`; transport errors and 5xx `network`.
     pub async fn refresh(&self, refresh_token: &RefreshToken) -> Result<TokenSet> {
         let rt = oauth2::RefreshToken::new(refresh_token.secret().to_string());
         let response = self
@@ -336,10 +337,11 @@ impl OAuthClient {
             .await
             .map_err(|e| match e {
                 RequestTokenError::ServerResponse(r)
-                    if matches!(
-                        r.error(),
-                        oauth2::basic::BasicErrorResponseType::InvalidGrant
-                    ) =>
+                    if self
+                        .config
+                        .dead_refresh_token_errors
+                        .iter()
+                        .any(|code| code == r.error().as_ref()) =>
                 {
                     Error::SessionExpired(describe_refusal(&r))
                 }
@@ -469,9 +471,183 @@ fn transport(http: &HttpClient) -> impl Fn(oauth2::HttpRequest) -> TransportFutu
             if response.status().is_server_error() {
                 return Err(TransportError::Server(response.status().as_u16()));
             }
-            Ok(response)
+            Ok(normalize_token_response(response))
         })
     }
+}
+
+/// Rewrites the known provider quirks of a token (or revocation) endpoint answer into the
+/// RFC 6749 shape oauth2's strict parser expects, and nothing else:
+///
+/// - a form-encoded body (`Content-Type: application/x-www-form-urlencoded`, or a body that
+///   is not JSON but a form with an `access_token` or `error` key; GitHub without `Accept`)
+///   becomes the JSON object of its pairs (string values);
+/// - a JSON object body under any other (or no) `Content-Type` is labelled `application/json`;
+/// - a 2xx whose object has a string `error` and no `access_token` (GitHub, Slack) becomes a
+///   400, which oauth2 parses as the RFC 6749 §5.2 error it is (an `error` beside an
+///   `access_token` is ignored, as before);
+/// - `expires_in` as a string of ASCII digits that fits a `u64` (Entra) becomes that number;
+/// - a `scope` with commas (`"repo,user"`, `"a, b"`) is split at commas and whitespace, empty
+///   pieces dropped, and joined with spaces; an array of strings is joined with spaces.
+///
+/// Anything else is left for the strict parser to refuse: an object whose values do not all
+/// read, or with a key repeated, is not rewritten (only relabelled); other mistyped values stay.
+/// Nothing here turns an error into tokens, and no value is ever put into a message.
+///
+/// Hand-written: no crate this plugin keeps normalises provider quirks before oauth2 parses
+/// (oauth2 is strict by design and only offers this HTTP hook to do it in).
+fn normalize_token_response(response: oauth2::HttpResponse) -> oauth2::HttpResponse {
+    use oauth2::http::header::{HeaderValue, CONTENT_TYPE};
+
+    let (mut parts, mut body) = response.into_parts();
+    let content_type = parts
+        .headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.trim_start().to_ascii_lowercase());
+    let labelled = |prefix: &str| {
+        content_type
+            .as_deref()
+            .is_some_and(|c| c.starts_with(prefix))
+    };
+
+    if !first_value_is_json(&body) {
+        if let Some(pairs) = form_pairs(&body) {
+            let keyed = pairs
+                .iter()
+                .any(|(k, _)| k == "access_token" || k == "error");
+            if keyed || labelled("application/x-www-form-urlencoded") {
+                let object: serde_json::Map<String, serde_json::Value> = pairs
+                    .into_iter()
+                    .map(|(k, v)| (k, serde_json::Value::String(v)))
+                    .collect();
+                body = serde_json::to_vec(&object).unwrap_or(body);
+            }
+        }
+    }
+    if !first_value_is_object(&body) {
+        return oauth2::http::Response::from_parts(parts, body);
+    }
+    if !labelled("application/json") {
+        parts
+            .headers
+            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    }
+    let Some(mut pairs) = object_pairs(&body) else {
+        return oauth2::http::Response::from_parts(parts, body);
+    };
+    if repeats_a_key(&pairs) {
+        return oauth2::http::Response::from_parts(parts, body);
+    }
+    let has = |key: &str| pairs.iter().any(|(k, _)| k == key);
+    if parts.status.is_success()
+        && !has("access_token")
+        && pairs
+            .iter()
+            .any(|(k, v)| k == "error" && matches!(v, serde_json::Value::String(_)))
+    {
+        parts.status = oauth2::http::StatusCode::BAD_REQUEST;
+    }
+    let mut rewritten = false;
+    for (key, value) in &mut pairs {
+        let new = match (key.as_str(), &*value) {
+            ("expires_in", serde_json::Value::String(s))
+                if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) =>
+            {
+                s.parse::<u64>().ok().map(serde_json::Value::from)
+            }
+            ("scope", serde_json::Value::String(s)) if s.contains(',') => Some(
+                s.split(|c: char| c == ',' || c.is_ascii_whitespace())
+                    .filter(|p| !p.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+                    .into(),
+            ),
+            ("scope", serde_json::Value::Array(items)) => items
+                .iter()
+                .map(|i| i.as_str())
+                .collect::<Option<Vec<_>>>()
+                .map(|v| v.join(" ").into()),
+            _ => None,
+        };
+        if let Some(new) = new {
+            *value = new;
+            rewritten = true;
+        }
+    }
+    if rewritten {
+        let object: serde_json::Map<String, serde_json::Value> = pairs.into_iter().collect();
+        if let Ok(bytes) = serde_json::to_vec(&object) {
+            body = bytes;
+        }
+    }
+    oauth2::http::Response::from_parts(parts, body)
+}
+
+/// Whether `body` starts with one JSON value (bytes after it are allowed, as oauth2 allows
+/// them), its contents skipped unread.
+fn first_value_is_json(body: &[u8]) -> bool {
+    serde_json::Deserializer::from_slice(body)
+        .into_iter::<serde::de::IgnoredAny>()
+        .next()
+        .is_some_and(|r| r.is_ok())
+}
+
+/// Whether `body` starts with a JSON object (bytes after it are allowed), its values skipped
+/// unread.
+fn first_value_is_object(body: &[u8]) -> bool {
+    let start = body
+        .iter()
+        .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
+    start == Some(&b'{') && first_value_is_json(body)
+}
+
+/// Whether a key occurs more than once among `pairs`.
+fn repeats_a_key<V>(pairs: &[(String, V)]) -> bool {
+    let mut keys: Vec<&str> = pairs.iter().map(|(k, _)| k.as_str()).collect();
+    keys.sort_unstable();
+    keys.windows(2).any(|w| w[0] == w[1])
+}
+
+/// The members of the JSON object `body` starts with, in order, repeated keys kept; `None`
+/// when any value does not read (out of range, invalid UTF-8, nested too deep).
+fn object_pairs(body: &[u8]) -> Option<Vec<(String, serde_json::Value)>> {
+    struct Pairs(Vec<(String, serde_json::Value)>);
+    impl<'de> Deserialize<'de> for Pairs {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+            struct V;
+            impl<'de> serde::de::Visitor<'de> for V {
+                type Value = Pairs;
+                fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                    f.write_str("a JSON object")
+                }
+                fn visit_map<A: serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> std::result::Result<Pairs, A::Error> {
+                    let mut pairs = Vec::new();
+                    while let Some(pair) = map.next_entry()? {
+                        pairs.push(pair);
+                    }
+                    Ok(Pairs(pairs))
+                }
+            }
+            d.deserialize_map(V)
+        }
+    }
+    serde_json::Deserializer::from_slice(body)
+        .into_iter::<Pairs>()
+        .next()?
+        .ok()
+        .map(|p| p.0)
+}
+
+/// The pairs of a form-encoded `body` (`a=b&c=d`): `None` unless it is UTF-8 with at least one
+/// pair and no key repeated.
+fn form_pairs(body: &[u8]) -> Option<Vec<(String, String)>> {
+    std::str::from_utf8(body).ok()?;
+    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(body).into_owned().collect();
+    (!pairs.is_empty() && !repeats_a_key(&pairs)).then_some(pairs)
 }
 
 /// `error (error_description)` of an RFC 6749 §5.2 error response.
@@ -562,6 +738,31 @@ mod tests {
         format!("http://127.0.0.1:{port}").parse().unwrap()
     }
 
+    /// The error of a refresh whose token endpoint (a canned server) answers `status` with
+    /// `body`, at a provider configured by `configure`.
+    async fn refresh_error(
+        status: u16,
+        body: Vec<u8>,
+        configure: impl FnOnce(ProviderConfig) -> ProviderConfig,
+    ) -> Error {
+        let base = canned_server(status, body).await;
+        let metadata: ProviderMetadata = serde_json::from_value(serde_json::json!({
+            "issuer": base.as_str(),
+            "authorization_endpoint": base.join("/authorize").unwrap(),
+            "token_endpoint": base.join("/token").unwrap(),
+            "revocation_endpoint": base.join("/revoke").unwrap(),
+            "code_challenge_methods_supported": ["S256"],
+        }))
+        .unwrap();
+        let config = configure(ProviderConfig::new(base.clone(), "c").scopes(["api"]));
+        let http = HttpClient::new(Duration::from_secs(5), &[]).unwrap();
+        let client = OAuthClient::from_parts(config, metadata, http).unwrap();
+        client
+            .refresh(&RefreshToken::new("rt".to_string()))
+            .await
+            .unwrap_err()
+    }
+
     /// A token response bigger than the cap is refused as `invalid_response` (read up to the
     /// cap, never whole), whatever its status: a hostile or broken provider cannot make the app
     /// buffer an unbounded body. (Revocation goes through the same hook; oauth2 refuses a
@@ -579,24 +780,245 @@ mod tests {
                 serde_json::json!({"error": "invalid_request", "pad": pad}),
             ),
         ] {
-            let base = canned_server(status, body.to_string().into_bytes()).await;
-            let metadata: ProviderMetadata = serde_json::from_value(serde_json::json!({
-                "issuer": base.as_str(),
-                "authorization_endpoint": base.join("/authorize").unwrap(),
-                "token_endpoint": base.join("/token").unwrap(),
-                "revocation_endpoint": base.join("/revoke").unwrap(),
-                "code_challenge_methods_supported": ["S256"],
-            }))
-            .unwrap();
-            let config = ProviderConfig::new(base.clone(), "c").scopes(["api"]);
-            let http = HttpClient::new(Duration::from_secs(5), &[]).unwrap();
-            let client = OAuthClient::from_parts(config, metadata, http).unwrap();
-            let e = client
-                .refresh(&RefreshToken::new("rt".to_string()))
-                .await
-                .unwrap_err();
+            let e = refresh_error(status, body.to_string().into_bytes(), |c| c).await;
             assert_eq!(e.code(), "invalid_response", "HTTP {status}: {e}");
             assert!(e.to_string().contains("larger than"), "{e}");
+        }
+    }
+
+    fn answer(status: u16, content_type: Option<&str>, body: &[u8]) -> oauth2::HttpResponse {
+        let mut r = oauth2::http::Response::builder().status(status);
+        if let Some(ct) = content_type {
+            r = r.header("content-type", ct);
+        }
+        r.body(body.to_vec()).unwrap()
+    }
+
+    /// (status, content type, body as JSON when it is JSON) of a normalised answer.
+    fn normalized(
+        status: u16,
+        content_type: Option<&str>,
+        body: &[u8],
+    ) -> (
+        u16,
+        Option<String>,
+        std::result::Result<serde_json::Value, Vec<u8>>,
+    ) {
+        let r = normalize_token_response(answer(status, content_type, body));
+        let ct = r
+            .headers()
+            .get("content-type")
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+        let body = serde_json::from_slice(r.body()).map_err(|_| r.body().clone());
+        (r.status().as_u16(), ct, body)
+    }
+
+    const JSON: Option<&str> = Some("application/json");
+
+    /// Status, content type and body in; status and body (as JSON) out.
+    type Quirk = (
+        u16,
+        Option<&'static str>,
+        &'static [u8],
+        u16,
+        serde_json::Value,
+    );
+
+    /// Each quirk in, the RFC 6749 shape out.
+    #[test]
+    fn provider_quirks_are_normalised() {
+        let json = |v: serde_json::Value| Ok::<_, Vec<u8>>(v);
+        let cases: Vec<Quirk> = vec![
+            // An error with HTTP 200 (GitHub, Slack): the RFC 6749 §5.2 error it is.
+            (
+                200,
+                JSON,
+                br#"{"error":"invalid_grant","error_description":"bad"}"#,
+                400,
+                serde_json::json!({"error":"invalid_grant","error_description":"bad"}),
+            ),
+            (
+                201,
+                JSON,
+                br#"{"error":"bad_verification_code"}"#,
+                400,
+                serde_json::json!({"error":"bad_verification_code"}),
+            ),
+            // `expires_in` as a string (Entra).
+            (
+                200,
+                JSON,
+                br#"{"access_token":"a","token_type":"Bearer","expires_in":"3600"}"#,
+                200,
+                serde_json::json!({"access_token":"a","token_type":"Bearer","expires_in":3600}),
+            ),
+            // Comma-separated scopes, with or without spaces; an array of scopes.
+            (
+                200,
+                JSON,
+                br#"{"access_token":"a","token_type":"bearer","scope":"repo,user"}"#,
+                200,
+                serde_json::json!({"access_token":"a","token_type":"bearer","scope":"repo user"}),
+            ),
+            (
+                200,
+                JSON,
+                br#"{"access_token":"a","token_type":"bearer","scope":"a, b,,c "}"#,
+                200,
+                serde_json::json!({"access_token":"a","token_type":"bearer","scope":"a b c"}),
+            ),
+            (
+                200,
+                JSON,
+                br#"{"access_token":"a","token_type":"bearer","scope":["a","b"]}"#,
+                200,
+                serde_json::json!({"access_token":"a","token_type":"bearer","scope":"a b"}),
+            ),
+            // Form-encoded (GitHub without `Accept: application/json`), by type or by shape.
+            (
+                200,
+                Some("application/x-www-form-urlencoded; charset=utf-8"),
+                b"access_token=a%2Bb&token_type=bearer&scope=repo%2Cgist&expires_in=28800",
+                200,
+                serde_json::json!({"access_token":"a+b","token_type":"bearer","scope":"repo gist","expires_in":28800}),
+            ),
+            (
+                200,
+                Some("text/plain"),
+                b"error=bad_verification_code&error_description=The+code+is+wrong",
+                400,
+                serde_json::json!({"error":"bad_verification_code","error_description":"The code is wrong"}),
+            ),
+            (
+                200,
+                None,
+                b"access_token=a&token_type=bearer",
+                200,
+                serde_json::json!({"access_token":"a","token_type":"bearer"}),
+            ),
+            (
+                400,
+                Some("application/x-www-form-urlencoded"),
+                b"error=invalid_grant",
+                400,
+                serde_json::json!({"error":"invalid_grant"}),
+            ),
+            // A JSON object under another content type, or none.
+            (
+                200,
+                Some("text/html"),
+                br#"{"access_token":"a","token_type":"bearer"}"#,
+                200,
+                serde_json::json!({"access_token":"a","token_type":"bearer"}),
+            ),
+            (
+                200,
+                None,
+                br#"{"access_token":"a","token_type":"bearer"}"#,
+                200,
+                serde_json::json!({"access_token":"a","token_type":"bearer"}),
+            ),
+        ];
+        for (status, ct, body, want_status, want_body) in cases {
+            let got = normalized(status, ct, body);
+            let shown = String::from_utf8_lossy(body);
+            assert_eq!(got.0, want_status, "{shown}");
+            assert!(
+                got.1
+                    .as_deref()
+                    .is_some_and(|c| c.starts_with("application/json")),
+                "{shown}: {:?}",
+                got.1
+            );
+            assert_eq!(got.2, json(want_body), "{shown}");
+        }
+    }
+
+    /// What is not a known quirk is left for the strict parser, byte for byte, and nothing
+    /// becomes tokens: an `error` beside tokens, mistyped values, repeated keys, values that
+    /// do not read, huge numbers, non-UTF-8, nesting, non-objects.
+    #[test]
+    fn everything_else_is_left_as_it_is() {
+        let deep = [vec![b'['; 200], vec![b']'; 200]].concat();
+        let deep_object = [br#"{"error":"x","n":"#.to_vec(), deep, b"}".to_vec()].concat();
+        let cases: Vec<(u16, Option<&str>, Vec<u8>)> = vec![
+            (200, JSON, br#"{"access_token":"a","token_type":"bearer","error":"x"}"#.to_vec()),
+            (200, JSON, br#"{"access_token":"a","token_type":"bearer","expires_in":"99999999999999999999999"}"#.to_vec()),
+            (200, JSON, br#"{"access_token":"a","token_type":"bearer","expires_in":"3600.0"}"#.to_vec()),
+            (200, JSON, br#"{"access_token":"a","token_type":"bearer","expires_in":"-1"}"#.to_vec()),
+            (200, JSON, br#"{"access_token":"a","token_type":"bearer","expires_in":" 36"}"#.to_vec()),
+            (200, JSON, br#"{"access_token":"a","token_type":"bearer","expires_in":""}"#.to_vec()),
+            (200, JSON, br#"{"access_token":"a","token_type":"bearer","scope":"a b"}"#.to_vec()),
+            (200, JSON, br#"{"access_token":"a","token_type":"bearer","scope":["a",1]}"#.to_vec()),
+            (200, JSON, br#"{"access_token":"a","token_type":"bearer","scope":{"a":"b"}}"#.to_vec()),
+            (200, JSON, br#"{"error":"x","error":"y"}"#.to_vec()),
+            (200, JSON, br#"{"error":"x","expires_in":"1","expires_in":"2"}"#.to_vec()),
+            (200, JSON, br#"{"error":{"code":"invalid_grant"}}"#.to_vec()),
+            (200, JSON, br#"{"error":null}"#.to_vec()),
+            (200, JSON, br#"{"error":"x","access_token":null}"#.to_vec()),
+            (200, JSON, br#"{"error":"x","n":1e400}"#.to_vec()),
+            (200, JSON, b"{\"error\":\"x\",\"s\":\"a\xffb\"}".to_vec()),
+            (200, JSON, b"{\"error\":\"a\xffb\"}".to_vec()),
+            (200, JSON, deep_object),
+            (200, JSON, br#"{"outer":{"error":"x","expires_in":"1","scope":"a,b"}}"#.to_vec()),
+            (200, JSON, br#"[{"error":"x"}]"#.to_vec()),
+            (200, JSON, br#""error=x""#.to_vec()),
+            (200, JSON, b"\xff\xfeaccess_token=a".to_vec()),
+            (200, Some("text/html"), b"<html>error=x</html>".to_vec()),
+            (200, JSON, b"access_token=a&access_token=b&token_type=bearer".to_vec()),
+            (200, JSON, b"".to_vec()),
+            (400, JSON, br#"{"error":"invalid_grant","expires_in":"x"}"#.to_vec()),
+        ];
+        for (status, ct, body) in cases {
+            let r = normalize_token_response(answer(status, ct, &body));
+            let shown = String::from_utf8_lossy(&body);
+            assert_eq!(r.status().as_u16(), status, "{shown}");
+            assert_eq!(r.body(), &body, "{shown}");
+        }
+    }
+
+    /// The text content type of a body that is not a JSON object stays: oauth2 refuses it
+    /// as before.
+    #[test]
+    fn a_body_that_is_no_object_keeps_its_content_type() {
+        for body in [&b"<html>502</html>"[..], b"[]", b"1", b"{"] {
+            let r = normalize_token_response(answer(200, Some("text/html"), body));
+            assert_eq!(r.headers()["content-type"], "text/html");
+        }
+    }
+
+    /// The dead-token codes of the provider decide `session_expired`: the default only
+    /// `invalid_grant`; a Dex-like list `invalid_request` too; an `error` with HTTP 200 too.
+    #[tokio::test]
+    async fn dead_refresh_token_codes_are_the_configured_ones() {
+        for (status, body, dead, want) in [
+            (400, r#"{"error":"invalid_grant"}"#, None, "session_expired"),
+            (
+                400,
+                r#"{"error":"invalid_request"}"#,
+                None,
+                "refresh_failed",
+            ),
+            (200, r#"{"error":"invalid_grant"}"#, None, "session_expired"),
+            (
+                400,
+                r#"{"error":"invalid_request"}"#,
+                Some(vec!["invalid_grant", "invalid_request"]),
+                "session_expired",
+            ),
+            (
+                400,
+                r#"{"error":"invalid_grant"}"#,
+                Some(vec!["invalid_request"]),
+                "refresh_failed",
+            ),
+        ] {
+            let e = refresh_error(status, body.as_bytes().to_vec(), |c| match &dead {
+                Some(dead) => c.dead_refresh_token_errors(dead.iter().copied()),
+                None => c,
+            })
+            .await;
+            assert_eq!(e.code(), want, "HTTP {status} {body} with {dead:?}: {e}");
         }
     }
 

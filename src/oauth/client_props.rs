@@ -6,19 +6,34 @@
 //! | answer | refresh | code exchange |
 //! |---|---|---|
 //! | no response, or a 5xx status (whatever the body) | `network` | `network` |
-//! | 200, a `Content-Type` other than `application/json…` | `invalid_response` | `invalid_response` |
+//!
+//! Any other answer is first normalised (provider quirks, issue 9), then:
+//!
+//! - a body that does not start with a JSON value but is UTF-8 form pairs (`a=b&c=d`, no key
+//!   repeated) with an `access_token` or an `error` key is read as the JSON object of those
+//!   pairs, string values; the `Content-Type` of a JSON object does not matter;
+//! - a 200 whose object has no key repeated, every value readable, a string `error` and no
+//!   `access_token` key is read as that error with a 400 status (rows "any other status");
+//! - in an object with no key repeated and every value readable, an `expires_in` string of
+//!   ASCII digits below 2^64 is that number; a `scope` string with a comma is split at commas
+//!   and ASCII whitespace (empty pieces dropped) and joined with spaces; a `scope` array of
+//!   strings is joined with spaces.
+//!
+//! | answer (normalised) | refresh | code exchange |
+//! |---|---|---|
 //! | 200, an empty body, not JSON, not an object, invalid UTF-8, nesting deeper than 128 | `invalid_response` | `invalid_response` |
-//! | 200, a token field repeated, or mistyped (`expires_in` negative, a float, a string, ≥ 2^64; a token not a string), `access_token` or `token_type` missing | `invalid_response` | `invalid_response` |
-//! | 200 with an `error` body and no `access_token` | `invalid_response` | `invalid_response` |
+//! | 200, a token field repeated, or mistyped (`expires_in` negative, a float, another string, ≥ 2^64; a token not a string; `scope` another array or an object), `access_token` or `token_type` missing | `invalid_response` | `invalid_response` |
+//! | 200 with an `error` body and no `access_token` not read as an error (a key repeated, a value unreadable, `error` not a string) | `invalid_response` | `invalid_response` |
 //! | 200, `token_type` not `bearer` in any case | `invalid_response` | `invalid_response` |
 //! | 200, otherwise (unknown fields, an `error` beside the tokens and bytes after the object are ignored) | tokens | tokens |
 //! | any other status, an empty or unparsable RFC 6749 §5.2 body (values of unknown keys are skipped unread) | `invalid_response` | `invalid_response` |
-//! | any other status, `error=invalid_grant` | `session_expired` | `token_exchange_failed` |
+//! | any other status, `error=invalid_grant` (the default `deadRefreshTokenErrors`) | `session_expired` | `token_exchange_failed` |
 //! | any other status, another `error` | `refresh_failed` | `token_exchange_failed` |
 //!
 //! Tokens: the access token, refresh token and ID token as sent; `expires_at` is now plus
 //! `expires_in` (at most ten years; absent or `null`: the configured default lifetime); the
-//! scopes are `scope` split at each space, or the configured ones when it is absent or `null`.
+//! scopes are `scope` (normalised) split at each space, or the configured ones when it is
+//! absent or `null`.
 //! No error message holds a token value of the answer.
 
 use std::collections::BTreeMap;
@@ -250,10 +265,16 @@ fn good(key: &str, t: &Tokens) -> BoxedStrategy<Val> {
         .prop_map(|s| Val::Str(s.to_string()))
         .boxed(),
         "expires_in" => prop_oneof![
-            3 => (0u64..100_000).prop_map(Val::Uint),
-            1 => Just(Val::Uint(1 << 63)),
-            1 => Just(Val::Uint(u64::MAX)),
-            1 => Just(Val::Null),
+            6 => (0u64..100_000).prop_map(Val::Uint),
+            2 => Just(Val::Uint(1 << 63)),
+            2 => Just(Val::Uint(u64::MAX)),
+            2 => Just(Val::Null),
+            2 => (0u64..100_000).prop_map(|n| Val::Str(n.to_string())),
+            1 => prop::sample::select(
+                &["18446744073709551615", "18446744073709551616", "99999999999999999999999999",
+                  "0036", "", "36 00", "+1", "-1", "3600.0", "\u{0663}"][..],
+            )
+            .prop_map(|s| Val::Str(s.to_string())),
         ]
         .boxed(),
         "scope" => prop_oneof![
@@ -262,6 +283,16 @@ fn good(key: &str, t: &Tokens) -> BoxedStrategy<Val> {
             Just(Val::Str(" a  b ".into())),
             "\\PC{0,16}".prop_map(Val::Str),
             Just(Val::Null),
+            prop::sample::select(&["repo,user", "a, b", ",", " a ,\tb,, c", "a,b c"][..])
+                .prop_map(|s| Val::Str(s.to_string())),
+            prop_oneof![
+                Just(serde_json::json!(["a", "b"])),
+                Just(serde_json::json!([])),
+                Just(serde_json::json!(["a b", ""])),
+                Just(serde_json::json!(["a", 1])),
+                Just(serde_json::json!({"a": "b"})),
+            ]
+            .prop_map(Val::Compound),
         ]
         .boxed(),
         "error" => prop_oneof![
@@ -342,7 +373,7 @@ fn object(t: &Tokens, refusal: bool) -> BoxedStrategy<Body> {
 }
 
 /// Bodies of note that are neither a token response nor an error response.
-const RAW: [&[u8]; 11] = [
+const RAW: [&[u8]; 15] = [
     b"",
     b"null",
     b"[]",
@@ -354,6 +385,10 @@ const RAW: [&[u8]; 11] = [
     b"\xef\xbb\xbf{\"access_token\":\"a\",\"token_type\":\"bearer\"}",
     b"{\"access_token\":\"a\",\"token_type\":\"bearer\"",
     b"access_token=a&token_type=bearer",
+    b"access_token=a%2Bb&token_type=bearer&expires_in=3600&scope=repo%2Cuser",
+    b"error=invalid_grant&error_description=The+token+is+dead",
+    b"error=bad_verification_code",
+    b"access_token=a&access_token=b&token_type=bearer",
 ];
 
 /// Bodies that are neither a token response nor an error response.
@@ -374,6 +409,7 @@ fn content_type() -> impl Strategy<Value = Option<Vec<u8>>> {
         1 => Just(Some(b"text/html".to_vec())),
         1 => Just(Some(b"text/plain; application/json".to_vec())),
         1 => Just(Some(b"application/json\xff".to_vec())),
+        1 => Just(Some(b"application/x-www-form-urlencoded".to_vec())),
     ]
 }
 
@@ -447,24 +483,40 @@ enum Outcome {
     Error(&'static str),
 }
 
-/// What the table in the module doc states for `reply`, as (refresh, code exchange).
+/// What the module doc states for `reply`, as (refresh, code exchange).
 fn expected(reply: &Reply) -> (Outcome, Outcome) {
     use Outcome::Error as E;
     let both = |o: Outcome| (o.clone(), o);
-    let Reply::Http {
-        status,
-        content_type,
-        body,
-    } = reply
-    else {
+    let Reply::Http { status, body, .. } = reply else {
         return both(E("network"));
     };
     if (500..600).contains(status) {
         return both(E("network"));
     }
-    let fields = match body {
+    // A form body is the object of its pairs.
+    let body = form_object(&body.write()).unwrap_or_else(|| body.clone());
+    let fields = match &body {
         Body::Object(fields, _) => Some(fields),
         Body::Raw(_) => None,
+    };
+    let get = |f: &[(String, Val)], k: &str| f.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    // Normalised only when no key is repeated and every value reads.
+    let plain = fields.is_some_and(|f| {
+        f.iter()
+            .all(|(_, v)| !matches!(v, Val::Invalid(_) | Val::Unreadable(_)))
+            && f.iter()
+                .all(|(k, _)| f.iter().filter(|(n, _)| n == k).count() == 1)
+    });
+    let status = match fields {
+        Some(f)
+            if *status == 200
+                && plain
+                && matches!(get(f, "error"), Some(Val::Str(_)))
+                && get(f, "access_token").is_none() =>
+        {
+            400
+        }
+        _ => *status,
     };
     // A body that parses: no invalid value anywhere, no unreadable one where it is read (all
     // keys of a token response, the known ones of an error response), no key the response
@@ -480,9 +532,8 @@ fn expected(reply: &Reply) -> (Outcome, Outcome) {
                 .all(|k| f.iter().filter(|(n, _)| n == k).count() <= 1)
         })
     };
-    let get = |f: &[(String, Val)], k: &str| f.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     let optional_str = |v: &Option<Val>| matches!(v, None | Some(Val::Null | Val::Str(_)));
-    if *status != 200 {
+    if status != 200 {
         if body.write().is_empty() {
             return both(E("invalid_response"));
         }
@@ -503,12 +554,6 @@ fn expected(reply: &Reply) -> (Outcome, Outcome) {
         };
         return (E(refresh), E("token_exchange_failed"));
     }
-    let json = content_type.as_ref().is_none_or(|ct| {
-        std::str::from_utf8(ct).is_ok_and(|ct| ct.to_lowercase().starts_with("application/json"))
-    });
-    if !json {
-        return both(E("invalid_response"));
-    }
     let Some(f) = parses(&TOKEN_KEYS, true) else {
         return both(E("invalid_response"));
     };
@@ -520,6 +565,12 @@ fn expected(reply: &Reply) -> (Outcome, Outcome) {
     let expires_in = match get(f, "expires_in") {
         None | Some(Val::Null) => None,
         Some(Val::Uint(n)) => Some(n),
+        Some(Val::Str(s)) if plain && !s.is_empty() && s.chars().all(|c| c.is_ascii_digit()) => {
+            match s.parse::<u64>() {
+                Ok(n) => Some(n),
+                Err(_) => return both(E("invalid_response")),
+            }
+        }
         Some(_) => return both(E("invalid_response")),
     };
     let string = |k: &str| match get(f, k) {
@@ -527,8 +578,22 @@ fn expected(reply: &Reply) -> (Outcome, Outcome) {
         Some(Val::Str(s)) => Ok(Some(s)),
         Some(_) => Err(()),
     };
-    let (Ok(refresh), Ok(id), Ok(scope)) =
-        (string("refresh_token"), string("id_token"), string("scope"))
+    let scope = match get(f, "scope") {
+        Some(Val::Str(s)) if plain && s.contains(',') => Ok(Some(
+            s.split(|c: char| c == ',' || c.is_ascii_whitespace())
+                .filter(|p| !p.is_empty())
+                .collect::<Vec<_>>()
+                .join(" "),
+        )),
+        Some(Val::Compound(serde_json::Value::Array(items))) if plain => items
+            .iter()
+            .map(|i| i.as_str().map(String::from))
+            .collect::<Option<Vec<_>>>()
+            .map(|v| Some(v.join(" ")))
+            .ok_or(()),
+        _ => string("scope"),
+    };
+    let (Ok(refresh), Ok(id), Ok(scope)) = (string("refresh_token"), string("id_token"), scope)
     else {
         return both(E("invalid_response"));
     };
@@ -546,6 +611,38 @@ fn expected(reply: &Reply) -> (Outcome, Outcome) {
         expires_in,
         scopes,
     })
+}
+
+/// The object a form body stands for: `body` does not start with a JSON value, is UTF-8, and
+/// its `a=b&c=d` pairs (percent- and `+`-decoded) repeat no key and have an `access_token`
+/// or `error` key.
+fn form_object(body: &[u8]) -> Option<Body> {
+    let json = serde_json::Deserializer::from_slice(body)
+        .into_iter::<serde_json::Value>()
+        .next()
+        .is_some_and(|v| v.is_ok());
+    let text = std::str::from_utf8(body).ok().filter(|_| !json)?;
+    let pairs: Vec<(String, Val)> = text
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            let decode = |s: &str| {
+                url::form_urlencoded::parse(format!("x={s}").as_bytes())
+                    .next()
+                    .map(|(_, v)| v.into_owned())
+                    .unwrap_or_default()
+            };
+            (decode(k), Val::Str(decode(v)))
+        })
+        .collect();
+    let unique = pairs
+        .iter()
+        .all(|(k, _)| pairs.iter().filter(|(n, _)| n == k).count() == 1);
+    let keyed = pairs
+        .iter()
+        .any(|(k, _)| k == "access_token" || k == "error");
+    (unique && keyed).then(|| Body::Object(pairs, Vec::new()))
 }
 
 /// The outcome in comparable form (`expires_in`: `expires_at` minus now, in seconds),

@@ -37,6 +37,8 @@ const KEY: &str = include_str!("../../tests/fixtures/unrelated-rsa-key.pem");
 enum Answer {
     /// A status and a JSON body.
     Json(u16, serde_json::Value),
+    /// A status, a `Content-Type` and a body as given.
+    Raw(u16, &'static str, &'static str),
     /// No response at all (connection refused, timeout…).
     Unreachable,
 }
@@ -140,6 +142,7 @@ impl Idp {
     fn answer(&self, request: Request, read: ReadBody) -> Result<Response, TransportError> {
         let path = request.url.path().to_string();
         self.script().log.push(format!("{} {path}", request.method));
+        let mut content_type = "application/json";
         let (status, body) = match (&request.method, path.as_str()) {
             (&Method::GET, "/.well-known/openid-configuration") => (
                 200,
@@ -166,6 +169,10 @@ impl Idp {
                 });
                 match s.token.pop_front() {
                     Some(Answer::Json(status, body)) => (status, body.to_string().into_bytes()),
+                    Some(Answer::Raw(status, kind, body)) => {
+                        content_type = kind;
+                        (status, body.as_bytes().to_vec())
+                    }
                     Some(Answer::Unreachable) => {
                         return Err(TransportError::Failed(format!(
                             "{ISSUER}/token: connection failed: Connection refused"
@@ -195,7 +202,7 @@ impl Idp {
         };
         Ok(oauth2::http::Response::builder()
             .status(status)
-            .header("content-type", "application/json")
+            .header("content-type", content_type)
             .body(body)
             .expect("a valid response"))
     }
@@ -274,11 +281,20 @@ struct Bed {
 impl Bed {
     /// `scopes` without `openid`: no ID tokens are expected.
     fn new(scopes: &[&str]) -> Self {
+        Self::configured(scopes, |c| c)
+    }
+
+    /// [`Self::new`] with the provider's settings changed by `configure`.
+    fn configured(
+        scopes: &[&str],
+        configure: impl FnOnce(ProviderConfig) -> ProviderConfig,
+    ) -> Self {
         let idp = Idp::default();
         let clock = TestClock::new();
         let vault = Vault::with_store(keyring_core::mock::Store::new().unwrap(), "svc");
-        let config =
-            ProviderConfig::new(ISSUER.parse().unwrap(), CLIENT).scopes(scopes.iter().copied());
+        let config = configure(
+            ProviderConfig::new(ISSUER.parse().unwrap(), CLIENT).scopes(scopes.iter().copied()),
+        );
         let m = SessionManager::with_vault(vault.clone(), HashMap::from([(P.into(), config)]))
             .with_transport(Arc::new(idp.clone()))
             .with_clock(clock.clock());
@@ -292,7 +308,16 @@ impl Bed {
 
     /// A signed-in session in the store (as a previous run left it), holding `rt`.
     fn stored(scopes: &[&str], rt: &str) -> Self {
-        let bed = Self::new(scopes);
+        Self::stored_configured(scopes, rt, |c| c)
+    }
+
+    /// [`Self::stored`] with the provider's settings changed by `configure`.
+    fn stored_configured(
+        scopes: &[&str],
+        rt: &str,
+        configure: impl FnOnce(ProviderConfig) -> ProviderConfig,
+    ) -> Self {
+        let bed = Self::configured(scopes, configure);
         let record = Record {
             v: RECORD_VERSION,
             issuer: ISSUER.into(),
@@ -433,6 +458,117 @@ async fn invalid_grant_wipes_the_record_and_announces_session_expired_once() {
     assert_eq!(e.code(), "not_signed_in", "{e}");
     assert_eq!(bed.idp.refreshes(), 1);
     assert!(events.try_recv().is_none(), "no further event");
+}
+
+/// The events seen so far, as (state, reason).
+fn seen(events: &mut super::SessionEvents) -> Vec<(SessionState, SessionChangeReason)> {
+    std::iter::from_fn(|| events.try_recv())
+        .map(|e| (e.state, e.reason))
+        .collect()
+}
+
+/// Ended by a refusal of its refresh token: `session_expired`, the record wiped, one event.
+async fn assert_ended(bed: &Bed, events: &mut super::SessionEvents, case: &str) {
+    let e = bed.get_token().await.unwrap_err();
+    assert_eq!(e.code(), "session_expired", "{case}: {e}");
+    assert!(bed.store_is_empty(), "{case}: the record is wiped");
+    assert_eq!(
+        seen(events),
+        [
+            (SessionState::SignedIn, SessionChangeReason::Restored),
+            (SessionState::SignedOut, SessionChangeReason::SessionExpired),
+        ],
+        "{case}"
+    );
+    assert!(!bed.m.status(P, A).await.unwrap().signed_in, "{case}");
+}
+
+/// GitHub and Slack answer errors with HTTP 200: `{"error":"invalid_grant"}` with a 200 is
+/// the refusal it says, and ends the session like the 400 does.
+#[tokio::test]
+async fn invalid_grant_with_http_200_ends_the_session() {
+    for answer in [
+        Answer::Json(200, json!({"error": "invalid_grant"})),
+        Answer::Raw(
+            200,
+            "application/x-www-form-urlencoded",
+            "error=invalid_grant",
+        ),
+    ] {
+        let bed = Bed::stored(SCOPES, "RT1");
+        let mut events = bed.m.subscribe();
+        bed.idp.then(answer);
+        assert_ended(&bed, &mut events, "HTTP 200").await;
+    }
+}
+
+/// `deadRefreshTokenErrors` is the set of refusals that end a session: Dex's
+/// `invalid_request` for a dead refresh token ends it when listed; by default it is
+/// `refresh_failed` and the session is kept.
+#[tokio::test]
+async fn the_configured_dead_refresh_token_errors_end_the_session() {
+    let refusal = || Answer::Json(400, json!({"error": "invalid_request"}));
+    let bed = Bed::stored_configured(SCOPES, "RT1", |c| {
+        c.dead_refresh_token_errors(["invalid_grant", "invalid_request"])
+    });
+    let mut events = bed.m.subscribe();
+    bed.idp.then(refusal());
+    assert_ended(&bed, &mut events, "invalid_request listed").await;
+
+    let bed = Bed::stored(SCOPES, "RT1");
+    let mut events = bed.m.subscribe();
+    bed.idp.then(refusal());
+    let e = bed.get_token().await.unwrap_err();
+    assert_eq!(e.code(), "refresh_failed", "{e}");
+    assert!(bed.store_holds("RT1"), "the record is kept");
+    assert!(bed.m.status(P, A).await.unwrap().signed_in);
+    assert_eq!(
+        seen(&mut events),
+        [(SessionState::SignedIn, SessionChangeReason::Restored)]
+    );
+}
+
+/// Refreshed to AT2 and RT2 (stored), expiring in `secs`, with `scopes`.
+async fn assert_refreshed(bed: &Bed, secs: u64, scopes: &[&str]) {
+    assert!(is(&bed.get_token().await.unwrap(), "AT2"));
+    assert!(bed.store_holds("RT2"));
+    let status = bed.m.status(P, A).await.unwrap();
+    let expected = bed.clock.now() + Duration::from_secs(secs);
+    assert_eq!(
+        status.expires_at,
+        Some(expected.duration_since(UNIX_EPOCH).unwrap().as_millis() as u64)
+    );
+    assert_eq!(status.scopes, scopes);
+}
+
+/// Entra's string `expires_in` and GitHub's comma-separated scopes: the expiry and scopes
+/// they say.
+#[tokio::test]
+async fn a_string_expires_in_and_comma_separated_scopes_are_understood() {
+    let bed = Bed::stored(SCOPES, "RT1");
+    bed.idp.then(Answer::Json(
+        200,
+        json!({
+            "access_token": "AT2",
+            "token_type": "Bearer",
+            "expires_in": "3600",
+            "refresh_token": "RT2",
+            "scope": "api,offline_access, read:user",
+        }),
+    ));
+    assert_refreshed(&bed, 3600, &["api", "offline_access", "read:user"]).await;
+}
+
+/// A form-encoded token response (GitHub without `Accept: application/json`) works.
+#[tokio::test]
+async fn a_form_encoded_token_response_is_understood() {
+    let bed = Bed::stored(SCOPES, "RT1");
+    bed.idp.then(Answer::Raw(
+        200,
+        "application/x-www-form-urlencoded; charset=utf-8",
+        "access_token=AT2&token_type=bearer&expires_in=1800&refresh_token=RT2&scope=api%2Cgist",
+    ));
+    assert_refreshed(&bed, 1800, &["api", "gist"]).await;
 }
 
 #[tokio::test]
