@@ -15,7 +15,7 @@
 //! | HTTP 503 from the token endpoint (body: `invalid_grant`) | `network` | yes | yes (the stored one only) |
 //! | slow beyond `httpTimeoutSecs` (held 60 s, timeout 1 s) | `network` | yes | yes (the stored one only) |
 //! | malformed JSON (HTTP 200, cut off) | `invalid_response` | yes | yes (the stored one only) |
-//! | HTTP 200 with `{"error":"invalid_grant"}` | `invalid_response` | yes | yes (the stored one only) |
+//! | HTTP 200 with `{"error":"invalid_grant"}` | `session_expired` (+ event, store wiped; before issue 9 item 3: `invalid_response`, session kept) | no (the provider's refusal, as with a 400) | yes: RT1 (the provider never saw the refresh; orphaned until its TTL) |
 //! | `invalid_grant` (RT revoked at the provider) | `session_expired` (+ event, store wiped) | no (by design) | no |
 //! | answer lost after the provider rotated | `network`, then `session_expired` at the next refresh (+ event, store wiped) | no (inherent: RT2 never arrived, RT1 is spent) | no (RT2 revoked by the provider's reuse detection) |
 //! | JWKS down during refresh (cold key cache) | `network` | yes (the rotated RT is stored before the ID-token check) | yes (the rotated one only) |
@@ -303,19 +303,37 @@ async fn a_malformed_token_response_is_invalid_response_and_keeps_the_session() 
     );
 }
 
-/// HTTP 200 whose body is an error (`{"error":"invalid_grant"}`): not a token response, so
-/// `invalid_response`; a 200 never ends the session, the refresh token is kept.
+/// HTTP 200 whose body is an error (`{"error":"invalid_grant"}`, as GitHub and Slack answer
+/// errors): the refusal it says, like a 400 with that body: `session_expired`, one event, the
+/// store wiped, later calls `not_signed_in`. The provider never saw the refresh (the proxy
+/// answered), so its refresh token is still live there: nothing revokes a token its provider
+/// has just called dead.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn http_200_with_an_error_body_is_invalid_response_and_keeps_the_session() {
+async fn http_200_with_an_invalid_grant_body_ends_the_session() {
     let bed = Bed::new("fm-200-error").await;
     let m = bed.manager();
-    let inject = || bed.proxy.set("/token", Fault::status(200, "invalid_grant"));
-    rides_out(&bed, &m, "invalid_response", inject, || bed.proxy.clear()).await;
+    support::sign_in(&m, P, A).await;
+    let mut events = m.subscribe();
+    bed.proxy.set("/token", Fault::status(200, "invalid_grant"));
+    let e = m.refresh(P, A).await.unwrap_err();
+    assert_eq!(e.code(), "session_expired", "{e}");
+    assert!(e.to_string().contains("invalid_grant"), "{e}");
+    bed.proxy.clear();
+    assert_eq!(
+        drain(&mut events),
+        vec![(SessionState::SignedOut, "session_expired".into())]
+    );
+    assert_eq!(bed.stored().await, None, "store wiped");
+    assert!(!m.status(P, A).await.unwrap().signed_in);
+    let e = m.get_token(P, A, Duration::ZERO).await.unwrap_err();
+    assert_eq!(e.code(), "not_signed_in", "{e}");
+    assert_eq!(bed.refreshes().await, 0, "the provider saw no refresh");
+    assert_eq!(bed.live().await, names(&["RT1"]));
     row(
         "HTTP 200 with `{\"error\":\"invalid_grant\"}`",
-        "`invalid_response`",
-        "yes",
-        "yes (the stored one only)",
+        "`session_expired` (+ event, store wiped)",
+        "no (the provider's refusal, as with a 400)",
+        "yes: RT1 (the provider never saw the refresh; orphaned until its TTL)",
     );
 }
 
