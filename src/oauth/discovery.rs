@@ -49,7 +49,8 @@ impl ProviderMetadata {
         let mut meta = match &config.issuer {
             Some(issuer) if config.discovers() => Self::discover(issuer, http).await?,
             issuer => {
-                let (Some(authorization), Some(token)) = (&overrides.authorization, &overrides.token)
+                let (Some(authorization), Some(token)) =
+                    (&overrides.authorization, &overrides.token)
                 else {
                     return Err(Error::config(
                         "endpoints",
