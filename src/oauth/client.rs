@@ -350,9 +350,25 @@ impl OAuthClient {
         self.token_set(response)
     }
 
-    /// Revokes a token at the provider (RFC 7009, with `token_type_hint`). Fails with
-    /// `unsupported` when the provider has no revocation endpoint.
-    pub async fn revoke(&self, token: StandardRevocableToken) -> Result<()> {
+    /// Revokes a refresh token at the provider (RFC 7009, `token_type_hint=refresh_token`).
+    /// Fails with `unsupported` when the provider has no revocation endpoint.
+    pub async fn revoke_refresh_token(&self, token: &RefreshToken) -> Result<()> {
+        self.revoke(StandardRevocableToken::RefreshToken(
+            oauth2::RefreshToken::new(token.secret().to_string()),
+        ))
+        .await
+    }
+
+    /// Revokes an access token at the provider (RFC 7009, `token_type_hint=access_token`).
+    /// Fails with `unsupported` when the provider has no revocation endpoint.
+    pub async fn revoke_access_token(&self, token: &AccessToken) -> Result<()> {
+        self.revoke(StandardRevocableToken::AccessToken(
+            oauth2::AccessToken::new(token.secret().to_string()),
+        ))
+        .await
+    }
+
+    async fn revoke(&self, token: StandardRevocableToken) -> Result<()> {
         let request = self
             .oauth
             .revoke_token(token)

@@ -23,7 +23,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::UNIX_EPOCH;
 
-use oauth2::StandardRevocableToken;
 use tokio::sync::{broadcast, Mutex, OnceCell};
 use tokio_util::sync::CancellationToken;
 use url::Url;
@@ -423,12 +422,7 @@ impl SessionManager {
                 if let Err(e) = self.blocking(move |v| v.save_record(&p, &a, &r)).await {
                     // The store failed since the check above: nobody will ever hold this
                     // refresh token, so it must not stay live at the provider.
-                    let revoked = client
-                        .revoke(StandardRevocableToken::RefreshToken(
-                            oauth2::RefreshToken::new(rt.secret().to_string()),
-                        ))
-                        .await;
-                    if let Err(r) = revoked {
+                    if let Err(r) = client.revoke_refresh_token(rt).await {
                         log::warn!("revoking the sign-in that could not be stored: {r}");
                     }
                     return Err(e);
@@ -471,12 +465,7 @@ impl SessionManager {
             if Some(rt.secret()) == new_rt.as_deref() {
                 continue;
             }
-            let revoked = client
-                .revoke(StandardRevocableToken::RefreshToken(
-                    oauth2::RefreshToken::new(rt.secret().to_string()),
-                ))
-                .await;
-            if let Err(e) = revoked {
+            if let Err(e) = client.revoke_refresh_token(&rt).await {
                 log::warn!("revoking the replaced session of {provider}/{account}: {e}");
             }
         }
@@ -628,19 +617,10 @@ impl SessionManager {
                     report.end_session_url = client.end_session_url(id_token.as_ref());
                     let mut outcome = Ok(());
                     for rt in &refresh_tokens {
-                        let revoked = client
-                            .revoke(StandardRevocableToken::RefreshToken(
-                                oauth2::RefreshToken::new(rt.secret().to_string()),
-                            ))
-                            .await;
-                        outcome = outcome.and(revoked);
+                        outcome = outcome.and(client.revoke_refresh_token(rt).await);
                     }
                     if let Some(at) = &access_token {
-                        let revoked = client
-                            .revoke(StandardRevocableToken::AccessToken(
-                                oauth2::AccessToken::new(at.secret().to_string()),
-                            ))
-                            .await;
+                        let revoked = client.revoke_access_token(at).await;
                         if refresh_tokens.is_empty() {
                             outcome = revoked;
                         }
