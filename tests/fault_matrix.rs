@@ -186,6 +186,19 @@ fn drain(events: &mut SessionEvents) -> Vec<(SessionState, String)> {
         .collect()
 }
 
+/// The session ended cleanly with `session_expired`: exactly one `signedOut` event with that
+/// reason, the store wiped, the status signed out, and later calls `not_signed_in`.
+async fn ended_by_session_expired(bed: &Bed, m: &SessionManager, events: &mut SessionEvents) {
+    assert_eq!(
+        drain(events),
+        vec![(SessionState::SignedOut, "session_expired".into())]
+    );
+    assert_eq!(bed.stored().await, None, "store wiped");
+    assert!(!m.status(P, A).await.unwrap().signed_in);
+    let e = m.get_token(P, A, Duration::ZERO).await.unwrap_err();
+    assert_eq!(e.code(), "not_signed_in", "{e}");
+}
+
 /// A fault the session must ride out: signs in (RT1), injects the fault, and checks that a
 /// forced refresh and a caller needing a longer-lived token both get `code`, that the current
 /// access token is still served, that nothing changed (no event, RT1 in the store, RT1 still
@@ -319,14 +332,7 @@ async fn http_200_with_an_invalid_grant_body_ends_the_session() {
     assert_eq!(e.code(), "session_expired", "{e}");
     assert!(e.to_string().contains("invalid_grant"), "{e}");
     bed.proxy.clear();
-    assert_eq!(
-        drain(&mut events),
-        vec![(SessionState::SignedOut, "session_expired".into())]
-    );
-    assert_eq!(bed.stored().await, None, "store wiped");
-    assert!(!m.status(P, A).await.unwrap().signed_in);
-    let e = m.get_token(P, A, Duration::ZERO).await.unwrap_err();
-    assert_eq!(e.code(), "not_signed_in", "{e}");
+    ended_by_session_expired(&bed, &m, &mut events).await;
     assert_eq!(bed.refreshes().await, 0, "the provider saw no refresh");
     assert_eq!(bed.live().await, names(&["RT1"]));
     row(
@@ -355,14 +361,7 @@ async fn invalid_grant_ends_the_session_cleanly() {
     let e = m.refresh(P, A).await.unwrap_err();
     assert_eq!(e.code(), "session_expired", "{e}");
     assert!(e.to_string().contains("invalid_grant"), "{e}");
-    assert_eq!(
-        drain(&mut events),
-        vec![(SessionState::SignedOut, "session_expired".into())]
-    );
-    assert_eq!(bed.stored().await, None, "store wiped");
-    assert!(!m.status(P, A).await.unwrap().signed_in);
-    let e = m.get_token(P, A, Duration::ZERO).await.unwrap_err();
-    assert_eq!(e.code(), "not_signed_in", "{e}");
+    ended_by_session_expired(&bed, &m, &mut events).await;
     assert_eq!(bed.live().await, names(&[]));
     row(
         "`invalid_grant` (RT revoked at the provider)",
@@ -407,11 +406,7 @@ async fn a_lost_rotation_answer_is_network_then_a_clean_session_expired() {
 
     let e = m.refresh(P, A).await.unwrap_err();
     assert_eq!(e.code(), "session_expired", "{e}");
-    assert_eq!(
-        drain(&mut events),
-        vec![(SessionState::SignedOut, "session_expired".into())]
-    );
-    assert_eq!(bed.stored().await, None);
+    ended_by_session_expired(&bed, &m, &mut events).await;
     assert_eq!(
         bed.live().await,
         names(&[]),

@@ -349,6 +349,18 @@ impl Bed {
         self.idp.script().token_requests.is_empty()
     }
 
+    /// Signs in through `browser` (no extra parameters).
+    #[cfg(desktop)]
+    async fn login(
+        &self,
+        browser: &dyn crate::redirect::Browser,
+    ) -> crate::error::Result<crate::models::SessionStatus> {
+        let cancel = super::LoginCancel::new();
+        self.m
+            .login(P, A, browser, &Default::default(), cancel)
+            .await
+    }
+
     async fn get_token(&self) -> crate::error::Result<AccessToken> {
         self.m.get_token(P, A, Duration::ZERO).await
     }
@@ -1106,17 +1118,7 @@ async fn a_sign_in_whose_save_fails_revokes_its_refresh_token() {
     let opened = Arc::default();
     let browser = instant_browser("code-1", Arc::clone(&opened));
     bed.vault.fail_next_write();
-    let e = bed
-        .m
-        .login(
-            P,
-            A,
-            &browser,
-            &Default::default(),
-            super::LoginCancel::new(),
-        )
-        .await
-        .unwrap_err();
+    let e = bed.login(&browser).await.unwrap_err();
     assert_eq!(e.code(), "store_unavailable", "{e}");
     assert!(bed.idp.revoked_refresh_token("RT1"));
     assert!(bed.store_is_empty());
@@ -1132,17 +1134,7 @@ async fn a_sign_in_without_a_usable_store_fails_before_the_browser_opens() {
     let opened = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let browser = instant_browser("code-1", Arc::clone(&opened));
     bed.vault.fail_next_read();
-    let e = bed
-        .m
-        .login(
-            P,
-            A,
-            &browser,
-            &Default::default(),
-            super::LoginCancel::new(),
-        )
-        .await
-        .unwrap_err();
+    let e = bed.login(&browser).await.unwrap_err();
     assert_eq!(e.code(), "store_unavailable", "{e}");
     assert_eq!(opened.load(std::sync::atomic::Ordering::SeqCst), 0);
     assert!(bed.script_is_silent_at_the_token_endpoint());
