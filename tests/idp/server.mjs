@@ -9,7 +9,14 @@
 //   IDP_ISSUER        the issuer URL (default https://127.0.0.1:<bound port>): set it to the
 //                     origin of a proxy in front of this server (tests/support/fault_proxy.rs)
 //                     and the discovery document, every endpoint URL and the ID tokens' `iss`
-//                     name the proxy; this server still listens on 127.0.0.1:IDP_PORT only
+//                     name the proxy; this server still listens on 127.0.0.1:IDP_PORT only.
+//                     An issuer with a path (https://127.0.0.1:PORT/<tenant>/v2.0, as Entra's)
+//                     serves every route both under that path and at the root: a request
+//                     under the path has it stripped before oidc-provider routes it, and
+//                     req.originalUrl keeps the full URL so the endpoint URLs oidc-provider
+//                     names (discovery, redirects) stay under the path the request used
+//   IDP_TENANT_ID     when set, ID tokens (and userinfo) carry a `tid` claim with this value
+//                     (Entra's tenant id; tests/provider_profiles.rs)
 //   IDP_ACCESS_TTL    access token lifetime in seconds (default 3600)
 //   IDP_ID_TOKEN_TTL  ID token lifetime in seconds (default 3600)
 //   IDP_REFRESH_TTL   refresh token lifetime in seconds (default 86400)
@@ -23,6 +30,12 @@
 // Clients (all application_type native, authorization_code + refresh_token, response_type code):
 //   tv-native        public, token_endpoint_auth_method none
 //   tv-confidential  client_secret "tv-not-so-secret", client_secret_basic
+//   tv-post          client_secret "tv-post-secret", client_secret_post (GitHub-style: the
+//                    secret in the form body; Basic is refused with invalid_client)
+//   tv-localhost     public, none; its only redirect URI is http://localhost/callback, matched on
+//                    any port (oidc-provider applies RFC 8252 port-agnostic matching to the
+//                    native client loopback hosts localhost, 127.0.0.1 and [::1] alike, but the
+//                    host must be the registered one: http://127.0.0.1:<port>/callback is refused)
 //   tv-introspector  client_secret "introspector-secret", client_secret_basic, no grants;
 //                    may introspect every client's tokens
 //
@@ -82,6 +95,7 @@ const accessTtl = intFromEnv('IDP_ACCESS_TTL', 3600);
 const idTokenTtl = intFromEnv('IDP_ID_TOKEN_TTL', 3600);
 const refreshTtl = intFromEnv('IDP_REFRESH_TTL', 86400);
 const recordTokens = process.env.IDP_RECORD_TOKENS === '1';
+const tenantId = process.env.IDP_TENANT_ID || undefined;
 
 // ---------------------------------------------------------------------------------------------
 // TLS: a fresh self-signed certificate for 127.0.0.1 per run.
@@ -192,6 +206,13 @@ const server = https.createServer({
     sendJson(res, 503, { error: 'starting' });
     return;
   }
+  // An issuer with a path: strip it (oidc-provider routes from the root) and keep the full URL
+  // in req.originalUrl, from which oidc-provider's urlFor takes the mount path.
+  if (issuerPath && (pathname === issuerPath || pathname.startsWith(`${issuerPath}/`))) {
+    req.originalUrl = req.url;
+    req.url = req.url.slice(issuerPath.length) || '/';
+    if (req.url.startsWith('?')) req.url = `/${req.url}`;
+  }
   providerCallback(req, res);
 });
 
@@ -211,6 +232,8 @@ server.on('error', (err) => process.stderr.write(`test idp: server error: ${err.
 const boundPort = server.address().port;
 const issuer = process.env.IDP_ISSUER || `https://127.0.0.1:${boundPort}`;
 if (!URL.canParse(issuer) || new URL(issuer).protocol !== 'https:') fail(`IDP_ISSUER must be an https URL, got ${JSON.stringify(issuer)}`);
+// The issuer's path without its trailing slash ('' for an origin).
+const issuerPath = new URL(issuer).pathname.replace(/\/+$/u, '');
 
 const { default: Provider, errors } = await import('oidc-provider');
 
@@ -238,6 +261,18 @@ const configuration = {
       token_endpoint_auth_method: 'client_secret_basic',
     },
     {
+      ...nativeClientBase,
+      client_id: 'tv-post',
+      client_secret: 'tv-post-secret',
+      token_endpoint_auth_method: 'client_secret_post',
+    },
+    {
+      ...nativeClientBase,
+      client_id: 'tv-localhost',
+      redirect_uris: ['http://localhost/callback'],
+      token_endpoint_auth_method: 'none',
+    },
+    {
       // Resource-server-only client: no grants, no response types, no redirect URIs.
       client_id: INTROSPECTOR,
       client_secret: 'introspector-secret',
@@ -252,7 +287,7 @@ const configuration = {
   cookies: { keys: [randomBytes(32).toString('base64url'), randomBytes(32).toString('base64url')] },
   scopes: ['openid', 'offline_access', 'profile', 'email'],
   claims: {
-    openid: ['sub'],
+    openid: ['sub', 'tid'],
     profile: ['name'],
     email: ['email', 'email_verified'],
   },
@@ -281,6 +316,7 @@ const configuration = {
           name: `Test User ${id}`,
           email: `${id}@example.test`,
           email_verified: true,
+          ...(tenantId ? { tid: tenantId } : {}),
         };
       },
     };
