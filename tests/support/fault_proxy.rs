@@ -12,6 +12,11 @@
 //! tests' own tools: `*` leaves them alone. [`FaultProxy::down`] closes the listening socket (a
 //! refused connection) and every open connection.
 //!
+//! A [`Rewrite`] hook ([`FaultProxy::rewrite`]) may change every forwarded request before the
+//! provider sees it, answer it in the provider's place, and change the provider's answer: the
+//! provider-profile suite (`tests/support/profile_proxy.rs`) reshapes the provider with it. The
+//! test tools are left alone by it too.
+//!
 //! The proxy runs on a runtime of its own, so a test may block (wait for a child process)
 //! without stalling it.
 #![allow(dead_code)]
@@ -86,6 +91,56 @@ struct Rule {
     once: bool,
 }
 
+/// A request on its way to the provider, as a [`Rewrite`] sees (and may change) it.
+#[derive(Debug, Clone)]
+pub struct Exchange {
+    /// The path the client asked for, before any rewrite.
+    pub received_path: String,
+    pub method: hyper::Method,
+    /// The path and query forwarded to the provider.
+    pub target: String,
+    pub headers: hyper::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Exchange {
+    /// A request header as text (`None` when absent or not visible ASCII).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// An answer, from the provider or in its place, as a [`Rewrite`] sees (and may change) it.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: hyper::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    /// An answer with a JSON body.
+    pub fn json(status: u16, body: &serde_json::Value) -> Self {
+        let mut headers = hyper::HeaderMap::new();
+        headers.insert("content-type", "application/json".parse().unwrap());
+        Reply {
+            status,
+            headers,
+            body: body.to_string().into_bytes(),
+        }
+    }
+}
+
+/// Reshapes forwarded traffic (the test tools, `/__test/…` and introspection, are exempt).
+pub trait Rewrite: Send + Sync + 'static {
+    /// Before forwarding: change the request, or answer it here (the provider never sees it).
+    fn request(&self, _request: &mut Exchange) -> Option<Reply> {
+        None
+    }
+    /// After: change the provider's answer to `request` (as forwarded).
+    fn response(&self, _request: &Exchange, _reply: &mut Reply) {}
+}
+
 /// State shared by the control handle and the proxy's tasks.
 struct Shared {
     rules: Mutex<HashMap<String, Rule>>,
@@ -96,12 +151,13 @@ struct Shared {
     release: Notify,
     /// The open connections (aborted by `down`).
     connections: Mutex<Vec<tokio::task::AbortHandle>>,
+    rewrite: Mutex<Option<Arc<dyn Rewrite>>>,
 }
 
 impl Shared {
     /// The fault for `path` (a one-shot rule is used up here).
     fn fault_for(&self, path: &str) -> Fault {
-        let tooling = path.starts_with("/__test/") || path == "/token/introspection";
+        let tooling = is_tooling(path);
         let mut rules = self.rules.lock().unwrap();
         let key = if rules.contains_key(path) {
             path
@@ -120,6 +176,11 @@ impl Shared {
     fn count(map: &Mutex<HashMap<String, usize>>, path: &str) {
         *map.lock().unwrap().entry(path.to_string()).or_default() += 1;
     }
+}
+
+/// The provider's test endpoints and introspection: the tests' own tools.
+fn is_tooling(path: &str) -> bool {
+    path.starts_with("/__test/") || path == "/token/introspection"
 }
 
 /// The proxy. Dropping it stops it.
@@ -162,6 +223,7 @@ impl FaultProxy {
                 events: tx,
                 release: Notify::new(),
                 connections: Mutex::default(),
+                rewrite: Mutex::default(),
             }),
             events: tokio::sync::Mutex::new(rx),
             runtime: Some(runtime),
@@ -224,6 +286,11 @@ impl FaultProxy {
             .lock()
             .unwrap()
             .insert(path.to_string(), rule);
+    }
+
+    /// Reshapes every forwarded request and its answer with `hook` (replacing any earlier one).
+    pub fn rewrite(&self, hook: impl Rewrite) {
+        *self.shared.rewrite.lock().unwrap() = Some(Arc::new(hook));
     }
 
     /// Every request passes again.
@@ -383,8 +450,8 @@ const NOT_FORWARDED: [&str; 6] = [
     "content-length",
 ];
 
-/// Sends the request to the provider (`Host` passed through) and returns its answer, or 502
-/// when the provider cannot be reached.
+/// Sends the request to the provider (`Host` passed through), through the [`Rewrite`] hook if
+/// one is set, and returns its answer, or 502 when the provider cannot be reached.
 async fn forward(req: hyper::Request<Incoming>, serving: &Serving, shared: &Shared) -> Answer {
     use http_body_util::BodyExt;
     let (parts, body) = req.into_parts();
@@ -394,12 +461,30 @@ async fn forward(req: hyper::Request<Incoming>, serving: &Serving, shared: &Shar
         .map(|b| b.to_bytes())
         .unwrap_or_default();
     let path = parts.uri.path().to_string();
-    let target = serving
-        .upstream
-        .join(parts.uri.path_and_query().map_or("/", |p| p.as_str()))
-        .unwrap();
-    let mut request = serving.client.request(parts.method, target).body(body);
-    for (name, value) in &parts.headers {
+    let mut exchange = Exchange {
+        received_path: path.clone(),
+        method: parts.method,
+        target: parts
+            .uri
+            .path_and_query()
+            .map_or("/", |p| p.as_str())
+            .to_string(),
+        headers: parts.headers,
+        body: body.to_vec(),
+    };
+    let hook = match is_tooling(&path) {
+        true => None,
+        false => shared.rewrite.lock().unwrap().clone(),
+    };
+    if let Some(reply) = hook.as_ref().and_then(|h| h.request(&mut exchange)) {
+        return answer_of(reply);
+    }
+    let target = serving.upstream.join(&exchange.target).unwrap();
+    let mut request = serving
+        .client
+        .request(exchange.method.clone(), target)
+        .body(exchange.body.clone());
+    for (name, value) in &exchange.headers {
         if !NOT_FORWARDED.contains(&name.as_str()) {
             request = request.header(name, value);
         }
@@ -413,12 +498,23 @@ async fn forward(req: hyper::Request<Incoming>, serving: &Serving, shared: &Shar
             return a;
         }
     };
-    let status = response.status();
-    let headers = response.headers().clone();
-    let bytes = response.bytes().await.unwrap_or_default();
-    let mut answer = hyper::Response::new(Whole::new(bytes.to_vec(), None));
-    *answer.status_mut() = status;
-    for (name, value) in &headers {
+    let mut reply = Reply {
+        status: response.status().as_u16(),
+        headers: response.headers().clone(),
+        body: Vec::new(),
+    };
+    reply.body = response.bytes().await.unwrap_or_default().to_vec();
+    if let Some(hook) = &hook {
+        hook.response(&exchange, &mut reply);
+    }
+    answer_of(reply)
+}
+
+/// The answer sent for `reply` (hop-by-hop headers and the length left out).
+fn answer_of(reply: Reply) -> Answer {
+    let mut answer = hyper::Response::new(Whole::new(reply.body, None));
+    *answer.status_mut() = hyper::StatusCode::from_u16(reply.status).unwrap();
+    for (name, value) in &reply.headers {
         if !NOT_FORWARDED.contains(&name.as_str()) {
             answer.headers_mut().append(name, value.clone());
         }
