@@ -30,8 +30,9 @@
 // Clients (all application_type native, authorization_code + refresh_token, response_type code):
 //   tv-native        public, token_endpoint_auth_method none
 //   tv-confidential  client_secret "tv-not-so-secret", client_secret_basic
-//   tv-post          client_secret "tv-post-secret", client_secret_post (GitHub-style: the
-//                    secret in the form body; Basic is refused with invalid_client)
+//   tv-post          client_secret "tv-post-secret", client_secret_post (GitHub-style; note
+//                    that oidc-provider takes a client_secret_basic/_post client's secret either
+//                    way, so tests/support/profile_proxy.rs refuses Basic for this profile)
 //   tv-localhost     public, none; its only redirect URI is http://localhost/callback, matched on
 //                    any port (oidc-provider applies RFC 8252 port-agnostic matching to the
 //                    native client loopback hosts localhost, 127.0.0.1 and [::1] alike, but the
