@@ -573,7 +573,10 @@ async fn run(cli: Cli) -> Result<(), Error> {
             let r = sessions.logout(provider, account).await?;
             match &r.revocation_error {
                 None if r.revoked => println!("signed out; tokens revoked at the provider"),
-                None => println!("signed out (there was no session)"),
+                None => match &r.revocation_skipped {
+                    Some(why) => println!("signed out; nothing revoked: {why}"),
+                    None => println!("signed out (there was no session)"),
+                },
                 Some(e) => println!("signed out locally; revocation failed: {}: {e}", e.code()),
             }
             if r.end_session_url.is_some() {

@@ -28,6 +28,9 @@ use crate::error::{Error, Result};
 use crate::secret::ClientSecret;
 use crate::url_policy::{check_secure_url, Allowlist};
 
+mod presets;
+pub use presets::Preset;
+
 /// Authorization request parameters the plugin sets itself; `extraParams` may not override them.
 const RESERVED_PARAMS: &[&str] = &[
     "client_id",
@@ -60,9 +63,29 @@ pub struct Config {
     /// identifier.
     #[serde(default)]
     pub(crate) service: Option<String>,
-    /// Providers by id (the id is what `login("<id>")` takes).
-    #[serde(default)]
+    /// Providers by id (the id is what `login("<id>")` takes); each one's `preset` is filled
+    /// in under what it sets.
+    #[serde(default, deserialize_with = "providers_with_presets")]
     pub(crate) providers: HashMap<String, ProviderConfig>,
+}
+
+/// Reads `providers`: each provider's `preset` settings under its own, then the provider.
+/// An error names the provider (`providers.<id>: …`).
+fn providers_with_presets<'de, D>(
+    d: D,
+) -> std::result::Result<HashMap<String, ProviderConfig>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    use serde::de::Error as _;
+    HashMap::<String, serde_json::Value>::deserialize(d)?
+        .into_iter()
+        .map(|(id, value)| {
+            ProviderConfig::from_value(value)
+                .map(|p| (id.clone(), p))
+                .map_err(|e| D::Error::custom(format!("providers.{id}: {e}")))
+        })
+        .collect()
 }
 
 impl Config {
@@ -270,6 +293,121 @@ impl RedirectHost {
     }
 }
 
+/// How the client authenticates at the token and revocation endpoints
+/// (`tokenEndpointAuthMethod`; OpenID Connect Core §9, RFC 8414 §2). Unset: `none` for a
+/// client without a secret; with one, `client_secret_basic` unless the provider's metadata
+/// lists only `client_secret_post`.
+///
+/// ```
+/// use tauri_plugin_token_vault::{ProviderConfig, TokenEndpointAuthMethod};
+///
+/// let provider = ProviderConfig::new("https://id.example.com".parse()?, "my-app")
+///     .client_secret("not-so-secret")
+///     .token_endpoint_auth_method(TokenEndpointAuthMethod::ClientSecretPost);
+/// # Ok::<(), url::ParseError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum TokenEndpointAuthMethod {
+    /// A public client: only `client_id` in the request body (RFC 8252's native apps).
+    None,
+    /// HTTP Basic with the client id and secret (RFC 6749 §2.3.1).
+    ClientSecretBasic,
+    /// `client_id` and `client_secret` in the request body (RFC 6749 §2.3.1).
+    ClientSecretPost,
+    /// A signed JWT client assertion (RFC 7523 §2.2), made per request by the hook set with
+    /// [`ProviderConfig::client_credentials`].
+    PrivateKeyJwt,
+}
+
+impl TokenEndpointAuthMethod {
+    /// The method's name in provider metadata and configuration (`client_secret_post`…).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::ClientSecretBasic => "client_secret_basic",
+            Self::ClientSecretPost => "client_secret_post",
+            Self::PrivateKeyJwt => "private_key_jwt",
+        }
+    }
+}
+
+/// How tokens are revoked at logout (`revocationStyle`). Whatever the style, logout ends the
+/// session here and wipes the store.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub enum RevocationStyle {
+    /// RFC 7009 at the revocation endpoint, when the provider has one (the default); without
+    /// one, logout reports `revoked: false` with the reason in `revocationSkipped`.
+    #[default]
+    #[serde(rename = "rfc7009")]
+    Rfc7009,
+    /// GitHub's `DELETE /applications/{client_id}/token` with HTTP Basic client credentials
+    /// and `{"access_token": …}`, at `endpoints.revocation` (the `github` preset sets it).
+    /// GitHub revokes access tokens this way; a refresh token is not sent.
+    #[serde(rename = "github")]
+    Github,
+    /// No revocation call (Entra, Dex: the provider offers none). Logout reports
+    /// `revoked: false` with the reason in `revocationSkipped`.
+    #[serde(rename = "none")]
+    None,
+}
+
+/// What a [`ProviderConfig::client_credentials`] hook is asked for: the request it
+/// authenticates.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct ClientAuthContext<'a> {
+    /// The client id.
+    pub client_id: &'a str,
+    /// The provider's issuer (empty for a provider without one); the `aud` of an Apple client
+    /// secret is `https://appleid.apple.com`.
+    pub issuer: &'a str,
+    /// The endpoint the request goes to (token or revocation): the `aud` of an RFC 7523
+    /// client assertion.
+    pub endpoint: &'a Url,
+}
+
+/// The credential a [`ProviderConfig::client_credentials`] hook produces for one request.
+#[non_exhaustive]
+pub enum ClientCredential {
+    /// A client secret, sent as `tokenEndpointAuthMethod` says (`client_secret_basic` by
+    /// default): e.g. Apple's client secret, an ES256 JWT the app signs.
+    Secret(ClientSecret),
+    /// An RFC 7523 client assertion (a signed JWT), sent as `client_assertion` with
+    /// `client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer`.
+    Assertion(ClientSecret),
+}
+
+impl std::fmt::Debug for ClientCredential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Secret(_) => "ClientCredential::Secret([redacted])",
+            Self::Assertion(_) => "ClientCredential::Assertion([redacted])",
+        })
+    }
+}
+
+type CredentialFn = dyn Fn(&ClientAuthContext<'_>) -> Result<ClientCredential> + Send + Sync;
+
+/// A hook that produces the client's credential per request (set in Rust only).
+#[derive(Clone)]
+pub(crate) struct ClientCredentialsHook(std::sync::Arc<CredentialFn>);
+
+impl ClientCredentialsHook {
+    /// Calls the hook.
+    pub(crate) fn credential(&self, ctx: &ClientAuthContext<'_>) -> Result<ClientCredential> {
+        (self.0)(ctx)
+    }
+}
+
+impl std::fmt::Debug for ClientCredentialsHook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ClientCredentialsHook(..)")
+    }
+}
+
 fn default_path() -> String {
     "/callback".into()
 }
@@ -334,6 +472,19 @@ pub struct ProviderConfig {
     /// (RFC 8252 §8.5), but never logged.
     #[serde(default)]
     pub(crate) client_secret: Option<ClientSecret>,
+    /// How the client authenticates at the token and revocation endpoints; default from the
+    /// secret and the provider's metadata ([`TokenEndpointAuthMethod`]).
+    #[serde(default)]
+    pub(crate) token_endpoint_auth_method: Option<TokenEndpointAuthMethod>,
+    /// The preset filled in (read by [`Config`] from `preset`; not a field of its own).
+    #[serde(skip)]
+    pub(crate) preset: Option<Preset>,
+    /// A Rust hook producing the client's credential per request (not in the file).
+    #[serde(skip)]
+    pub(crate) client_credentials: Option<ClientCredentialsHook>,
+    /// How tokens are revoked at logout; default RFC 7009.
+    #[serde(default)]
+    pub(crate) revocation_style: RevocationStyle,
     /// Scopes to request; default `["openid"]`.
     #[serde(default = "default_scopes")]
     pub(crate) scopes: Vec<String>,
@@ -390,6 +541,10 @@ impl ProviderConfig {
             discovery: None,
             client_id: client_id.into(),
             client_secret: None,
+            token_endpoint_auth_method: None,
+            preset: None,
+            client_credentials: None,
+            revocation_style: RevocationStyle::default(),
             scopes: default_scopes(),
             extra_params: BTreeMap::new(),
             redirect: RedirectConfig::default(),
@@ -404,6 +559,62 @@ impl ProviderConfig {
             offline_access_prompt_consent: true,
             dead_refresh_token_errors: default_dead_refresh_token_errors(),
         }
+    }
+
+    /// A known provider's settings ([`Preset`]) for client `client_id`; each can be
+    /// overridden with the setters. Presets for a provider with tenants of its own (Auth0,
+    /// Okta, Keycloak, Cognito, Dex) still need [`Self::issuer`].
+    ///
+    /// ```
+    /// use tauri_plugin_token_vault::{Preset, ProviderConfig};
+    ///
+    /// let okta = ProviderConfig::from_preset(Preset::Okta, "0oa1example")
+    ///     .issuer("https://example.okta.com/oauth2/default".parse()?);
+    /// okta.validate()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_preset(preset: Preset, client_id: impl Into<String>) -> Self {
+        let mut file = serde_json::Map::new();
+        file.insert("preset".into(), preset.as_str().into());
+        file.insert("clientId".into(), client_id.into().into());
+        Self::from_value(serde_json::Value::Object(file))
+            .expect("every preset reads as a configuration (a unit test checks each)")
+    }
+
+    /// Reads one provider of the configuration file: its `preset` settings (when it names one)
+    /// under its own, then the provider.
+    pub(crate) fn from_value(value: serde_json::Value) -> std::result::Result<Self, String> {
+        let serde_json::Value::Object(mut file) = value else {
+            return serde_json::from_value(value).map_err(|e| e.to_string());
+        };
+        let preset = match file.remove("preset") {
+            None => None,
+            Some(p) => {
+                Some(serde_json::from_value::<Preset>(p).map_err(|e| format!("preset: {e}"))?)
+            }
+        };
+        if let Some(preset) = preset {
+            let client_id = file
+                .get("clientId")
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            presets::fill_in(&mut file, preset.spec(&client_id).defaults);
+            if preset == Preset::Entra && !file.contains_key("issuerTemplate") {
+                let template = file
+                    .get("issuer")
+                    .and_then(serde_json::Value::as_str)
+                    .and_then(|i| Url::parse(i).ok())
+                    .and_then(|i| presets::entra_issuer_template(&i));
+                if let Some(t) = template {
+                    file.insert("issuerTemplate".into(), t.into());
+                }
+            }
+        }
+        let mut config: Self =
+            serde_json::from_value(serde_json::Value::Object(file)).map_err(|e| e.to_string())?;
+        config.preset = preset;
+        Ok(config)
     }
 
     /// A provider with explicit endpoints instead of discovery (an OpenID provider among
@@ -453,6 +664,46 @@ impl ProviderConfig {
     /// (RFC 8252 §8.5), but never logged.
     pub fn client_secret(mut self, secret: impl Into<String>) -> Self {
         self.client_secret = Some(ClientSecret::new(secret));
+        self
+    }
+
+    /// How the client authenticates at the token and revocation endpoints (default: `none`
+    /// without a secret, else `client_secret_basic` unless the provider lists only
+    /// `client_secret_post`).
+    pub fn token_endpoint_auth_method(mut self, method: TokenEndpointAuthMethod) -> Self {
+        self.token_endpoint_auth_method = Some(method);
+        self
+    }
+
+    /// A hook that produces the client's credential for each token and revocation request:
+    /// a client secret made fresh (Apple's ES256 JWT secret) or an RFC 7523 client assertion
+    /// (`private_key_jwt`). It runs on the async runtime: keep it quick (sign, no I/O). An
+    /// error it returns fails the request with that error.
+    ///
+    /// ```
+    /// use tauri_plugin_token_vault::{ClientCredential, ClientSecret, ProviderConfig};
+    ///
+    /// # fn sign_apple_client_secret(client_id: &str) -> String { String::new() }
+    /// let apple = ProviderConfig::new("https://appleid.apple.com".parse()?, "com.example.app")
+    ///     .client_credentials(|ctx| {
+    ///         // An ES256 JWT signed with the app's key from Apple (kid, team id as iss,
+    ///         // aud https://appleid.apple.com, sub = the client id).
+    ///         let jwt = sign_apple_client_secret(ctx.client_id);
+    ///         Ok(ClientCredential::Secret(ClientSecret::new(jwt)))
+    ///     });
+    /// # Ok::<(), url::ParseError>(())
+    /// ```
+    pub fn client_credentials<F>(mut self, hook: F) -> Self
+    where
+        F: Fn(&ClientAuthContext<'_>) -> Result<ClientCredential> + Send + Sync + 'static,
+    {
+        self.client_credentials = Some(ClientCredentialsHook(std::sync::Arc::new(hook)));
+        self
+    }
+
+    /// How tokens are revoked at logout (default RFC 7009 when the provider offers it).
+    pub fn revocation_style(mut self, style: RevocationStyle) -> Self {
+        self.revocation_style = style;
         self
     }
 
@@ -612,6 +863,7 @@ impl ProviderConfig {
                 "must not be empty",
             ));
         }
+        self.validate_preset(field)?;
         if self.issuer.is_none() && self.endpoints.is_none() {
             return Err(Error::config(
                 format!("{field}.issuer"),
@@ -733,7 +985,110 @@ impl ProviderConfig {
                 "an error code must not be empty",
             ));
         }
+        self.validate_client_auth(field)?;
         self.ca_certificate_pems(field)?;
+        Ok(())
+    }
+
+    /// What the preset cannot fill in is given; Entra's `/consumers` is spelled as the
+    /// tenant its metadata names.
+    fn validate_preset(&self, field: &str) -> Result<()> {
+        let Some(preset) = self.preset else {
+            return Ok(());
+        };
+        for &required in preset.spec(&self.client_id).required {
+            let missing = match required {
+                "issuer" => self.issuer.is_none(),
+                "clientSecret" => self.client_secret.is_none() && self.client_credentials.is_none(),
+                _ => false,
+            };
+            if missing {
+                let why = match (preset, required) {
+                    (Preset::Apple, _) => "the `apple` preset needs the client secret: an ES256 JWT the app \
+                         signs, best made per request with `ProviderConfig::client_credentials`"
+                        .to_string(),
+                    (_, "clientSecret") => format!(
+                        "the `{}` preset needs the client's secret (not confidential in a native \
+                         app, RFC 8252 §8.5)",
+                        preset.as_str()
+                    ),
+                    _ => format!(
+                        "the `{}` preset needs your tenant's issuer (see the README's preset section)",
+                        preset.as_str()
+                    ),
+                };
+                return Err(Error::config(format!("{field}.{required}"), why));
+            }
+        }
+        if preset == Preset::Entra {
+            let consumers = self
+                .issuer
+                .as_ref()
+                .and_then(|i| i.path_segments())
+                .and_then(|mut s| s.next())
+                == Some("consumers");
+            if consumers {
+                return Err(Error::config(
+                    format!("{field}.issuer"),
+                    format!(
+                        "`/consumers` publishes the issuer of its tenant: use \
+                         https://login.microsoftonline.com/{}/v2.0",
+                        presets::ENTRA_CONSUMERS_TENANT
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// `tokenEndpointAuthMethod`, the secret or hook it needs, and `revocationStyle`.
+    fn validate_client_auth(&self, field: &str) -> Result<()> {
+        let has_secret = self.client_secret.is_some() || self.client_credentials.is_some();
+        match self.token_endpoint_auth_method {
+            Some(TokenEndpointAuthMethod::None) if has_secret => {
+                return Err(Error::config(
+                    format!("{field}.tokenEndpointAuthMethod"),
+                    "`none` sends no client secret: remove `clientSecret` or choose \
+                     `client_secret_basic` or `client_secret_post`",
+                ))
+            }
+            Some(
+                m @ (TokenEndpointAuthMethod::ClientSecretBasic
+                | TokenEndpointAuthMethod::ClientSecretPost),
+            ) if !has_secret => {
+                return Err(Error::config(
+                    format!("{field}.clientSecret"),
+                    format!("required by `tokenEndpointAuthMethod` {}", m.as_str()),
+                ))
+            }
+            Some(TokenEndpointAuthMethod::PrivateKeyJwt) if self.client_credentials.is_none() => {
+                return Err(Error::config(
+                    format!("{field}.tokenEndpointAuthMethod"),
+                    "`private_key_jwt` needs the client-assertion hook, set in Rust with \
+                     `ProviderConfig::client_credentials`",
+                ))
+            }
+            _ => {}
+        }
+        if self.revocation_style == RevocationStyle::Github {
+            if !has_secret {
+                return Err(Error::config(
+                    format!("{field}.clientSecret"),
+                    "required by `revocationStyle` github (HTTP Basic client credentials)",
+                ));
+            }
+            if self
+                .endpoints
+                .as_ref()
+                .and_then(|e| e.revocation.as_ref())
+                .is_none()
+            {
+                return Err(Error::config(
+                    format!("{field}.endpoints.revocation"),
+                    "required by `revocationStyle` github (https://api.github.com/applications/<clientId>/token)",
+                ));
+            }
+        }
         Ok(())
     }
 }

@@ -77,7 +77,10 @@ mod url_policy;
 mod vault;
 
 pub use commands::DEFAULT_ACCOUNT;
-pub use config::{Config, Endpoints, ProviderConfig, RedirectHost};
+pub use config::{
+    ClientAuthContext, ClientCredential, Config, Endpoints, Preset, ProviderConfig, RedirectHost,
+    RevocationStyle, TokenEndpointAuthMethod,
+};
 pub use error::{Error, Result};
 pub use events::SESSION_CHANGED;
 #[cfg(feature = "fetch")]

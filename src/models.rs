@@ -138,6 +138,9 @@ pub struct LogoutResult {
     pub revoked: bool,
     /// Why revocation failed (`{ code, message }`); the session is wiped anyway.
     pub revocation_error: Option<Error>,
+    /// Why no revocation was attempted, when none was: the provider offers none (no
+    /// revocation endpoint, `revocationStyle` `none`). Not an error.
+    pub revocation_skipped: Option<String>,
     /// Whether the provider offers RP-initiated logout in the browser (the URL itself carries
     /// the ID token and stays in Rust: [`crate::LogoutReport::end_session_url`]).
     pub end_session_available: bool,

@@ -102,6 +102,7 @@ impl<R: Runtime> TokenVault<R> {
         Ok(LogoutResult {
             revoked: r.revoked,
             revocation_error: r.revocation_error,
+            revocation_skipped: r.revocation_skipped,
             end_session_available: r.end_session_url.is_some(),
             store_cleared: r.store_cleared,
             store_error: r.store_error,

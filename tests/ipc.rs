@@ -349,6 +349,7 @@ fn every_command_through_ipc_against_the_real_provider_and_store() {
         json!({
             "revoked": true,
             "revocationError": null,
+            "revocationSkipped": null,
             "endSessionAvailable": true,
             "storeCleared": true,
             "storeError": null

@@ -64,6 +64,7 @@ const cases = [
     result: {
       revoked: false,
       revocationError: { code: 'network', message: 'revocation endpoint unreachable' },
+      revocationSkipped: null,
       endSessionAvailable: true,
       storeCleared: false,
       storeError: { code: 'store_unavailable', message: 'Secret Service: locked' }
@@ -77,6 +78,7 @@ const cases = [
     result: {
       revoked: true,
       revocationError: null,
+      revocationSkipped: 'the provider has no revocation endpoint',
       endSessionAvailable: false,
       storeCleared: true,
       storeError: null

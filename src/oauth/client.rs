@@ -22,7 +22,9 @@ use url::Url;
 use super::clock::Clock;
 use super::discovery::ProviderMetadata;
 use super::id_token::{IdTokenClaims, IdTokenVerifier};
-use crate::config::ProviderConfig;
+use crate::config::{
+    ClientAuthContext, ClientCredential, ProviderConfig, RevocationStyle, TokenEndpointAuthMethod,
+};
 use crate::error::{Error, Result};
 use crate::http::{HttpClient, ReadBody, Request, Transport};
 use crate::secret::{AccessToken, AuthorizationCode, IdToken, Nonce, RefreshToken, State};
@@ -115,6 +117,9 @@ enum TransportError {
     TooLarge(usize),
 }
 
+/// RFC 7523 §2.2: the `client_assertion_type` of a JWT client assertion.
+const JWT_BEARER_ASSERTION: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
 /// A configured, discovered provider.
 #[derive(Debug)]
 pub struct OAuthClient {
@@ -122,8 +127,18 @@ pub struct OAuthClient {
     metadata: ProviderMetadata,
     http: HttpClient,
     id_tokens: Option<IdTokenVerifier>,
+    /// The oauth2 client without any secret: each request gets its credential from
+    /// [`Self::authenticated`].
     oauth: Oauth2Client,
+    auth_method: TokenEndpointAuthMethod,
     clock: Clock,
+}
+
+/// One request's client: oauth2's client with the secret (if any) set, and the body
+/// parameters of a client assertion (if any).
+struct Authenticated {
+    oauth: Oauth2Client,
+    params: Vec<(&'static str, String)>,
 }
 
 impl OAuthClient {
@@ -214,17 +229,80 @@ impl OAuthClient {
                     .clone()
                     .map(oauth2::RevocationUrl::from_url),
             );
-        if let Some(secret) = &config.client_secret {
-            oauth = oauth.set_client_secret(oauth2::ClientSecret::new(secret.secret().to_string()));
-        }
+        let auth_method = resolve_auth_method(&config, &metadata);
+        oauth = oauth.set_auth_type(match auth_method {
+            TokenEndpointAuthMethod::ClientSecretBasic => oauth2::AuthType::BasicAuth,
+            _ => oauth2::AuthType::RequestBody,
+        });
         Ok(Self {
             config,
             metadata,
             http,
             id_tokens,
             oauth,
+            auth_method,
             clock,
         })
+    }
+
+    /// How this client authenticates at the token and revocation endpoints.
+    #[cfg_attr(not(feature = "test-util"), allow(dead_code))]
+    pub fn auth_method(&self) -> TokenEndpointAuthMethod {
+        self.auth_method
+    }
+
+    /// The credential for one request to `endpoint`, if the method sends one: what the
+    /// `client_credentials` hook produces now, else the configured secret.
+    fn credential(&self, endpoint: &Url) -> Result<Option<ClientCredential>> {
+        if self.auth_method == TokenEndpointAuthMethod::None {
+            return Ok(None);
+        }
+        Ok(match &self.config.client_credentials {
+            Some(hook) => Some(hook.credential(&ClientAuthContext {
+                client_id: &self.config.client_id,
+                issuer: &self.metadata.issuer,
+                endpoint,
+            })?),
+            None => self
+                .config
+                .client_secret
+                .clone()
+                .map(ClientCredential::Secret),
+        })
+    }
+
+    /// The client for one request to `endpoint`: the configured secret, or what the
+    /// `client_credentials` hook produces now (a fresh secret, or a client assertion sent in
+    /// the body), as the resolved method says.
+    fn authenticated(&self, endpoint: &Url) -> Result<Authenticated> {
+        let mut out = Authenticated {
+            oauth: self.oauth.clone(),
+            params: Vec::new(),
+        };
+        let Some(credential) = self.credential(endpoint)? else {
+            return Ok(out);
+        };
+        match credential {
+            ClientCredential::Secret(_) if self.auth_method == TokenEndpointAuthMethod::PrivateKeyJwt => {
+                return Err(Error::config(
+                    "provider.tokenEndpointAuthMethod",
+                    "`private_key_jwt`: the client_credentials hook returned a secret, not an assertion",
+                ))
+            }
+            ClientCredential::Secret(secret) => {
+                out.oauth = out
+                    .oauth
+                    .set_client_secret(oauth2::ClientSecret::new(secret.secret().to_string()));
+            }
+            ClientCredential::Assertion(jwt) => {
+                // RFC 7523 §2.2: in the body, beside `client_id` (oauth2 puts it there when no
+                // secret is set); never with HTTP Basic.
+                out.oauth = out.oauth.set_auth_type(oauth2::AuthType::RequestBody);
+                out.params.push(("client_assertion_type", JWT_BEARER_ASSERTION.to_string()));
+                out.params.push(("client_assertion", jwt.secret().to_string()));
+            }
+        }
+        Ok(out)
     }
 
     /// The provider configuration.
@@ -299,13 +377,18 @@ impl OAuthClient {
         code: AuthorizationCode,
         request: AuthorizationRequest,
     ) -> Result<(TokenSet, Option<IdTokenClaims>)> {
-        let response = self
+        let auth = self.authenticated(&self.metadata.token_endpoint)?;
+        let mut exchange = auth
             .oauth
             .exchange_code(oauth2::AuthorizationCode::new(code.secret().to_string()))
             .set_pkce_verifier(request.pkce_verifier)
             .set_redirect_uri(Cow::Owned(RedirectUrl::from_url(
                 request.redirect_uri.clone(),
-            )))
+            )));
+        for (name, value) in &auth.params {
+            exchange = exchange.add_extra_param(*name, value.as_str());
+        }
+        let response = exchange
             .request_async(&transport(&self.http))
             .await
             .map_err(|e| map_token_error(e, Error::TokenExchangeFailed))?;
@@ -330,9 +413,12 @@ impl OAuthClient {
     /// `refresh_failed`; transport errors and 5xx `network`.
     pub async fn refresh(&self, refresh_token: &RefreshToken) -> Result<TokenSet> {
         let rt = oauth2::RefreshToken::new(refresh_token.secret().to_string());
-        let response = self
-            .oauth
-            .exchange_refresh_token(&rt)
+        let auth = self.authenticated(&self.metadata.token_endpoint)?;
+        let mut exchange = auth.oauth.exchange_refresh_token(&rt);
+        for (name, value) in &auth.params {
+            exchange = exchange.add_extra_param(*name, value.as_str());
+        }
+        let response = exchange
             .request_async(&transport(&self.http))
             .await
             .map_err(|e| match e {
@@ -350,29 +436,146 @@ impl OAuthClient {
         self.token_set(response)
     }
 
+    /// Why logout makes no revocation call, when it makes none: `revocationStyle` `none`, or
+    /// RFC 7009 and the provider has no revocation endpoint. Not an error.
+    pub fn revocation_skipped(&self) -> Option<&'static str> {
+        match self.config.revocation_style {
+            RevocationStyle::None => {
+                Some("revocationStyle is none: the provider offers no revocation")
+            }
+            RevocationStyle::Rfc7009 if self.metadata.revocation_endpoint.is_none() => {
+                Some("the provider has no revocation endpoint")
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether refresh tokens are revoked (RFC 7009); GitHub's style revokes access tokens
+    /// only.
+    pub fn revokes_refresh_tokens(&self) -> bool {
+        self.config.revocation_style == RevocationStyle::Rfc7009
+    }
+
     /// Revokes a refresh token at the provider (RFC 7009, `token_type_hint=refresh_token`).
-    /// Fails with `unsupported` when the provider has no revocation endpoint.
+    /// Fails with `unsupported` when the provider has no revocation endpoint or its
+    /// revocation style takes no refresh tokens.
     pub async fn revoke_refresh_token(&self, token: &RefreshToken) -> Result<()> {
+        if !self.revokes_refresh_tokens() {
+            return Err(Error::Unsupported(format!(
+                "token revocation: revocationStyle {:?} takes no refresh token",
+                self.config.revocation_style
+            )));
+        }
         self.revoke(StandardRevocableToken::RefreshToken(
             oauth2::RefreshToken::new(token.secret().to_string()),
         ))
         .await
     }
 
-    /// Revokes an access token at the provider (RFC 7009, `token_type_hint=access_token`).
-    /// Fails with `unsupported` when the provider has no revocation endpoint.
+    /// Revokes an access token at the provider (RFC 7009, `token_type_hint=access_token`, or
+    /// GitHub's `DELETE`). Fails with `unsupported` when the provider has no revocation.
     pub async fn revoke_access_token(&self, token: &AccessToken) -> Result<()> {
+        if self.config.revocation_style == RevocationStyle::Github {
+            return self.revoke_github(token).await;
+        }
         self.revoke(StandardRevocableToken::AccessToken(
             oauth2::AccessToken::new(token.secret().to_string()),
         ))
         .await
     }
 
+    /// GitHub's revocation: `DELETE <endpoints.revocation>` (`/applications/{client_id}/token`)
+    /// with HTTP Basic client credentials and `{"access_token": …}`; 204 when revoked.
+    /// Hand-written: oauth2 speaks RFC 7009 only.
+    async fn revoke_github(&self, token: &AccessToken) -> Result<()> {
+        use base64::Engine;
+        use oauth2::http::header::{HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
+
+        if let Some(reason) = self.revocation_skipped() {
+            return Err(Error::Unsupported(format!("token revocation: {reason}")));
+        }
+        let Some(url) = self.metadata.revocation_endpoint.clone() else {
+            return Err(Error::Unsupported(
+                "token revocation: no `endpoints.revocation` for revocationStyle github".into(),
+            ));
+        };
+        let secret = match self.credential(&url)? {
+            Some(ClientCredential::Secret(s)) => s,
+            _ => {
+                return Err(Error::config(
+                    "provider.clientSecret",
+                    "required by `revocationStyle` github",
+                ))
+            }
+        };
+        let basic =
+            zeroize::Zeroizing::new(format!("{}:{}", self.config.client_id, secret.secret()));
+        let mut authorization = HeaderValue::from_str(&format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(basic.as_bytes())
+        ))
+        .map_err(|_| Error::config("provider.clientId", "not usable in an HTTP header"))?;
+        authorization.set_sensitive(true);
+        let body = serde_json::to_vec(&serde_json::json!({ "access_token": token.secret() }))
+            .map_err(|e| Error::Internal(format!("revocation body: {e}")))?;
+        let mut headers = oauth2::http::HeaderMap::new();
+        headers.insert(AUTHORIZATION, authorization);
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        headers.insert(
+            ACCEPT,
+            HeaderValue::from_static("application/vnd.github+json"),
+        );
+        let response = self
+            .http
+            .send(
+                Request {
+                    method: oauth2::http::Method::DELETE,
+                    url,
+                    headers,
+                    body,
+                },
+                ReadBody::UpTo(MAX_TOKEN_RESPONSE_BYTES),
+            )
+            .await
+            .map_err(|e| match e {
+                crate::http::TransportError::TooLarge(cap) => {
+                    Error::InvalidResponse(format!("revocation response larger than {cap} bytes"))
+                }
+                other => Error::Network(other.to_string()),
+            })?;
+        let status = response.status();
+        if status.is_success() {
+            Ok(())
+        } else if status.is_server_error() {
+            Err(Error::Network(format!(
+                "revocation: HTTP {}",
+                status.as_u16()
+            )))
+        } else {
+            Err(Error::RefreshFailed(format!(
+                "revocation refused: HTTP {}",
+                status.as_u16()
+            )))
+        }
+    }
+
     async fn revoke(&self, token: StandardRevocableToken) -> Result<()> {
-        let request = self
+        if let Some(reason) = self.revocation_skipped() {
+            return Err(Error::Unsupported(format!("token revocation: {reason}")));
+        }
+        let url = self
+            .metadata
+            .revocation_endpoint
+            .clone()
+            .ok_or_else(|| Error::Unsupported("token revocation: no endpoint".into()))?;
+        let auth = self.authenticated(&url)?;
+        let mut request = auth
             .oauth
             .revoke_token(token)
             .map_err(|e| Error::Unsupported(format!("token revocation: {e}")))?;
+        for (name, value) in &auth.params {
+            request = request.add_extra_param(*name, value.as_str());
+        }
         request
             .request_async(&transport(&self.http))
             .await
@@ -453,6 +656,34 @@ impl OAuthClient {
             },
             scopes,
         })
+    }
+}
+
+/// The token-endpoint authentication method: the configured one; else `none` for a client
+/// without a secret or hook; else `client_secret_basic` (RFC 8414 §2's default) unless the
+/// metadata lists `client_secret_post` and not `client_secret_basic`.
+fn resolve_auth_method(
+    config: &ProviderConfig,
+    metadata: &ProviderMetadata,
+) -> TokenEndpointAuthMethod {
+    if let Some(m) = config.token_endpoint_auth_method {
+        return m;
+    }
+    if config.client_secret.is_none() && config.client_credentials.is_none() {
+        return TokenEndpointAuthMethod::None;
+    }
+    let listed = |m: TokenEndpointAuthMethod| {
+        metadata
+            .token_endpoint_auth_methods_supported
+            .as_ref()
+            .is_some_and(|l| l.iter().any(|x| x == m.as_str()))
+    };
+    if listed(TokenEndpointAuthMethod::ClientSecretPost)
+        && !listed(TokenEndpointAuthMethod::ClientSecretBasic)
+    {
+        TokenEndpointAuthMethod::ClientSecretPost
+    } else {
+        TokenEndpointAuthMethod::ClientSecretBasic
     }
 }
 
@@ -1054,3 +1285,7 @@ mod tests {
 #[cfg(test)]
 #[path = "client_props.rs"]
 mod props;
+
+#[cfg(test)]
+#[path = "client_auth_tests.rs"]
+mod auth_tests;

@@ -38,6 +38,9 @@ pub struct ProviderMetadata {
     /// RFC 9207: the provider sends `iss` on the authorization response.
     #[serde(default)]
     pub authorization_response_iss_parameter_supported: bool,
+    /// The client authentication methods the token endpoint accepts (RFC 8414 §2).
+    #[serde(default)]
+    pub token_endpoint_auth_methods_supported: Option<Vec<String>>,
 }
 
 impl ProviderMetadata {
@@ -68,6 +71,7 @@ impl ProviderMetadata {
                     end_session_endpoint: None,
                     code_challenge_methods_supported: None,
                     authorization_response_iss_parameter_supported: false,
+                    token_endpoint_auth_methods_supported: None,
                 }
             }
         };

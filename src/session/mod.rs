@@ -99,6 +99,9 @@ pub struct LogoutReport {
     pub revoked: bool,
     /// Why revocation failed, if it did (the session is wiped anyway).
     pub revocation_error: Option<Error>,
+    /// Why no revocation was attempted, when none was: the provider offers none (no
+    /// revocation endpoint, `revocationStyle` `none`). Not an error.
+    pub revocation_skipped: Option<String>,
     /// The RP-initiated logout URL to open in the browser, when the provider has one. It
     /// carries the ID token as `id_token_hint`: never log it.
     pub end_session_url: Option<Url>,
@@ -119,6 +122,7 @@ impl std::fmt::Debug for LogoutReport {
         f.debug_struct("LogoutReport")
             .field("revoked", &self.revoked)
             .field("revocation_error", &self.revocation_error)
+            .field("revocation_skipped", &self.revocation_skipped)
             .field("end_session_url", &url)
             .field("store_cleared", &self.store_cleared)
             .field("store_error", &self.store_error)
@@ -607,6 +611,7 @@ impl SessionManager {
         let mut report = LogoutReport {
             revoked: false,
             revocation_error: None,
+            revocation_skipped: None,
             end_session_url: None,
             store_cleared: false,
             store_error: None,
@@ -615,19 +620,38 @@ impl SessionManager {
             match self.client(provider).await {
                 Ok(client) => {
                     report.end_session_url = client.end_session_url(id_token.as_ref());
-                    let mut outcome = Ok(());
-                    for rt in &refresh_tokens {
-                        outcome = outcome.and(client.revoke_refresh_token(rt).await);
-                    }
-                    if let Some(at) = &access_token {
-                        let revoked = client.revoke_access_token(at).await;
-                        if refresh_tokens.is_empty() {
-                            outcome = revoked;
+                    if let Some(reason) = client.revocation_skipped() {
+                        report.revocation_skipped = Some(reason.to_string());
+                    } else {
+                        // GitHub's style revokes access tokens only: then the outcome is the
+                        // access token's.
+                        let refresh_tokens: &[RefreshToken] = if client.revokes_refresh_tokens() {
+                            &refresh_tokens
+                        } else {
+                            &[]
+                        };
+                        // `None`: nothing this provider revokes was held.
+                        let mut outcome: Option<Result<()>> = None;
+                        for rt in refresh_tokens {
+                            let revoked = client.revoke_refresh_token(rt).await;
+                            outcome = Some(outcome.unwrap_or(Ok(())).and(revoked));
                         }
-                    }
-                    match outcome {
-                        Ok(()) => report.revoked = true,
-                        Err(e) => report.revocation_error = Some(e),
+                        if let Some(at) = &access_token {
+                            let revoked = client.revoke_access_token(at).await;
+                            if refresh_tokens.is_empty() {
+                                outcome = Some(revoked);
+                            }
+                        }
+                        match outcome {
+                            Some(Ok(())) => report.revoked = true,
+                            Some(Err(e)) => report.revocation_error = Some(e),
+                            None => {
+                                report.revocation_skipped = Some(
+                                    "the provider revokes access tokens only, and none was held"
+                                        .into(),
+                                )
+                            }
+                        }
                     }
                 }
                 Err(e) => report.revocation_error = Some(e),

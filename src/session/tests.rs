@@ -1057,6 +1057,66 @@ async fn logout_during_an_abandoned_refresh_revokes_the_rotated_token_and_nothin
     assert!(!m.status(P, A).await.unwrap().signed_in);
 }
 
+/// A provider without revocation (`revocationStyle` `none`, Entra, Dex): logout sends nothing,
+/// reports `revoked: false` with the reason and no error, and still ends the session and
+/// wipes the store.
+#[tokio::test]
+async fn logout_without_revocation_reports_the_reason_not_an_error_and_still_wipes() {
+    let Bed { idp, vault, m, .. } = Bed::stored_configured(SCOPES, "RT1", |c| {
+        c.revocation_style(crate::config::RevocationStyle::None)
+    });
+    let mut events = m.subscribe();
+    m.status(P, A).await.unwrap();
+    let report = m.logout(P, A).await.unwrap();
+    assert!(!report.revoked, "{report:?}");
+    assert!(report.revocation_error.is_none(), "{report:?}");
+    assert!(
+        report
+            .revocation_skipped
+            .as_deref()
+            .is_some_and(|r| r.contains("none")),
+        "{report:?}"
+    );
+    assert_eq!(idp.revocations(), 0, "nothing sent to the provider");
+    assert!(report.store_cleared, "{report:?}");
+    assert!(vault.load_record(P, A).unwrap().is_none());
+    assert!(!m.status(P, A).await.unwrap().signed_in);
+    let states: Vec<_> = std::iter::from_fn(|| events.try_recv())
+        .map(|e| (e.state, e.reason))
+        .collect();
+    assert_eq!(
+        states.last(),
+        Some(&(SessionState::SignedOut, SessionChangeReason::Logout))
+    );
+}
+
+/// GitHub's style revokes access tokens only: a restored session holds only its refresh
+/// token, so nothing is sent and the report says why instead of claiming a revocation.
+#[tokio::test]
+async fn github_style_logout_without_an_access_token_claims_no_revocation() {
+    let Bed { idp, vault, m, .. } = Bed::stored_configured(SCOPES, "RT1", |c| {
+        c.client_secret("gh-secret")
+            .revocation_style(crate::config::RevocationStyle::Github)
+            .endpoints(
+                crate::config::Endpoints::overrides()
+                    .revocation(format!("{ISSUER}/applications/c/token").parse().unwrap()),
+            )
+    });
+    m.status(P, A).await.unwrap();
+    let report = m.logout(P, A).await.unwrap();
+    assert!(!report.revoked, "{report:?}");
+    assert!(report.revocation_error.is_none(), "{report:?}");
+    assert!(
+        report
+            .revocation_skipped
+            .as_deref()
+            .is_some_and(|r| r.contains("access tokens only")),
+        "{report:?}"
+    );
+    assert_eq!(idp.revocations(), 0);
+    assert!(vault.load_record(P, A).unwrap().is_none());
+}
+
 /// A browser that completes the sign-in at once: it follows the launch URL to the
 /// authorization URL, then delivers `code` with that request's `state` (and the issuer) to its
 /// redirect URI. Counts how often it was opened.
