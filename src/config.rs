@@ -647,6 +647,17 @@ impl ProviderConfig {
         self.issuer_template.clone()
     }
 
+    /// The issuer a stored session records, the metadata naming `metadata_issuer`: that one,
+    /// except under an issuer template, whose metadata issuer (Entra's literal `{tenantid}`)
+    /// is not the configured `issuer` a restored record is compared with; there the configured
+    /// one.
+    pub(crate) fn record_issuer(&self, metadata_issuer: &str) -> String {
+        match (&self.issuer, self.issuer_template_in_effect()) {
+            (Some(configured), Some(_)) => configured.to_string(),
+            _ => metadata_issuer.to_string(),
+        }
+    }
+
     /// The issuers this provider's ID tokens and authorization responses may name, once its
     /// metadata names `metadata_issuer`.
     pub(crate) fn issuer_policy(&self, metadata_issuer: &str) -> Result<IssuerPolicy> {
@@ -1077,6 +1088,34 @@ mod tests {
         ))
         .unwrap();
         manual.validate().unwrap();
+    }
+
+    /// A session's record names an issuer that the restore check (`record_matches`: parsed as
+    /// a URL, equal to the configured `issuer`) takes for this provider's: under a template the
+    /// configured issuer, not Entra's `{tenantid}` metadata issuer; otherwise the metadata's
+    /// string, as before.
+    #[test]
+    fn a_templated_providers_record_names_the_configured_issuer() {
+        let restores = |p: &ProviderConfig, record_issuer: &str| {
+            Url::parse(record_issuer).ok().as_ref() == p.issuer.as_ref()
+        };
+        let entra = ProviderConfig::new(ENTRA.parse().unwrap(), "c").issuer_template(TEMPLATE);
+        let recorded = entra.record_issuer(TEMPLATE);
+        assert_eq!(recorded, ENTRA);
+        assert!(restores(&entra, &recorded));
+        assert!(
+            !restores(&entra, TEMPLATE),
+            "the metadata issuer would not restore"
+        );
+        let plain = ProviderConfig::new("https://idp.example".parse().unwrap(), "c");
+        assert_eq!(
+            plain.record_issuer("https://idp.example"),
+            "https://idp.example"
+        );
+        assert!(restores(
+            &plain,
+            &plain.record_issuer("https://idp.example")
+        ));
     }
 
     /// Each bad `issuerTemplate`, `allowedTenants` or `issuerAliases` is refused naming its

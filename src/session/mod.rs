@@ -410,12 +410,7 @@ impl SessionManager {
             Some(rt) => {
                 let record = Record {
                     v: crate::vault::RECORD_VERSION,
-                    // The configured issuer when there is one: `record_matches` compares with
-                    // it, and a template's metadata issuer (Entra's `{tenantid}`) is not it.
-                    issuer: client.config().issuer.as_ref().map_or_else(
-                        || client.metadata().issuer.clone(),
-                        |configured| configured.to_string(),
-                    ),
+                    issuer: client.config().record_issuer(&client.metadata().issuer),
                     client_id: client.config().client_id.clone(),
                     scopes: tokens.scopes.clone(),
                     subject: signed.claims.as_ref().map(|c| c.sub.clone()),
