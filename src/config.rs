@@ -26,6 +26,7 @@ use url::Url;
 
 use crate::error::{Error, Result};
 use crate::secret::ClientSecret;
+use crate::url_policy::issuer::IssuerPolicy;
 use crate::url_policy::{check_secure_url, Allowlist};
 
 mod presets;
@@ -530,6 +531,21 @@ pub struct ProviderConfig {
     /// Dex answers a dead token with `invalid_request`: `["invalid_grant", "invalid_request"]`.
     #[serde(default = "default_dead_refresh_token_errors")]
     pub(crate) dead_refresh_token_errors: Vec<String>,
+    /// The issuer the provider publishes and its ID tokens carry, with one `{tenantid}` path
+    /// segment (Microsoft Entra `/common`, `/organizations`:
+    /// `https://login.microsoftonline.com/{tenantid}/v2.0`). Needs `issuer`, same origin.
+    /// Discovery then also accepts metadata naming this template verbatim; an ID token must
+    /// carry a tenant id `tid` and `iss` = the template with that `tid`.
+    #[serde(default)]
+    pub(crate) issuer_template: Option<String>,
+    /// With `issuerTemplate`: the tenant ids (`tid`) whose ID tokens are accepted; empty (the
+    /// default): any tenant.
+    #[serde(default)]
+    pub(crate) allowed_tenants: Vec<String>,
+    /// Extra exact `iss` values accepted in ID tokens and RFC 9207 authorization responses
+    /// (Google: `accounts.google.com`); never for the discovered metadata `issuer`.
+    #[serde(default)]
+    pub(crate) issuer_aliases: Vec<String>,
 }
 
 impl ProviderConfig {
@@ -558,6 +574,9 @@ impl ProviderConfig {
             fetch_max_body_bytes: default_fetch_max_body(),
             offline_access_prompt_consent: true,
             dead_refresh_token_errors: default_dead_refresh_token_errors(),
+            issuer_template: None,
+            allowed_tenants: Vec::new(),
+            issuer_aliases: Vec::new(),
         }
     }
 
@@ -600,16 +619,6 @@ impl ProviderConfig {
                 .unwrap_or_default()
                 .to_string();
             presets::fill_in(&mut file, preset.spec(&client_id).defaults);
-            if preset == Preset::Entra && !file.contains_key("issuerTemplate") {
-                let template = file
-                    .get("issuer")
-                    .and_then(serde_json::Value::as_str)
-                    .and_then(|i| Url::parse(i).ok())
-                    .and_then(|i| presets::entra_issuer_template(&i));
-                if let Some(t) = template {
-                    file.insert("issuerTemplate".into(), t.into());
-                }
-            }
         }
         let mut config: Self =
             serde_json::from_value(serde_json::Value::Object(file)).map_err(|e| e.to_string())?;
@@ -814,6 +823,98 @@ impl ProviderConfig {
         self
     }
 
+    /// The issuer a multi-tenant provider publishes and its ID tokens carry, with one
+    /// `{tenantid}` path segment (`issuerTemplate`). An ID token is accepted only with a
+    /// tenant id `tid` claim (ASCII letters, digits, `-`) and `iss` equal to this template
+    /// with that `tid`; limit the tenants with [`Self::allowed_tenants`].
+    ///
+    /// ```
+    /// use tauri_plugin_token_vault::ProviderConfig;
+    ///
+    /// // Microsoft Entra, any work or school account, only two tenants.
+    /// let entra = ProviderConfig::new(
+    ///     "https://login.microsoftonline.com/organizations/v2.0".parse()?,
+    ///     "00000000-0000-0000-0000-000000000000",
+    /// )
+    /// .issuer_template("https://login.microsoftonline.com/{tenantid}/v2.0")
+    /// .allowed_tenants([
+    ///     "9188040d-6c67-4c5b-b112-36a304b66dad",
+    ///     "72f988bf-86f1-41af-91ab-2d7cd011db47",
+    /// ]);
+    /// entra.validate()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn issuer_template(mut self, template: impl Into<String>) -> Self {
+        self.issuer_template = Some(template.into());
+        self
+    }
+
+    /// The tenant ids (`tid`) accepted under [`Self::issuer_template`], replacing any set
+    /// before (default: empty, any tenant). Compared exactly (Entra writes them in lower case).
+    pub fn allowed_tenants<I, S>(mut self, tenants: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.allowed_tenants = tenants.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Extra exact `iss` values accepted in ID tokens and RFC 9207 authorization responses,
+    /// replacing any set before (`issuerAliases`). Never used for the discovered metadata
+    /// `issuer`, and compared byte for byte (no case folding, no trailing `/`).
+    ///
+    /// ```
+    /// use tauri_plugin_token_vault::ProviderConfig;
+    ///
+    /// // Google's ID tokens may name their issuer without the scheme.
+    /// let google = ProviderConfig::new("https://accounts.google.com".parse()?, "1234.apps.googleusercontent.com")
+    ///     .issuer_aliases(["accounts.google.com"]);
+    /// google.validate()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn issuer_aliases<I, S>(mut self, aliases: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.issuer_aliases = aliases.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The `issuerTemplate` in effect. An accessor rather than the field: a provider preset
+    /// may derive it from the issuer.
+    pub(crate) fn issuer_template_in_effect(&self) -> Option<String> {
+        match (&self.issuer_template, self.preset, &self.issuer) {
+            (Some(t), _, _) => Some(t.clone()),
+            // Entra's multi-tenant issuers publish `{tenantid}`; a tenant's own issuer is exact.
+            (None, Some(Preset::Entra), Some(issuer)) => presets::entra_issuer_template(issuer),
+            _ => None,
+        }
+    }
+
+    /// The issuer a stored session records, the metadata naming `metadata_issuer`: that one,
+    /// except under an issuer template, whose metadata issuer (Entra's literal `{tenantid}`)
+    /// is not the configured `issuer` a restored record is compared with; there the configured
+    /// one.
+    pub(crate) fn record_issuer(&self, metadata_issuer: &str) -> String {
+        match (&self.issuer, self.issuer_template_in_effect()) {
+            (Some(configured), Some(_)) => configured.to_string(),
+            _ => metadata_issuer.to_string(),
+        }
+    }
+
+    /// The issuers this provider's ID tokens and authorization responses may name, once its
+    /// metadata names `metadata_issuer`.
+    pub(crate) fn issuer_policy(&self, metadata_issuer: &str) -> Result<IssuerPolicy> {
+        IssuerPolicy::new(
+            metadata_issuer,
+            self.issuer_template_in_effect().as_deref(),
+            &self.allowed_tenants,
+            &self.issuer_aliases,
+        )
+    }
+
     /// Allowed clock skew.
     pub(crate) fn clock_skew(&self) -> Duration {
         Duration::from_secs(self.clock_skew_secs)
@@ -986,6 +1087,7 @@ impl ProviderConfig {
             ));
         }
         self.validate_client_auth(field)?;
+        self.validate_issuer_relaxations(field)?;
         self.ca_certificate_pems(field)?;
         Ok(())
     }
@@ -1086,6 +1188,54 @@ impl ProviderConfig {
                 return Err(Error::config(
                     format!("{field}.endpoints.revocation"),
                     "required by `revocationStyle` github (https://api.github.com/applications/<clientId>/token)",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// `issuerTemplate`, `allowedTenants`, `issuerAliases`: each bounded, each naming its field.
+    fn validate_issuer_relaxations(&self, field: &str) -> Result<()> {
+        use crate::url_policy::issuer::{check_template, is_tenant_id};
+        let template = self.issuer_template_in_effect();
+        if let Some(t) = &template {
+            let f = format!("{field}.issuerTemplate");
+            let Some(issuer) = &self.issuer else {
+                return Err(Error::config(f, "needs an `issuer`"));
+            };
+            check_template(t, issuer, &f)?;
+            if !self.issuer_aliases.is_empty() {
+                return Err(Error::config(
+                    format!("{field}.issuerAliases"),
+                    "cannot be combined with `issuerTemplate`: an alias would bypass the tenant check",
+                ));
+            }
+        }
+        if !self.allowed_tenants.is_empty() && template.is_none() {
+            return Err(Error::config(
+                format!("{field}.allowedTenants"),
+                "only applies with `issuerTemplate`",
+            ));
+        }
+        for (i, t) in self.allowed_tenants.iter().enumerate() {
+            if !is_tenant_id(t) {
+                return Err(Error::config(
+                    format!("{field}.allowedTenants[{i}]"),
+                    "a tenant id is 1 to 64 ASCII letters, digits and `-` (the `tid` claim, not a domain)",
+                ));
+            }
+        }
+        if !self.issuer_aliases.is_empty() && self.issuer.is_none() {
+            return Err(Error::config(
+                format!("{field}.issuerAliases"),
+                "needs an `issuer`",
+            ));
+        }
+        for (i, a) in self.issuer_aliases.iter().enumerate() {
+            if a.is_empty() || a.chars().any(char::is_whitespace) {
+                return Err(Error::config(
+                    format!("{field}.issuerAliases[{i}]"),
+                    "must not be empty or contain whitespace",
                 ));
             }
         }
@@ -1224,6 +1374,204 @@ mod tests {
         for (json, field) in cases {
             assert_eq!(invalid_field(json), field, "{json}");
         }
+    }
+
+    const ENTRA: &str = "https://login.microsoftonline.com/organizations/v2.0";
+    const TEMPLATE: &str = "https://login.microsoftonline.com/{tenantid}/v2.0";
+    const TENANT: &str = "9188040d-6c67-4c5b-b112-36a304b66dad";
+
+    /// `issuerTemplate`, `allowedTenants`, `issuerAliases`: the valid forms, from the file and
+    /// from the setters, and the policy they give.
+    #[test]
+    fn issuer_template_tenants_and_aliases_are_read() {
+        let c = parse(&format!(
+            r#"{{"providers":{{
+                "entra":{{"issuer":"{ENTRA}","clientId":"c","issuerTemplate":"{TEMPLATE}","allowedTenants":["{TENANT}"]}},
+                "google":{{"issuer":"https://accounts.google.com","clientId":"c","issuerAliases":["accounts.google.com"]}},
+                "plain":{{"issuer":"https://x","clientId":"c"}}
+            }}}}"#
+        ))
+        .unwrap();
+        c.validate().unwrap();
+        let entra = &c.providers["entra"];
+        assert_eq!(entra.issuer_template_in_effect().as_deref(), Some(TEMPLATE));
+        assert_eq!(entra.allowed_tenants, [TENANT]);
+        assert_eq!(
+            c.providers["google"].issuer_aliases,
+            ["accounts.google.com"]
+        );
+        let plain = &c.providers["plain"];
+        assert_eq!(plain.issuer_template_in_effect(), None);
+        assert!(plain.allowed_tenants.is_empty() && plain.issuer_aliases.is_empty());
+        assert_eq!(
+            plain.issuer_policy("https://x/").unwrap(),
+            IssuerPolicy::exact("https://x/")
+        );
+
+        let built = ProviderConfig::new(ENTRA.parse().unwrap(), "c")
+            .issuer_template(TEMPLATE)
+            .allowed_tenants([TENANT]);
+        built.validate().unwrap();
+        assert_eq!(
+            built.issuer_policy(TEMPLATE).unwrap(),
+            entra.issuer_policy(TEMPLATE).unwrap()
+        );
+        let tid = serde_json::json!(TENANT);
+        let iss = TEMPLATE.replace("{tenantid}", TENANT);
+        built
+            .issuer_policy(TEMPLATE)
+            .unwrap()
+            .check_id_token(&iss, Some(&tid))
+            .unwrap();
+        let google = ProviderConfig::new("https://accounts.google.com".parse().unwrap(), "c")
+            .issuer_aliases(["accounts.google.com"]);
+        google.validate().unwrap();
+        google
+            .issuer_policy("https://accounts.google.com")
+            .unwrap()
+            .check_id_token("accounts.google.com", None)
+            .unwrap();
+        // Manual mode (no discovery) takes a template too.
+        let manual = parse(&format!(
+            r#"{{"providers":{{"m":{{"issuer":"{ENTRA}","discovery":false,"clientId":"c","issuerTemplate":"{TEMPLATE}",
+                "endpoints":{{"authorization":"https://x/a","token":"https://x/t","jwksUri":"https://x/k"}}}}}}}}"#
+        ))
+        .unwrap();
+        manual.validate().unwrap();
+    }
+
+    /// A session's record names an issuer that the restore check (`record_matches`: parsed as
+    /// a URL, equal to the configured `issuer`) takes for this provider's: under a template the
+    /// configured issuer, not Entra's `{tenantid}` metadata issuer; otherwise the metadata's
+    /// string, as before.
+    #[test]
+    fn a_templated_providers_record_names_the_configured_issuer() {
+        let restores = |p: &ProviderConfig, record_issuer: &str| {
+            Url::parse(record_issuer).ok().as_ref() == p.issuer.as_ref()
+        };
+        let entra = ProviderConfig::new(ENTRA.parse().unwrap(), "c").issuer_template(TEMPLATE);
+        let recorded = entra.record_issuer(TEMPLATE);
+        assert_eq!(recorded, ENTRA);
+        assert!(restores(&entra, &recorded));
+        assert!(
+            !restores(&entra, TEMPLATE),
+            "the metadata issuer would not restore"
+        );
+        let plain = ProviderConfig::new("https://idp.example".parse().unwrap(), "c");
+        assert_eq!(
+            plain.record_issuer("https://idp.example"),
+            "https://idp.example"
+        );
+        assert!(restores(
+            &plain,
+            &plain.record_issuer("https://idp.example")
+        ));
+    }
+
+    /// Each bad `issuerTemplate`, `allowedTenants` or `issuerAliases` is refused naming its
+    /// field.
+    #[test]
+    fn bad_issuer_relaxations_name_the_field() {
+        let provider = |extra: &str| {
+            format!(r#"{{"providers":{{"p":{{"issuer":"{ENTRA}","clientId":"c",{extra}}}}}}}"#)
+        };
+        let template = |t: &str| provider(&format!(r#""issuerTemplate":"{t}""#));
+        let t = "providers.p.issuerTemplate";
+        let mut cases = vec![];
+        for bad in [
+            // Not exactly one placeholder.
+            "https://login.microsoftonline.com/common/v2.0",
+            "https://login.microsoftonline.com/{tenantid}/{tenantid}/v2.0",
+            "https://login.microsoftonline.com/{TENANTID}/v2.0",
+            // Not a whole path segment, or not in the path.
+            "https://login.microsoftonline.com/t-{tenantid}/v2.0",
+            "https://login.microsoftonline.com/{tenantid}x/v2.0",
+            "https://{tenantid}.login.microsoftonline.com/v2.0",
+            "https://login.microsoftonline.com{tenantid}/v2.0",
+            // Not https, another origin, a query, not normalised, not a URL.
+            "http://login.microsoftonline.com/{tenantid}/v2.0",
+            "https://login.microsoftonline.com:8443/{tenantid}/v2.0",
+            "https://sts.windows.net/{tenantid}/",
+            "https://login.microsoftonline.com/{tenantid}/v2.0?x=1",
+            "https://login.microsoftonline.com/{tenantid}/v2.0#x",
+            "https://LOGIN.microsoftonline.com/{tenantid}/v2.0",
+            "https://login.microsoftonline.com/{tenantid}/../v2.0",
+            "https://login.microsoftonline.com/{tenantid}/v 2.0",
+            "/{tenantid}/v2.0",
+            "",
+        ] {
+            cases.push((template(bad), t.to_string()));
+        }
+        let more = [
+            // A template needs an issuer.
+            (
+                format!(
+                    r#"{{"providers":{{"p":{{"endpoints":{{"authorization":"https://x/a","token":"https://x/t"}},"clientId":"c","scopes":["api"],"issuerTemplate":"{TEMPLATE}"}}}}}}"#
+                ),
+                t,
+            ),
+            // Tenants without a template, or not tenant ids.
+            (
+                provider(&format!(r#""allowedTenants":["{TENANT}"]"#)),
+                "providers.p.allowedTenants",
+            ),
+            (
+                provider(&format!(
+                    r#""issuerTemplate":"{TEMPLATE}","allowedTenants":["{TENANT}","contoso.onmicrosoft.com"]"#
+                )),
+                "providers.p.allowedTenants[1]",
+            ),
+            (
+                provider(&format!(r#""issuerTemplate":"{TEMPLATE}","allowedTenants":[""]"#)),
+                "providers.p.allowedTenants[0]",
+            ),
+            (
+                provider(&format!(r#""issuerTemplate":"{TEMPLATE}","allowedTenants":["a/b"]"#)),
+                "providers.p.allowedTenants[0]",
+            ),
+            (
+                provider(&format!(r#""issuerTemplate":"{TEMPLATE}","allowedTenants":["%2F"]"#)),
+                "providers.p.allowedTenants[0]",
+            ),
+            // Aliases: not empty, no whitespace, an issuer, no template beside them.
+            (
+                provider(r#""issuerAliases":[""]"#),
+                "providers.p.issuerAliases[0]",
+            ),
+            (
+                provider(r#""issuerAliases":["accounts.google.com","a b"]"#),
+                "providers.p.issuerAliases[1]",
+            ),
+            (
+                provider(r#""issuerAliases":["x\t"]"#),
+                "providers.p.issuerAliases[0]",
+            ),
+            (
+                r#"{"providers":{"p":{"endpoints":{"authorization":"https://x/a","token":"https://x/t"},"clientId":"c","scopes":["api"],"issuerAliases":["x"]}}}"#.to_string(),
+                "providers.p.issuerAliases",
+            ),
+            (
+                provider(&format!(
+                    r#""issuerTemplate":"{TEMPLATE}","issuerAliases":["https://evil.example"]"#
+                )),
+                "providers.p.issuerAliases",
+            ),
+        ];
+        cases.extend(more.into_iter().map(|(j, f)| (j, f.to_string())));
+        for (json, field) in &cases {
+            assert_eq!(&invalid_field(json), field, "{json}");
+        }
+        // The builder's values go through the same checks.
+        let e = ProviderConfig::new(ENTRA.parse().unwrap(), "c")
+            .issuer_template("https://evil.example/{tenantid}/v2.0")
+            .validate()
+            .unwrap_err();
+        assert!(
+            matches!(&e, Error::InvalidConfig { field, .. } if field == "provider.issuerTemplate"),
+            "{e:?}"
+        );
+        let e = parse(&provider(r#""issuerAliases":"accounts.google.com""#)).unwrap_err();
+        assert!(e.contains("sequence"), "{e}");
     }
 
     #[test]

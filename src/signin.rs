@@ -52,9 +52,9 @@ pub async fn sign_in(
     .await?;
     let request = client.authorization_request(receiver.redirect_uri(), extra)?;
     let meta = client.metadata();
-    let expect = Expectation::for_provider(
+    let expect = Expectation::for_policy(
         request.state.clone(),
-        &meta.issuer,
+        config.issuer_policy(&meta.issuer)?,
         meta.authorization_response_iss_parameter_supported,
     );
     // The browser is opened on a one-time loopback URL that redirects to the authorization

@@ -522,3 +522,5 @@ mod tests {
 
 #[cfg(test)]
 mod props;
+
+pub(crate) mod issuer;

@@ -310,3 +310,192 @@ async fn forged_or_wrong_id_tokens_are_rejected_and_valid_ones_accepted() {
     }
     assert!(wrong.is_empty(), "{wrong:#?}");
 }
+
+/// The provider's RS256 key: `(kid, key)`.
+fn rsa_key(idp: &Idp) -> (String, EncodingKey) {
+    idp.signing_keys()
+        .into_iter()
+        .find(|(_, alg, _)| alg == "RS256")
+        .map(|(kid, _, pem)| (kid, EncodingKey::from_rsa_pem(pem.as_bytes()).unwrap()))
+        .expect("the provider has an RS256 key")
+}
+
+/// Every case is checked before the test fails; each refusal must be `id_token_invalid` with
+/// `reason` in its message and must not quote the token.
+async fn expect_refused(client: &OAuthClient, cases: &[(&str, String, &str)]) {
+    let mut wrong = Vec::new();
+    for (name, token, reason) in cases {
+        match client
+            .verify_id_token(&IdToken::new(token.clone()), Some(NONCE))
+            .await
+        {
+            Ok(_) => wrong.push(format!("{name}: accepted")),
+            Err(e) => {
+                let message = e.to_string();
+                eprintln!("{name:55} -> {message}");
+                if message.contains(token.as_str()) {
+                    wrong.push(format!("{name}: the message echoes the token"));
+                } else if e.code() != "id_token_invalid" || !message.contains(reason) {
+                    wrong.push(format!(
+                        "{name}: got {} `{message}`, want id_token_invalid with `{reason}`",
+                        e.code()
+                    ));
+                }
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
+
+/// `issuerTemplate` with `allowedTenants` (Entra multi-tenant), on the real provider's keys:
+/// only a token whose `iss` is the template with its own, plausible, allowed `tid` passes.
+#[tokio::test]
+async fn an_issuer_template_accepts_only_allowed_tenants_of_their_own_issuer() {
+    const A: &str = "9188040d-6c67-4c5b-b112-36a304b66dad";
+    const B: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+    let idp = Idp::start();
+    let origin = idp.url("/").as_str().trim_end_matches('/').to_string();
+    let template = format!("{origin}/{{tenantid}}/v2.0");
+    let tenant = |t: &str| template.replace("{tenantid}", t);
+    let config = idp
+        .provider()
+        .issuer_template(template.clone())
+        .allowed_tenants([A]);
+    // Discovery: the provider publishes the configured issuer, which is accepted as before.
+    let client = OAuthClient::discover(config).await.unwrap();
+    let (kid, key) = rsa_key(&idp);
+    let token = |iss: &str, tid: Option<&str>| {
+        let mut claims = json!({
+            "iss": iss, "sub": "alice", "aud": "tv-native",
+            "exp": now() + 600, "iat": now(), "nonce": NONCE,
+        });
+        if let Some(t) = tid {
+            claims["tid"] = json!(t);
+        }
+        sign(Algorithm::RS256, &kid, &key, &claims)
+    };
+    let claims = client
+        .verify_id_token(&IdToken::new(token(&tenant(A), Some(A))), Some(NONCE))
+        .await
+        .unwrap();
+    assert_eq!(claims.other["tid"], A);
+
+    let cases = [
+        (
+            "a tenant not in allowedTenants",
+            token(&tenant(B), Some(B)),
+            "tenant not allowed",
+        ),
+        (
+            "iss of another tenant than tid",
+            token(&tenant(B), Some(A)),
+            "wrong issuer",
+        ),
+        ("no tid", token(&tenant(A), None), "no `tid` claim"),
+        (
+            "tid with /",
+            token(&tenant(&format!("{A}/x")), Some(&format!("{A}/x"))),
+            "`tid` is not a tenant id",
+        ),
+        (
+            "tid ..",
+            token(&tenant(".."), Some("..")),
+            "`tid` is not a tenant id",
+        ),
+        (
+            "tid %2F",
+            token(&tenant("%2F"), Some("%2F")),
+            "`tid` is not a tenant id",
+        ),
+        (
+            "tenant segment right, version differs",
+            token(&format!("{origin}/{A}/v1.0"), Some(A)),
+            "wrong issuer",
+        ),
+        (
+            "tenant segment right, trailing /",
+            token(&format!("{}/", tenant(A)), Some(A)),
+            "wrong issuer",
+        ),
+        (
+            "tenant segment right, another origin",
+            token(&format!("https://evil.example/{A}/v2.0"), Some(A)),
+            "wrong issuer",
+        ),
+        (
+            "the provider's plain issuer (no tenant)",
+            token(&client.metadata().issuer, Some(A)),
+            "wrong issuer",
+        ),
+        (
+            "the literal template",
+            token(&template, Some(A)),
+            "wrong issuer",
+        ),
+    ];
+    expect_refused(&client, &cases).await;
+}
+
+/// `issuerAliases` (Google's scheme-less `iss`), on the real provider's keys: the issuer and
+/// each configured alias exactly pass; an alias not configured, or one differing in case or by
+/// a trailing `/`, does not. Discovery never takes an alias (`src/oauth/discovery.rs` tests).
+#[tokio::test]
+async fn issuer_aliases_are_exact_extra_values() {
+    let idp = Idp::start();
+    let host = idp.url("/").authority().to_string();
+    let client = OAuthClient::discover(
+        idp.provider()
+            .issuer_aliases([host.as_str(), "idp.example"]),
+    )
+    .await
+    .unwrap();
+    let plain = OAuthClient::discover(idp.provider()).await.unwrap();
+    let issuer = client.metadata().issuer.clone();
+    let (kid, key) = rsa_key(&idp);
+    let token = |iss: &str| {
+        let claims = json!({
+            "iss": iss, "sub": "alice", "aud": "tv-native",
+            "exp": now() + 600, "iat": now(), "nonce": NONCE,
+        });
+        sign(Algorithm::RS256, &kid, &key, &claims)
+    };
+    for iss in [issuer.as_str(), host.as_str(), "idp.example"] {
+        client
+            .verify_id_token(&IdToken::new(token(iss)), Some(NONCE))
+            .await
+            .unwrap_or_else(|e| panic!("{iss}: {e}"));
+    }
+    let cases = [
+        (
+            "an alias not configured",
+            token("accounts.google.com"),
+            "wrong issuer",
+        ),
+        (
+            "an alias in another case",
+            token("IDP.example"),
+            "wrong issuer",
+        ),
+        (
+            "an alias with a trailing /",
+            token("idp.example/"),
+            "wrong issuer",
+        ),
+        (
+            "the scheme-less host with a trailing /",
+            token(&format!("{host}/")),
+            "wrong issuer",
+        ),
+    ];
+    expect_refused(&client, &cases).await;
+    // The same aliases without the configuration: refused.
+    let cases = [
+        ("the alias, not configured", token(&host), "wrong issuer"),
+        (
+            "idp.example, not configured",
+            token("idp.example"),
+            "wrong issuer",
+        ),
+    ];
+    expect_refused(&plain, &cases).await;
+}

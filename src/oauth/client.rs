@@ -203,6 +203,7 @@ impl OAuthClient {
                     http.clone(),
                     jwks.clone(),
                 )
+                .with_issuer_policy(config.issuer_policy(&metadata.issuer)?)
                 .with_clock(clock.clone()),
             ),
             (None, true) => {

@@ -7,6 +7,7 @@ use crate::config::{Endpoints, ProviderConfig};
 use crate::error::{Error, Result};
 use crate::http::HttpClient;
 use crate::url_policy::check_secure_url;
+use crate::url_policy::issuer::is_metadata_issuer;
 
 /// The parts of the provider metadata this plugin uses.
 #[derive(Debug, Clone, Deserialize)]
@@ -50,7 +51,9 @@ impl ProviderMetadata {
     pub async fn resolve(config: &ProviderConfig, http: &HttpClient) -> Result<Self> {
         let overrides = config.endpoints.clone().unwrap_or_default();
         let mut meta = match &config.issuer {
-            Some(issuer) if config.discovers() => Self::discover(issuer, http).await?,
+            Some(issuer) if config.discovers() => {
+                Self::discover(issuer, config.issuer_template_in_effect().as_deref(), http).await?
+            }
             issuer => {
                 let (Some(authorization), Some(token)) =
                     (&overrides.authorization, &overrides.token)
@@ -104,16 +107,19 @@ impl ProviderMetadata {
 
     /// Fetches `<issuer>/.well-known/openid-configuration`; if that is not found, the RFC 8414
     /// location `<origin>/.well-known/oauth-authorization-server<path>`. The returned `issuer`
-    /// must equal the configured one exactly (OpenID Connect Discovery §4.3, RFC 8414 §3.3).
-    pub async fn discover(issuer: &Url, http: &HttpClient) -> Result<Self> {
+    /// must equal the configured one exactly (OpenID Connect Discovery §4.3, RFC 8414 §3.3),
+    /// or be the configured `issuerTemplate` verbatim (Entra's multi-tenant metadata names
+    /// `…/{tenantid}/v2.0`). Issuer aliases never apply here.
+    pub async fn discover(issuer: &Url, template: Option<&str>, http: &HttpClient) -> Result<Self> {
         let mut tried = Vec::new();
         for url in discovery_urls(issuer) {
             match http.get_json::<Self>(&url).await {
                 Ok(Ok(meta)) => {
                     // Compared as URLs: `https://id.example` and `https://id.example/` are the
-                    // same issuer (the `url` crate writes both with a `/`). From here on the
-                    // provider's own string is the one ID tokens and RFC 9207 `iss` must match.
-                    if Url::parse(&meta.issuer).ok().as_ref() != Some(issuer) {
+                    // same issuer (the `url` crate writes both with a `/`); or the template as
+                    // written. From here on the provider's own string is the one ID tokens and
+                    // RFC 9207 `iss` must match (through the provider's issuer policy).
+                    if !is_metadata_issuer(issuer, template, &meta.issuer) {
                         return Err(Error::IssuerMismatch {
                             expected: issuer.to_string(),
                             found: meta.issuer,
@@ -208,5 +214,82 @@ mod tests {
                 "https://id.example.com/.well-known/oauth-authorization-server"
             ]
         );
+    }
+
+    /// A loopback server (plain http is allowed on loopback) whose metadata names `issuer`:
+    /// a canned stand-in for a provider, to test the issuer comparison alone.
+    async fn serving_issuer(issuer: &'static str) -> Url {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = Url::parse(&format!("http://{}", listener.local_addr().unwrap())).unwrap();
+        let origin = base.as_str().trim_end_matches('/').to_string();
+        tokio::spawn(async move {
+            while let Ok((mut s, _)) = listener.accept().await {
+                let mut buf = [0u8; 4096];
+                let _ = s.read(&mut buf).await;
+                let body = serde_json::json!({
+                    "issuer": issuer.replace("ORIGIN", &origin),
+                    "authorization_endpoint": format!("{origin}/a"),
+                    "token_endpoint": format!("{origin}/t"),
+                })
+                .to_string();
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = s.write_all(format!("{head}{body}").as_bytes()).await;
+            }
+        });
+        base
+    }
+
+    /// Metadata naming the configured `issuerTemplate` verbatim is accepted (Entra's
+    /// `/common`); another template, an alias or a tenant's issuer is `issuer_mismatch`.
+    #[tokio::test]
+    async fn discovery_accepts_the_template_verbatim_and_nothing_near_it() {
+        let http = HttpClient::new_direct(std::time::Duration::from_secs(5), &[]).unwrap();
+        let configured = |base: &Url| base.join("common/v2.0").unwrap();
+        let template = |base: &Url| format!("{}{{tenantid}}/v2.0", base.as_str());
+        for found in ["ORIGIN/{tenantid}/v2.0", "ORIGIN/common/v2.0"] {
+            let base = serving_issuer(found).await;
+            let meta =
+                ProviderMetadata::discover(&configured(&base), Some(&template(&base)), &http)
+                    .await
+                    .unwrap_or_else(|e| panic!("{found}: {e}"));
+            assert_eq!(
+                meta.issuer,
+                found.replace("ORIGIN", base.as_str().trim_end_matches('/'))
+            );
+        }
+        for found in [
+            "ORIGIN/{tenantid}/v1.0",
+            "ORIGIN/{tenantid}/v2.0/",
+            "ORIGIN/{TENANTID}/v2.0",
+            "ORIGIN/%7Btenantid%7D/v2.0",
+            "ORIGIN/9188040d-6c67-4c5b-b112-36a304b66dad/v2.0",
+            "https://evil.example/{tenantid}/v2.0",
+        ] {
+            let base = serving_issuer(found).await;
+            let e = ProviderMetadata::discover(&configured(&base), Some(&template(&base)), &http)
+                .await
+                .unwrap_err();
+            assert_eq!(e.code(), "issuer_mismatch", "{found}: {e}");
+        }
+        // Without a template configured, the verbatim template is another issuer.
+        let base = serving_issuer("ORIGIN/{tenantid}/v2.0").await;
+        let e = ProviderMetadata::discover(&configured(&base), None, &http)
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), "issuer_mismatch", "{e}");
+        // Through the configuration: the template is passed on...
+        let config = ProviderConfig::new(configured(&base), "c").issuer_template(template(&base));
+        config.validate().unwrap();
+        ProviderMetadata::resolve(&config, &http).await.unwrap();
+        // ...an alias is not: it is for ID tokens and RFC 9207 responses only.
+        let base = serving_issuer("accounts.google.com").await;
+        let config = ProviderConfig::new(base, "c").issuer_aliases(["accounts.google.com"]);
+        config.validate().unwrap();
+        let e = ProviderMetadata::resolve(&config, &http).await.unwrap_err();
+        assert_eq!(e.code(), "issuer_mismatch", "{e}");
     }
 }

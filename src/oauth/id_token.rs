@@ -12,6 +12,7 @@ use super::clock::Clock;
 use super::jwks::{parse_jwks, JwksCache, KeySource};
 use crate::error::{Error, Result};
 use crate::http::HttpClient;
+use crate::url_policy::issuer::IssuerPolicy;
 
 /// Only asymmetric algorithms: a symmetric (`HS*`) token would be "verified" with a key that
 /// is public, and `none` is not a signature at all.
@@ -70,7 +71,7 @@ fn one_or_many<'de, D: serde::Deserializer<'de>>(
 /// Validates ID tokens of one provider and client.
 #[derive(Debug)]
 pub struct IdTokenVerifier {
-    issuer: String,
+    issuers: IssuerPolicy,
     client_id: String,
     skew: Duration,
     jwks: JwksCache,
@@ -124,12 +125,19 @@ impl IdTokenVerifier {
         keys: Vec<Jwk>,
     ) -> Self {
         Self {
-            issuer,
+            issuers: IssuerPolicy::exact(issuer),
             client_id,
             skew,
             jwks: JwksCache::new(source, keys),
             clock: Clock::system(),
         }
+    }
+
+    /// Checks `iss` with `policy` (the provider's `issuerTemplate`, `allowedTenants` and
+    /// `issuerAliases`) instead of the exact issuer given at construction.
+    pub(crate) fn with_issuer_policy(mut self, policy: IssuerPolicy) -> Self {
+        self.issuers = policy;
+        self
     }
 
     /// Checks `iat` against `clock` instead of the system clock (`exp` and `nbf` are checked
@@ -140,9 +148,10 @@ impl IdTokenVerifier {
         self
     }
 
-    /// Validates `token`: signature against the JWKS, `iss`, `aud` contains the client id,
-    /// `azp` (required when there are several audiences), `exp` and `iat` within the skew,
-    /// and `nonce` when one was sent.
+    /// Validates `token`: signature against the JWKS, `iss` through the issuer policy (and
+    /// `tid` under an issuer template), `aud` contains the client id, `azp` (required when
+    /// there are several audiences), `exp` and `iat` within the skew, and `nonce` when one was
+    /// sent.
     pub async fn verify(&self, token: &str, expected_nonce: Option<&str>) -> Result<IdTokenClaims> {
         let invalid = |m: String| Error::IdTokenInvalid(m);
         let header = decode_header(token).map_err(|e| invalid(format!("malformed header: {e}")))?;
@@ -156,7 +165,8 @@ impl IdTokenVerifier {
         let key = DecodingKey::from_jwk(&jwk).map_err(|e| invalid(format!("unusable JWK: {e}")))?;
 
         let mut validation = Validation::new(header.alg);
-        validation.set_issuer(&crate::url_policy::issuer_spellings(&self.issuer));
+        // `iss` stays a required claim but is checked below through the issuer policy:
+        // `jsonwebtoken` compares it with a fixed set only, and a tenant template is not one.
         validation.set_audience(&[&self.client_id]);
         validation.leeway = self.skew.as_secs();
         validation.validate_exp = true;
@@ -165,6 +175,9 @@ impl IdTokenVerifier {
         let data = decode::<IdTokenClaims>(token, &key, &validation)
             .map_err(|e| invalid(describe_jwt_error(&e)))?;
         let claims = data.claims;
+        self.issuers
+            .check_id_token(&claims.iss, claims.other.get("tid"))
+            .map_err(invalid)?;
 
         if claims.aud.len() > 1 && claims.azp.is_none() {
             return Err(invalid("several audiences and no `azp`".into()));
@@ -253,11 +266,18 @@ mod tests {
     }
 
     fn token_from(kid: &str, iss: &str) -> String {
+        token_with(kid, serde_json::json!({ "iss": iss }))
+    }
+
+    /// A token signed with the test key, `extra` claims added to (or replacing) the usual ones.
+    fn token_with(kid: &str, extra: serde_json::Value) -> String {
         let now = jsonwebtoken::get_current_timestamp() as i64;
         let mut h = Header::new(Algorithm::RS256);
         h.kid = Some(kid.into());
-        let claims =
-            serde_json::json!({"iss": iss, "sub": "u", "aud": "c", "exp": now + 60, "iat": now});
+        let mut claims = serde_json::json!({"iss": "https://idp", "sub": "u", "aud": "c", "exp": now + 60, "iat": now});
+        for (k, v) in extra.as_object().unwrap() {
+            claims[k] = v.clone();
+        }
         encode(
             &h,
             &claims,
@@ -377,5 +397,139 @@ mod tests {
             "id_token_invalid",
             "a path issuer has one spelling"
         );
+    }
+
+    fn verifier(policy: IssuerPolicy) -> IdTokenVerifier {
+        let jwks = serde_json::json!({ "keys": [jwk("a")] });
+        IdTokenVerifier::fixed("unused".into(), "c".into(), Duration::from_secs(60), &jwks)
+            .unwrap()
+            .with_issuer_policy(policy)
+    }
+
+    const TEMPLATE: &str = "https://login.microsoftonline.com/{tenantid}/v2.0";
+    const TENANT_A: &str = "9188040d-6c67-4c5b-b112-36a304b66dad";
+    const TENANT_B: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+
+    fn tenant_issuer(tid: &str) -> String {
+        TEMPLATE.replace("{tenantid}", tid)
+    }
+
+    /// Under an issuer template a signed token is accepted only with a plausible `tid`, `iss`
+    /// the template with that `tid`, and `tid` allowed; each way around it is `id_token_invalid`
+    /// with a reason that quotes no token.
+    #[tokio::test]
+    async fn a_templated_issuer_binds_iss_to_tid_and_the_allow_list() {
+        let allowed = vec![TENANT_A.to_string()];
+        let any = verifier(IssuerPolicy::new(TEMPLATE, Some(TEMPLATE), &[], &[]).unwrap());
+        let only_a = verifier(IssuerPolicy::new(TEMPLATE, Some(TEMPLATE), &allowed, &[]).unwrap());
+        let from = |tid: &str| serde_json::json!({"iss": tenant_issuer(tid), "tid": tid});
+        for v in [&any, &only_a] {
+            let c = v
+                .verify(&token_with("a", from(TENANT_A)), None)
+                .await
+                .unwrap();
+            assert_eq!(c.other["tid"], TENANT_A);
+        }
+        any.verify(&token_with("a", from(TENANT_B)), None)
+            .await
+            .unwrap();
+        // (case, claims, the reason)
+        let refused = [
+            (
+                "a tenant not in allowedTenants",
+                from(TENANT_B),
+                "tenant not allowed",
+            ),
+            (
+                "iss of another tenant than tid",
+                serde_json::json!({"iss": tenant_issuer(TENANT_A), "tid": TENANT_B}),
+                "wrong issuer",
+            ),
+            (
+                "no tid",
+                serde_json::json!({"iss": tenant_issuer(TENANT_A)}),
+                "no `tid` claim",
+            ),
+            (
+                "tid not a string",
+                serde_json::json!({"iss": tenant_issuer(TENANT_A), "tid": 1}),
+                "no `tid` claim",
+            ),
+            ("tid with /", from("a/b"), "`tid` is not a tenant id"),
+            ("tid ..", from(".."), "`tid` is not a tenant id"),
+            ("tid %2F", from("%2F"), "`tid` is not a tenant id"),
+            (
+                "tenant segment matches, version differs",
+                serde_json::json!({"iss": format!("https://login.microsoftonline.com/{TENANT_A}/v1.0"), "tid": TENANT_A}),
+                "wrong issuer",
+            ),
+            (
+                "tenant segment matches, host differs",
+                serde_json::json!({"iss": format!("https://login.evil.example/{TENANT_A}/v2.0"), "tid": TENANT_A}),
+                "wrong issuer",
+            ),
+            (
+                "tenant segment matches, trailing /",
+                serde_json::json!({"iss": format!("{}/", tenant_issuer(TENANT_A)), "tid": TENANT_A}),
+                "wrong issuer",
+            ),
+            (
+                "the literal template",
+                serde_json::json!({"iss": TEMPLATE, "tid": TENANT_A}),
+                "wrong issuer",
+            ),
+        ];
+        for (case, claims, reason) in refused {
+            let token = token_with("a", claims);
+            let e = only_a.verify(&token, None).await.unwrap_err();
+            let message = e.to_string();
+            assert_eq!(e.code(), "id_token_invalid", "{case}");
+            assert!(message.contains(reason), "{case}: {message}");
+            assert!(
+                !message.contains(&token),
+                "{case}: the message quotes the token"
+            );
+        }
+    }
+
+    /// Aliases are extra exact `iss` values: configured ones pass, near misses and unconfigured
+    /// ones do not.
+    #[tokio::test]
+    async fn issuer_aliases_are_exact() {
+        let google = "https://accounts.google.com";
+        let aliases = vec!["accounts.google.com".to_string()];
+        let with_alias = verifier(IssuerPolicy::new(google, None, &[], &aliases).unwrap());
+        let without = verifier(IssuerPolicy::exact(google));
+        for iss in [google, "accounts.google.com"] {
+            with_alias
+                .verify(&token_from("a", iss), None)
+                .await
+                .unwrap();
+        }
+        without
+            .verify(&token_from("a", google), None)
+            .await
+            .unwrap();
+        let e = without
+            .verify(&token_from("a", "accounts.google.com"), None)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "ID token invalid: wrong issuer",
+            "an alias not configured"
+        );
+        for iss in [
+            "Accounts.google.com",
+            "accounts.google.com/",
+            "accounts.google.com.",
+            "https://accounts.google.com//",
+        ] {
+            let e = with_alias
+                .verify(&token_from("a", iss), None)
+                .await
+                .unwrap_err();
+            assert_eq!(e.to_string(), "ID token invalid: wrong issuer", "{iss}");
+        }
     }
 }

@@ -37,6 +37,7 @@ use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use crate::error::{Error, Result};
 use crate::secret::{AuthorizationCode, State};
+use crate::url_policy::issuer::IssuerPolicy;
 
 /// Largest request head accepted (hyper's buffer); a 100 KB query is refused.
 const MAX_REQUEST_BYTES: usize = 16 * 1024;
@@ -67,23 +68,32 @@ const STILL_RUNNING: &str =
 pub struct Expectation {
     /// The `state` sent in the request.
     pub state: State,
-    /// RFC 9207: the issuer the `iss` parameter must equal, when the provider sends it.
-    pub issuer: Option<String>,
+    /// RFC 9207: the issuers the `iss` parameter may name, when the provider sends it.
+    pub issuer: Option<IssuerPolicy>,
     /// Whether the response must carry `iss` (the provider advertises RFC 9207 support).
     pub issuer_required: bool,
 }
 
 impl Expectation {
-    /// The expectation for a provider whose metadata names `issuer` and says whether it
-    /// sends `iss` (`authorization_response_iss_parameter_supported`). An `iss` in the
-    /// response is compared whenever one arrives, advertised or not: the mix-up defense with
-    /// several configured providers (RFC 9207 §2.4). An empty `issuer` (manual endpoints, no
-    /// issuer) compares nothing.
+    /// [`Self::for_policy`] for a provider whose metadata names `issuer` and that configures
+    /// no issuer template or aliases.
+    #[cfg(test)]
     pub fn for_provider(state: State, issuer: &str, advertised: bool) -> Self {
+        Self::for_policy(state, IssuerPolicy::exact(issuer), advertised)
+    }
+
+    /// The expectation for a provider with the issuer `policy` (its metadata issuer, and the
+    /// `issuerTemplate` or `issuerAliases` it configures) that says whether it sends `iss`
+    /// (`authorization_response_iss_parameter_supported`). An `iss` in the response is
+    /// compared whenever one arrives, advertised or not: the mix-up defense with several
+    /// configured providers (RFC 9207 §2.4). No issuer known (manual endpoints, no issuer):
+    /// nothing is compared.
+    pub fn for_policy(state: State, policy: IssuerPolicy, advertised: bool) -> Self {
+        let known = !policy.is_empty();
         Self {
             state,
-            issuer: (!issuer.is_empty()).then(|| issuer.to_string()),
-            issuer_required: advertised && !issuer.is_empty(),
+            issuer: known.then_some(policy),
+            issuer_required: advertised && known,
         }
     }
 }
@@ -530,14 +540,12 @@ pub(crate) fn judge(
     // From here the request carries this sign-in's state: it is the authorization response.
     if let Some(expected) = &expect.issuer {
         let wrong = match iss.as_deref() {
-            Some(found) => !crate::url_policy::issuer_spellings(expected)
-                .iter()
-                .any(|s| s == found),
+            Some(found) => !expected.accepts_response_iss(found),
             None => expect.issuer_required,
         };
         if wrong {
             return Verdict::Complete(Err(Error::IssuerMismatch {
-                expected: expected.clone(),
+                expected: expected.describe(),
                 found: iss.unwrap_or_else(|| "(missing iss parameter)".into()),
             }));
         }
@@ -662,10 +670,91 @@ mod tests {
         }
     }
 
+    /// RFC 9207 `iss` under an issuer template: the metadata issuer or the template with a
+    /// plausible tenant id that passes `allowedTenants`; under aliases: the issuer or an exact
+    /// alias. Everything else is `issuer_mismatch`, advertised or not.
+    #[test]
+    fn iss_under_a_template_or_aliases() {
+        const TEMPLATE: &str = "https://login.microsoftonline.com/{tenantid}/v2.0";
+        const A: &str = "9188040d-6c67-4c5b-b112-36a304b66dad";
+        const B: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+        let tenant = |t: &str| TEMPLATE.replace("{tenantid}", t);
+        let only_a = [A.to_string()];
+        let entra = |allowed: &[String]| IssuerPolicy::new(TEMPLATE, Some(TEMPLATE), allowed, &[]);
+        let google = IssuerPolicy::new(
+            "https://accounts.google.com",
+            None,
+            &[],
+            &["accounts.google.com".to_string()],
+        )
+        .unwrap();
+        // (policy, iss in the response, accepted)
+        let cases = [
+            (entra(&[]).unwrap(), Some(tenant(A)), true),
+            (entra(&[]).unwrap(), Some(tenant(B)), true),
+            (entra(&only_a).unwrap(), Some(tenant(A)), true),
+            (entra(&only_a).unwrap(), Some(tenant(B)), false),
+            (entra(&[]).unwrap(), Some(TEMPLATE.to_string()), true),
+            (entra(&[]).unwrap(), Some(tenant("a/b")), false),
+            (entra(&[]).unwrap(), Some(tenant("..")), false),
+            (entra(&[]).unwrap(), Some(tenant("%2F")), false),
+            (entra(&[]).unwrap(), Some(tenant("")), false),
+            (entra(&[]).unwrap(), Some(format!("{}/", tenant(A))), false),
+            (
+                entra(&[]).unwrap(),
+                Some(format!("https://evil.example/{A}/v2.0")),
+                false,
+            ),
+            (entra(&[]).unwrap(), None, false),
+            (google.clone(), Some("accounts.google.com".into()), true),
+            (
+                google.clone(),
+                Some("https://accounts.google.com".into()),
+                true,
+            ),
+            (
+                google.clone(),
+                Some("https://accounts.google.com/".into()),
+                true,
+            ),
+            (google.clone(), Some("Accounts.google.com".into()), false),
+            (google.clone(), Some("accounts.google.com/".into()), false),
+            (google.clone(), Some("evil.example".into()), false),
+            (
+                IssuerPolicy::exact("https://accounts.google.com"),
+                Some("accounts.google.com".into()),
+                false,
+            ),
+        ];
+        for (policy, iss, accepted) in cases {
+            let mut uri = "/callback?code=C&state=S1".to_string();
+            if let Some(i) = &iss {
+                uri.push_str("&iss=");
+                uri.extend(url::form_urlencoded::byte_serialize(i.as_bytes()));
+            }
+            let expect = Expectation::for_policy(State::new("S1"), policy.clone(), true);
+            let verdict = judge(
+                &Method::GET,
+                &uri.parse().unwrap(),
+                "/callback",
+                None,
+                &expect,
+            );
+            match verdict {
+                Verdict::Complete(Ok(_)) => assert!(accepted, "{policy:?} accepted {iss:?}"),
+                Verdict::Complete(Err(e)) => {
+                    assert!(!accepted, "{policy:?} refused {iss:?}: {e}");
+                    assert_eq!(e.code(), "issuer_mismatch");
+                }
+                _ => panic!("{iss:?}: not judged as the response"),
+            }
+        }
+    }
+
     fn expect(iss: Option<&str>) -> Expectation {
         Expectation {
             state: State::new("S1"),
-            issuer: iss.map(String::from),
+            issuer: iss.map(IssuerPolicy::exact),
             issuer_required: iss.is_some(),
         }
     }

@@ -414,7 +414,7 @@ impl SessionManager {
             Some(rt) => {
                 let record = Record {
                     v: crate::vault::RECORD_VERSION,
-                    issuer: client.metadata().issuer.clone(),
+                    issuer: client.config().record_issuer(&client.metadata().issuer),
                     client_id: client.config().client_id.clone(),
                     scopes: tokens.scopes.clone(),
                     subject: signed.claims.as_ref().map(|c| c.sub.clone()),

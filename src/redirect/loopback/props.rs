@@ -15,7 +15,7 @@
 //! | `state`, `code`, `error`, `error_description` or `iss` more than once | ignored, 400 "Duplicate" |
 //! | no `state` | ignored, 400 "Missing state" |
 //! | a `state` that is not this sign-in's (wrong, empty, other case, longer, shorter) | ignored, 400 |
-//! | this `state`, a wrong `iss`, or none when the provider advertises it | `issuer_mismatch` |
+//! | this `state`, a wrong `iss` (not the issuer, a configured alias, or the configured template with a plausible, allowed tenant id), or none when the provider advertises it | `issuer_mismatch` |
 //! | this `state` and `error=access_denied` / another `error` | `authorization_denied` / `authorization_failed` |
 //! | this `state`, no `error`, no or an empty `code` | `invalid_authorization_response` |
 //! | this `state`, the right (or no optional) `iss`, one non-empty `code` | the code |
@@ -30,6 +30,7 @@ use proptest::test_runner::Config;
 
 use super::{judge, Expectation, LaunchPath, Verdict};
 use crate::secret::State;
+use crate::url_policy::issuer::IssuerPolicy;
 
 /// The redirect path the receiver serves in these tests.
 const CALLBACK: &str = "/callback";
@@ -157,18 +158,67 @@ impl Target {
     }
 }
 
+/// The issuer relaxation a side's provider configures (only with an issuer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Relax {
+    /// Neither `issuerTemplate` nor `issuerAliases`.
+    None,
+    /// `issuerAliases: [ALIAS]`.
+    Alias,
+    /// `issuerTemplate: TEMPLATE`, with `allowedTenants: [TENANT]` when `only`.
+    Template { only: bool },
+}
+
+/// The alias a [`Relax::Alias`] side configures.
+const ALIAS: &str = "idp.example";
+/// The template a [`Relax::Template`] side configures, split around `{tenantid}`.
+const TEMPLATE: (&str, &str) = ("https://idp.example/t/", "/v2");
+/// The one allowed tenant of a `Relax::Template { only: true }` side.
+const TENANT: &str = "tenant-a";
+
 /// The sign-in's side: its `state`, issuer expectation and launch path.
 #[derive(Debug, Clone)]
 struct Side {
     state: String,
     issuer: &'static str,
+    relax: Relax,
     advertised: bool,
     launch: Option<String>,
 }
 
 impl Side {
     fn expectation(&self) -> Expectation {
-        Expectation::for_provider(State::new(self.state.clone()), self.issuer, self.advertised)
+        let template = format!("{}{{tenantid}}{}", TEMPLATE.0, TEMPLATE.1);
+        let policy = match self.relax {
+            Relax::None => IssuerPolicy::exact(self.issuer),
+            Relax::Alias => IssuerPolicy::new(self.issuer, None, &[], &[ALIAS.into()]).unwrap(),
+            Relax::Template { only } => {
+                let allowed = if only { vec![TENANT.into()] } else { vec![] };
+                IssuerPolicy::new(self.issuer, Some(&template), &allowed, &[]).unwrap()
+            }
+        };
+        Expectation::for_policy(State::new(self.state.clone()), policy, self.advertised)
+    }
+
+    /// Whether `iss` names this side's provider: the issuer (see [`is_the_issuer`]), the alias
+    /// exactly, or the template with a tenant id of 1 to 64 ASCII letters, digits and `-`
+    /// (the allowed one when there is an allow-list).
+    fn names(&self, iss: &str) -> bool {
+        let tenant_ok = |only: bool| {
+            iss.strip_prefix(TEMPLATE.0)
+                .and_then(|rest| rest.strip_suffix(TEMPLATE.1))
+                .is_some_and(|t| {
+                    (1..=64).contains(&t.len())
+                        && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                        && (!only || t == TENANT)
+                })
+        };
+        is_the_issuer(iss, self.issuer)
+            || match self.relax {
+                Relax::None => false,
+                Relax::Alias => iss == ALIAS,
+                Relax::Template { only } => tenant_ok(only),
+            }
     }
 }
 
@@ -183,15 +233,61 @@ fn side() -> impl Strategy<Value = Side> {
             Just("https://idp.example"),
             Just("https://idp.example/realms/a b"),
         ],
+        prop_oneof![
+            2 => Just(Relax::None),
+            1 => Just(Relax::Alias),
+            1 => any::<bool>().prop_map(|only| Relax::Template { only }),
+        ],
         any::<bool>(),
         proptest::option::of("/[A-Za-z0-9_-]{43}"),
     )
-        .prop_map(|(state, issuer, advertised, launch)| Side {
+        .prop_map(|(state, issuer, relax, advertised, launch)| Side {
             state,
             issuer,
+            // A template and aliases need an issuer.
+            relax: if issuer.is_empty() {
+                Relax::None
+            } else {
+                relax
+            },
             advertised,
             launch,
         })
+}
+
+/// `iss` values for `side`: its issuer and near misses, and, when it configures them, its
+/// alias, tenants' issuers (allowed or not, plausible or not) and near misses of those.
+fn iss_value(side: &Side) -> BoxedStrategy<String> {
+    let issuer = side.issuer.to_string();
+    let exact = prop_oneof![3 => Just(issuer.clone()), 2 => near(&issuer)];
+    match side.relax {
+        Relax::None => exact.boxed(),
+        Relax::Alias => prop_oneof![
+            2 => exact,
+            2 => Just(ALIAS.to_string()),
+            2 => near(ALIAS),
+        ]
+        .boxed(),
+        Relax::Template { .. } => {
+            let a = format!("{}{TENANT}{}", TEMPLATE.0, TEMPLATE.1);
+            let tenant = prop_oneof![
+                Just(TENANT.to_string()),
+                Just("tenant-b".to_string()),
+                Just("..".to_string()),
+                Just("a/b".to_string()),
+                Just("%2F".to_string()),
+                Just(String::new()),
+                "[A-Za-z0-9-]{1,70}",
+                "\\PC{1,8}",
+            ];
+            prop_oneof![
+                2 => exact,
+                3 => tenant.prop_map(|t| format!("{}{t}{}", TEMPLATE.0, TEMPLATE.1)),
+                2 => near(&a),
+            ]
+            .boxed()
+        }
+    }
 }
 
 /// Whether `iss` names `issuer`: the same text, or, for an issuer that is a bare origin (no
@@ -263,7 +359,6 @@ fn other_name() -> impl Strategy<Value = String> {
 
 fn param(side: &Side) -> BoxedStrategy<Param> {
     let state = side.state.clone();
-    let issuer = side.issuer.to_string();
     let name_value = prop_oneof![
         4 => prop_oneof![
             6 => Just(state.clone()),
@@ -278,8 +373,7 @@ fn param(side: &Side) -> BoxedStrategy<Param> {
         ]
         .prop_map(|v| ("code".to_string(), v)),
         2 => prop_oneof![
-            3 => Just(issuer.clone()),
-            2 => near(&issuer),
+            5 => iss_value(side),
             1 => Just("https://evil.example".to_string()),
         ]
         .prop_map(|v| ("iss".to_string(), v)),
@@ -349,7 +443,6 @@ fn named(name: &'static str, value: BoxedStrategy<String>) -> BoxedStrategy<Para
 /// empty pairs between.
 fn query(side: &Side) -> BoxedStrategy<Vec<Option<Param>>> {
     let state = side.state.clone();
-    let issuer = side.issuer.to_string();
     let state = named(
         "state",
         prop_oneof![8 => Just(state.clone()), 3 => near(&state), 1 => junk()].boxed(),
@@ -366,10 +459,7 @@ fn query(side: &Side) -> BoxedStrategy<Vec<Option<Param>>> {
         ]
         .boxed(),
     );
-    let iss = named(
-        "iss",
-        prop_oneof![4 => Just(issuer.clone()), 1 => near(&issuer)].boxed(),
-    );
+    let iss = named("iss", iss_value(side));
     (
         prop::option::weighted(0.85, state),
         prop::option::weighted(0.8, code),
@@ -458,7 +548,7 @@ fn expected(side: &Side, method: &Method, t: &Target) -> Outcome {
     }
     if !side.issuer.is_empty() {
         let wrong = match one("iss") {
-            Some(iss) => !is_the_issuer(iss, side.issuer),
+            Some(iss) => !side.names(iss),
             None => side.advertised,
         };
         if wrong {
@@ -560,8 +650,8 @@ fn check_acceptance(
     if !side.issuer.is_empty() {
         if let Some(found) = iss.first() {
             prop_assert!(
-                is_the_issuer(found, side.issuer),
-                "a present iss is the issuer"
+                side.names(found),
+                "a present iss is the issuer, the alias or an allowed tenant's"
             );
         }
         if side.advertised {
