@@ -268,7 +268,6 @@ async fn refresh_token_cycle(bed: &Bed, profile: &str, config: &ProviderConfig, 
 /// endpoint; no RFC 9207 `iss` in the redirect. A second configuration whose `allowedTenants`
 /// leaves the tenant out is refused at sign-in (`id_token_invalid`).
 #[tokio::test]
-#[ignore = "needs issuerTemplate and allowedTenants"]
 async fn entra() {
     let bed = Bed::start("entra", |origin| {
         let e = Entra {
@@ -536,7 +535,6 @@ async fn dex_dead_refresh_token() {
 /// the issuer the metadata names (`issuerAliases`). Without the alias the sign-in's ID token is
 /// refused; without the secret the code exchange is.
 #[tokio::test]
-#[ignore = "needs issuerAliases"]
 async fn google() {
     let bed = Bed::start("google", |origin| {
         let g = Google {
