@@ -71,7 +71,6 @@ pub struct Config {
 }
 
 /// Reads `providers`: each provider's `preset` settings under its own, then the provider.
-/// An error names the provider (`providers.<id>: …`).
 fn providers_with_presets<'de, D>(
     d: D,
 ) -> std::result::Result<HashMap<String, ProviderConfig>, D::Error>
@@ -83,8 +82,8 @@ where
         .into_iter()
         .map(|(id, value)| {
             ProviderConfig::from_value(value)
-                .map(|p| (id.clone(), p))
-                .map_err(|e| D::Error::custom(format!("providers.{id}: {e}")))
+                .map(|p| (id, p))
+                .map_err(D::Error::custom)
         })
         .collect()
 }
@@ -100,6 +99,26 @@ impl Config {
     pub fn provider(mut self, id: impl Into<String>, provider: ProviderConfig) -> Self {
         self.providers.insert(id.into(), provider);
         self
+    }
+
+    /// The credential-store service name, when one is configured.
+    pub fn service_name(&self) -> Option<&str> {
+        self.service.as_deref()
+    }
+
+    /// Provider `id`, as read (its `preset` filled in) or added.
+    ///
+    /// ```
+    /// use tauri_plugin_token_vault::Config;
+    ///
+    /// let config: Config = serde_json::from_str(
+    ///     r#"{"providers":{"ms":{"preset":"entra","clientId":"00000000-0000-0000-0000-000000000000"}}}"#,
+    /// )?;
+    /// assert!(config.provider_config("ms").is_some());
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    pub fn provider_config(&self, id: &str) -> Option<&ProviderConfig> {
+        self.providers.get(id)
     }
 
     /// Checks every provider; the error names the first bad field.
@@ -609,7 +628,7 @@ impl ProviderConfig {
         let preset = match file.remove("preset") {
             None => None,
             Some(p) => {
-                Some(serde_json::from_value::<Preset>(p).map_err(|e| format!("preset: {e}"))?)
+                Some(serde_json::from_value::<Preset>(p).map_err(|e| e.to_string())?)
             }
         };
         if let Some(preset) = preset {
