@@ -379,6 +379,14 @@ pub struct ProviderConfig {
     /// Dex answers a dead token with `invalid_request`: `["invalid_grant", "invalid_request"]`.
     #[serde(default = "default_dead_refresh_token_errors")]
     pub(crate) dead_refresh_token_errors: Vec<String>,
+    /// For providers that issue no refresh token (GitHub OAuth apps): keep the access token
+    /// of a sign-in whose response has no refresh token in the credential store, so the
+    /// session survives a restart. Default false (such a session lasts as long as the process).
+    /// Without `expires_in` that access token does not expire; once it expires, or an API
+    /// answers it with a 401 (`fetch`), the session ends (`session_expired`): nothing can renew
+    /// it. A sign-in that gets a refresh token stores only that, as always.
+    #[serde(default)]
+    pub(crate) persist_access_token: bool,
 }
 
 impl ProviderConfig {
@@ -403,6 +411,7 @@ impl ProviderConfig {
             fetch_max_body_bytes: default_fetch_max_body(),
             offline_access_prompt_consent: true,
             dead_refresh_token_errors: default_dead_refresh_token_errors(),
+            persist_access_token: false,
         }
     }
 
@@ -560,6 +569,15 @@ impl ProviderConfig {
         S: Into<String>,
     {
         self.dead_refresh_token_errors = codes.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Whether the access token of a sign-in without refresh token is kept in the credential
+    /// store (`persistAccessToken`, default false; for providers that issue no refresh token,
+    /// like GitHub OAuth apps). Such a session survives a restart and ends (`session_expired`)
+    /// when its access token expires or an API answers it with a 401.
+    pub fn persist_access_token(mut self, on: bool) -> Self {
+        self.persist_access_token = on;
         self
     }
 
@@ -767,6 +785,7 @@ mod tests {
         assert_eq!(p.login_timeout_secs, 300);
         assert!(p.offline_access_prompt_consent);
         assert_eq!(p.dead_refresh_token_errors, ["invalid_grant"]);
+        assert!(!p.persist_access_token);
         let dex = parse(
             r#"{"providers":{"dex":{"issuer":"https://x","clientId":"c","deadRefreshTokenErrors":["invalid_grant","invalid_request"]}}}"#,
         )
@@ -779,6 +798,25 @@ mod tests {
         let built = ProviderConfig::new("https://x".parse().unwrap(), "c")
             .dead_refresh_token_errors(["invalid_request"]);
         assert_eq!(built.dead_refresh_token_errors, ["invalid_request"]);
+    }
+
+    #[test]
+    fn persist_access_token_is_opt_in_and_must_be_a_boolean() {
+        let on = parse(
+            r#"{"providers":{"gh":{"issuer":"https://x","clientId":"c","persistAccessToken":true}}}"#,
+        )
+        .unwrap();
+        on.validate().unwrap();
+        assert!(on.providers["gh"].persist_access_token);
+        let built =
+            ProviderConfig::new("https://x".parse().unwrap(), "c").persist_access_token(true);
+        assert!(built.persist_access_token);
+        assert!(!built.persist_access_token(false).persist_access_token);
+        let e = parse(
+            r#"{"providers":{"gh":{"issuer":"https://x","clientId":"c","persistAccessToken":"yes"}}}"#,
+        )
+        .unwrap_err();
+        assert!(e.contains("expected a boolean"), "{e}");
     }
 
     #[test]

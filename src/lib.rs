@@ -98,7 +98,9 @@ pub mod testing {
     pub use crate::oauth::id_token::{IdTokenClaims, IdTokenVerifier};
     #[cfg(desktop)]
     pub use crate::signin::{sign_in, SignedIn};
-    pub use crate::vault::{conformance, Record, Vault, RECORD_VERSION, WINDOWS_BLOB_LIMIT};
+    pub use crate::vault::{
+        conformance, Record, Vault, ACCESS_TOKEN_RECORD_VERSION, RECORD_VERSION, WINDOWS_BLOB_LIMIT,
+    };
 }
 
 /// The README's Rust examples, compiled as doc tests so they cannot rot.

@@ -181,14 +181,14 @@ async fn no_secret_in_logs_tracing_debug_output_events_or_errors() {
     printed.push(format!("{status:?} {m:?} {vault:?}"));
     let record = vault.load_record(P, A).unwrap().unwrap();
     printed.push(format!("{record:?}"));
-    seen_refresh.push(record.refresh_token.secret().to_string());
+    seen_refresh.push(record.refresh_token.as_ref().unwrap().secret().to_string());
     seen_id.push(record.id_token.as_ref().unwrap().secret().to_string());
     let at = m.get_token(P, A, Duration::ZERO).await.unwrap();
     printed.push(format!("{at:?}"));
     seen_access.push(at.secret().to_string());
     printed.push(format!("{:?}", m.refresh(P, A).await.unwrap()));
     let record = vault.load_record(P, A).unwrap().unwrap();
-    seen_refresh.push(record.refresh_token.secret().to_string());
+    seen_refresh.push(record.refresh_token.as_ref().unwrap().secret().to_string());
     let at = m.get_token(P, A, Duration::ZERO).await.unwrap();
     seen_access.push(at.secret().to_string());
     printed.push(format!("{:?}", m.status(P, A).await.unwrap()));
@@ -220,13 +220,16 @@ async fn no_secret_in_logs_tracing_debug_output_events_or_errors() {
         seen_access.push(token.to_string());
     }
     let record = vault.load_record(P, A).unwrap().unwrap();
-    seen_refresh.push(record.refresh_token.secret().to_string());
+    seen_refresh.push(record.refresh_token.as_ref().unwrap().secret().to_string());
     seen_id.push(record.id_token.as_ref().unwrap().secret().to_string());
 
     // invalid_grant: the provider no longer knows the stored refresh token ⇒ the refresh fails
     // with session_expired and the record is wiped.
-    idp.revoke(record.refresh_token.secret(), "refresh_token")
-        .await;
+    idp.revoke(
+        record.refresh_token.as_ref().unwrap().secret(),
+        "refresh_token",
+    )
+    .await;
     let e = m.refresh(P, A).await.unwrap_err();
     assert_eq!(e.code(), "session_expired", "{e}");
     printed.push(format!("{e} {e:?} {}", serde_json::to_string(&e).unwrap()));
@@ -239,7 +242,12 @@ async fn no_secret_in_logs_tracing_debug_output_events_or_errors() {
     // replaced refresh token is revoked).
     let status = support::sign_in(&m, P, A).await;
     printed.push(format!("{status:?}"));
-    let replaced = vault.load_record(P, A).unwrap().unwrap().refresh_token;
+    let replaced = vault
+        .load_record(P, A)
+        .unwrap()
+        .unwrap()
+        .refresh_token
+        .unwrap();
     seen_refresh.push(replaced.secret().to_string());
     let status = support::sign_in(&m, P, A).await;
     printed.push(format!("{status:?}"));
@@ -248,7 +256,7 @@ async fn no_secret_in_logs_tracing_debug_output_events_or_errors() {
         "replaced token revoked"
     );
     let record = vault.load_record(P, A).unwrap().unwrap();
-    seen_refresh.push(record.refresh_token.secret().to_string());
+    seen_refresh.push(record.refresh_token.as_ref().unwrap().secret().to_string());
     let latest_id_token = record.id_token.as_ref().unwrap().secret().to_string();
     seen_id.push(latest_id_token.clone());
     let at = m.get_token(P, A, Duration::ZERO).await.unwrap();

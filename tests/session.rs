@@ -75,7 +75,7 @@ async fn a_fresh_manager_restores_from_the_store_and_rotation_keeps_only_the_new
         (e.state, e.reason.as_str(), e.subject.as_deref()),
         (SessionState::SignedIn, "login", Some("alice"))
     );
-    let rt1 = bed.record().expect("record stored at login").refresh_token;
+    let rt1 = bed.record().expect("record stored at login").refresh_token.unwrap();
     assert!(bed.idp.is_active(rt1.secret()).await);
     drop(m1);
 
@@ -93,7 +93,7 @@ async fn a_fresh_manager_restores_from_the_store_and_rotation_keeps_only_the_new
         (SessionState::SignedIn, "restored")
     );
 
-    let rt2 = bed.record().unwrap().refresh_token;
+    let rt2 = bed.record().unwrap().refresh_token.unwrap();
     assert_ne!(
         rt1.secret(),
         rt2.secret(),
@@ -162,7 +162,7 @@ async fn a_thousand_concurrent_callers_at_expiry_share_one_refresh() {
     );
     // With rotation and reuse detection on, a second refresh with the old token would have
     // revoked the grant: the session is alive and the stored token is active.
-    let rt = bed.record().unwrap().refresh_token;
+    let rt = bed.record().unwrap().refresh_token.unwrap();
     assert!(bed.idp.is_active(rt.secret()).await);
     m.refresh(P, A).await.expect("the session survives");
 }
@@ -253,7 +253,7 @@ async fn two_processes_refreshing_for_twenty_rounds_never_burn_a_rotated_token()
         .load_record("default", A)
         .unwrap()
         .expect("session alive")
-        .refresh_token;
+        .refresh_token.unwrap();
     assert!(
         bed.idp.is_active(rt.secret()).await,
         "no invalid_grant: the grant was never revoked"
@@ -323,7 +323,7 @@ async fn two_processes_refreshing_for_twenty_rounds_never_burn_a_rotated_token()
     // And what the store holds now is dead too (or gone: the loser wiped it).
     if let Some(r) = bed.vault().load_record("default", A).unwrap() {
         assert!(
-            !bed.idp.is_active(r.refresh_token.secret()).await,
+            !bed.idp.is_active(r.refresh_token.as_ref().unwrap().secret()).await,
             "the stored refresh token was revoked with the grant"
         );
     }
@@ -335,7 +335,7 @@ async fn a_refresh_token_revoked_at_the_provider_signs_out_and_wipes_the_store()
     let m = bed.manager();
     bed.login(&m).await;
     let mut events = m.subscribe();
-    let rt = bed.record().unwrap().refresh_token;
+    let rt = bed.record().unwrap().refresh_token.unwrap();
     bed.idp.revoke(rt.secret(), "refresh_token").await;
 
     let e = m.refresh(P, A).await.unwrap_err();
@@ -363,7 +363,7 @@ async fn provider_down_or_failing_is_a_network_error_and_the_session_is_kept() {
     let m = bed.manager();
     bed.login(&m).await;
     let mut events = m.subscribe();
-    let before = bed.record().unwrap().refresh_token;
+    let before = bed.record().unwrap().refresh_token.unwrap();
 
     // Connections reset before the provider sees the request, then 503s.
     for fault in ["reset", "503"] {
@@ -388,7 +388,7 @@ async fn provider_down_or_failing_is_a_network_error_and_the_session_is_kept() {
         "no session change on a network error"
     );
     assert_eq!(
-        bed.record().unwrap().refresh_token.secret(),
+        bed.record().unwrap().refresh_token.as_ref().unwrap().secret(),
         before.secret(),
         "store untouched"
     );
@@ -397,7 +397,7 @@ async fn provider_down_or_failing_is_a_network_error_and_the_session_is_kept() {
         .expect("works again once the provider is back");
     assert!(m.status(P, A).await.unwrap().signed_in);
     assert_ne!(
-        bed.record().unwrap().refresh_token.secret(),
+        bed.record().unwrap().refresh_token.as_ref().unwrap().secret(),
         before.secret(),
         "rotated"
     );
@@ -411,7 +411,7 @@ async fn a_provider_that_does_not_answer_times_out_as_a_network_error() {
     let m = bed.manager_with(config);
     bed.login(&m).await;
     let mut events = m.subscribe();
-    let before = bed.record().unwrap().refresh_token;
+    let before = bed.record().unwrap().refresh_token.unwrap();
     bed.idp.pause();
     let e = m.refresh(P, A).await.unwrap_err();
     bed.idp.resume();
@@ -422,7 +422,7 @@ async fn a_provider_that_does_not_answer_times_out_as_a_network_error() {
         "no session change on a timeout"
     );
     assert_eq!(
-        bed.record().unwrap().refresh_token.secret(),
+        bed.record().unwrap().refresh_token.as_ref().unwrap().secret(),
         before.secret(),
         "store untouched"
     );
@@ -462,7 +462,7 @@ async fn logout_revokes_at_the_provider_and_empties_the_store() {
     let m = bed.manager();
     bed.login(&m).await;
     let at = m.get_token(P, A, Duration::ZERO).await.unwrap();
-    let rt = bed.record().unwrap().refresh_token;
+    let rt = bed.record().unwrap().refresh_token.unwrap();
     let mut events = m.subscribe();
 
     let report = m.logout(P, A).await.unwrap();
@@ -499,12 +499,12 @@ async fn signing_in_over_a_session_revokes_the_replaced_refresh_token() {
     let bed = Bed::new("relogin", &[]);
     let m = bed.manager();
     bed.login(&m).await;
-    let first = bed.record().unwrap().refresh_token;
+    let first = bed.record().unwrap().refresh_token.unwrap();
     assert!(bed.idp.is_active(first.secret()).await);
     // A fresh manager (another launch): the replaced session is only in the store.
     let m = bed.manager();
     bed.login(&m).await;
-    let second = bed.record().unwrap().refresh_token;
+    let second = bed.record().unwrap().refresh_token.unwrap();
     assert!(first.secret() != second.secret());
     assert!(
         !bed.idp.is_active(first.secret()).await,
@@ -543,7 +543,7 @@ async fn an_openid_provider_without_discovery_works_from_configured_endpoints() 
     assert!(refreshed.claims.is_some(), "the refreshed ID token too");
     let m = bed.manager_with(config);
     m.get_token(P, A, Duration::ZERO).await.unwrap();
-    let rt = bed.record().unwrap().refresh_token;
+    let rt = bed.record().unwrap().refresh_token.unwrap();
     let report = m.logout(P, A).await.unwrap();
     assert!(report.revoked, "{report:?}");
     assert!(!bed.idp.is_active(rt.secret()).await);
@@ -641,7 +641,7 @@ async fn a_record_from_a_newer_app_version_is_refused_and_left_intact() {
             m.refresh(P, A).await.unwrap_err(),
         ] {
             assert_eq!(e.code(), "store_unsupported_version", "{what}: {e}");
-            assert!(!e.to_string().contains(stored.refresh_token.secret()));
+            assert!(!e.to_string().contains(stored.refresh_token.as_ref().unwrap().secret()));
         }
         assert!(events.try_recv().is_none(), "{what}: no session change");
         assert_eq!(
@@ -650,7 +650,7 @@ async fn a_record_from_a_newer_app_version_is_refused_and_left_intact() {
             "{what}: the record is left intact for the app that wrote it"
         );
         assert!(
-            bed.idp.is_active(stored.refresh_token.secret()).await,
+            bed.idp.is_active(stored.refresh_token.as_ref().unwrap().secret()).await,
             "{what}: its refresh token was not used or revoked"
         );
     }
