@@ -714,7 +714,7 @@ async fn an_access_token_only_session_is_persisted_restored_and_revoked_at_logou
 
     // A new manager (as in a new process): the stored token, no token request.
     let before = bed.idp.stats().await["token"].clone();
-    let m2 = bed.manager_with(config);
+    let m2 = bed.manager_with(config.clone());
     let mut events = m2.subscribe();
     let status = m2.status(P, A).await.unwrap();
     assert!(status.signed_in);
@@ -739,11 +739,15 @@ async fn an_access_token_only_session_is_persisted_restored_and_revoked_at_logou
         (SessionState::SignedIn, "restored")
     );
 
-    let report = m2.logout(P, A).await.unwrap();
+    drop(m2);
+
+    // Logout from a new manager that has not read the store yet: the stored token is revoked.
+    let m3 = bed.manager_with(config);
+    let report = m3.logout(P, A).await.unwrap();
     assert!(report.revoked && report.store_cleared, "{report:?}");
     assert!(!bed.idp.is_active(at.secret()).await, "revoked at logout");
     assert!(bed.record().is_none(), "the record is wiped");
-    assert!(!m2.status(P, A).await.unwrap().signed_in);
+    assert!(!m3.status(P, A).await.unwrap().signed_in);
     assert!(!bed.manager().status(P, A).await.unwrap().signed_in);
 }
 
