@@ -1519,3 +1519,39 @@ async fn an_ended_access_token_defers_to_a_session_another_process_stored() {
     assert!(bed.idp.refresh_presented(0, "RT9"));
     assert!(bed.store_holds("RT10"));
 }
+
+/// A session with a refresh token whose store another process replaced with a session without
+/// one (a new sign-in there): the refresh re-reads the store under the lock and serves the
+/// stored access token instead of refreshing; an expired one ends the session.
+#[tokio::test]
+async fn a_refresh_defers_to_an_access_token_session_another_process_stored() {
+    let bed = Bed::stored_configured(SCOPES, "RT1", |c| c.persist_access_token(true));
+    bed.idp.then(tokens("AT1", Some("RT2"), None));
+    assert!(is(&bed.get_token().await.unwrap(), "AT1"));
+    bed.vault
+        .save_record(P, A, &access_record("AT9", None))
+        .unwrap();
+    bed.clock.advance(TTL);
+    assert!(is(&bed.get_token().await.unwrap(), "AT9"));
+    assert_eq!(bed.idp.refreshes(), 1, "no refresh with the replaced token");
+    assert!(bed.store_holds_access("AT9"));
+
+    let bed = Bed::stored_configured(SCOPES, "RT1", |c| c.persist_access_token(true));
+    let mut events = bed.m.subscribe();
+    bed.m.status(P, A).await.unwrap();
+    let expired = bed.clock.secs() as u64 - 1;
+    bed.vault
+        .save_record(P, A, &access_record("AT9", Some(expired)))
+        .unwrap();
+    let e = bed.get_token().await.unwrap_err();
+    assert_eq!(e.code(), "session_expired", "{e}");
+    assert!(bed.store_is_empty());
+    assert!(bed.script_is_silent_at_the_token_endpoint());
+    assert_eq!(
+        seen(&mut events),
+        [
+            (SessionState::SignedIn, SessionChangeReason::Restored),
+            (SessionState::SignedOut, SessionChangeReason::SessionExpired),
+        ]
+    );
+}
