@@ -565,6 +565,14 @@ pub struct ProviderConfig {
     /// (Google: `accounts.google.com`); never for the discovered metadata `issuer`.
     #[serde(default)]
     pub(crate) issuer_aliases: Vec<String>,
+    /// For providers that issue no refresh token (GitHub OAuth apps): keep the access token
+    /// of a sign-in whose response has no refresh token in the credential store, so the
+    /// session survives a restart. Default false (such a session lasts as long as the process).
+    /// Without `expires_in` that access token does not expire; once it expires, or an API
+    /// answers it with a 401 (`fetch`), the session ends (`session_expired`): nothing can renew
+    /// it. A sign-in that gets a refresh token stores only that, as always.
+    #[serde(default)]
+    pub(crate) persist_access_token: bool,
 }
 
 impl ProviderConfig {
@@ -596,6 +604,7 @@ impl ProviderConfig {
             issuer_template: None,
             allowed_tenants: Vec::new(),
             issuer_aliases: Vec::new(),
+            persist_access_token: false,
         }
     }
 
@@ -627,9 +636,7 @@ impl ProviderConfig {
         };
         let preset = match file.remove("preset") {
             None => None,
-            Some(p) => {
-                Some(serde_json::from_value::<Preset>(p).map_err(|e| e.to_string())?)
-            }
+            Some(p) => Some(serde_json::from_value::<Preset>(p).map_err(|e| e.to_string())?),
         };
         if let Some(preset) = preset {
             let client_id = file
@@ -932,6 +939,15 @@ impl ProviderConfig {
             &self.allowed_tenants,
             &self.issuer_aliases,
         )
+    }
+
+    /// Whether the access token of a sign-in without refresh token is kept in the credential
+    /// store (`persistAccessToken`, default false; for providers that issue no refresh token,
+    /// like GitHub OAuth apps). Such a session survives a restart and ends (`session_expired`)
+    /// when its access token expires or an API answers it with a 401.
+    pub fn persist_access_token(mut self, on: bool) -> Self {
+        self.persist_access_token = on;
+        self
     }
 
     /// Allowed clock skew.
@@ -1291,6 +1307,7 @@ mod tests {
         assert_eq!(p.login_timeout_secs, 300);
         assert!(p.offline_access_prompt_consent);
         assert_eq!(p.dead_refresh_token_errors, ["invalid_grant"]);
+        assert!(!p.persist_access_token);
         let dex = parse(
             r#"{"providers":{"dex":{"issuer":"https://x","clientId":"c","deadRefreshTokenErrors":["invalid_grant","invalid_request"]}}}"#,
         )
@@ -1303,6 +1320,25 @@ mod tests {
         let built = ProviderConfig::new("https://x".parse().unwrap(), "c")
             .dead_refresh_token_errors(["invalid_request"]);
         assert_eq!(built.dead_refresh_token_errors, ["invalid_request"]);
+    }
+
+    #[test]
+    fn persist_access_token_is_opt_in_and_must_be_a_boolean() {
+        let on = parse(
+            r#"{"providers":{"gh":{"issuer":"https://x","clientId":"c","persistAccessToken":true}}}"#,
+        )
+        .unwrap();
+        on.validate().unwrap();
+        assert!(on.providers["gh"].persist_access_token);
+        let built =
+            ProviderConfig::new("https://x".parse().unwrap(), "c").persist_access_token(true);
+        assert!(built.persist_access_token);
+        assert!(!built.persist_access_token(false).persist_access_token);
+        let e = parse(
+            r#"{"providers":{"gh":{"issuer":"https://x","clientId":"c","persistAccessToken":"yes"}}}"#,
+        )
+        .unwrap_err();
+        assert!(e.contains("expected a boolean"), "{e}");
     }
 
     #[test]

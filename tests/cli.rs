@@ -68,7 +68,7 @@ impl Cli<'_> {
             .unwrap()
             .map(|r| {
                 (
-                    r.refresh_token.secret().to_string(),
+                    r.refresh_token.as_ref().unwrap().secret().to_string(),
                     r.id_token.unwrap().secret().to_string(),
                 )
             })

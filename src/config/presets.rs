@@ -225,3 +225,6 @@ pub(crate) fn entra_issuer_template(issuer: &url::Url) -> Option<String> {
         )
     })
 }
+
+#[cfg(test)]
+mod tests;
