@@ -354,12 +354,14 @@ fn setup_from_file(cli: &Cli, file: &Path) -> Result<Setup, Error> {
         .map_err(|e| invalid(root, e.to_string()))?
         .unwrap_or_default();
     config.validate()?;
-    let chosen = serde_json::from_value::<ProviderConfig>(plugin["providers"][&provider].clone())
-        .map_err(|e| invalid(format!("providers.{provider}"), e.to_string()))?;
+    let chosen = config
+        .provider_config(&provider)
+        .cloned()
+        .ok_or_else(|| invalid("--provider", format!("no provider `{provider}`")))?;
     let service = cli
         .service
         .clone()
-        .or_else(|| plugin["service"].as_str().map(str::to_string))
+        .or_else(|| config.service_name().map(str::to_string))
         .or(identifier)
         .unwrap_or_else(|| SERVICE.into());
     Ok(Setup {

@@ -71,7 +71,6 @@ pub struct Config {
 }
 
 /// Reads `providers`: each provider's `preset` settings under its own, then the provider.
-/// An error names the provider (`providers.<id>: …`).
 fn providers_with_presets<'de, D>(
     d: D,
 ) -> std::result::Result<HashMap<String, ProviderConfig>, D::Error>
@@ -83,8 +82,8 @@ where
         .into_iter()
         .map(|(id, value)| {
             ProviderConfig::from_value(value)
-                .map(|p| (id.clone(), p))
-                .map_err(|e| D::Error::custom(format!("providers.{id}: {e}")))
+                .map(|p| (id, p))
+                .map_err(D::Error::custom)
         })
         .collect()
 }
@@ -100,6 +99,26 @@ impl Config {
     pub fn provider(mut self, id: impl Into<String>, provider: ProviderConfig) -> Self {
         self.providers.insert(id.into(), provider);
         self
+    }
+
+    /// The credential-store service name, when one is configured.
+    pub fn service_name(&self) -> Option<&str> {
+        self.service.as_deref()
+    }
+
+    /// Provider `id`, as read (its `preset` filled in) or added.
+    ///
+    /// ```
+    /// use tauri_plugin_token_vault::Config;
+    ///
+    /// let config: Config = serde_json::from_str(
+    ///     r#"{"providers":{"ms":{"preset":"entra","clientId":"00000000-0000-0000-0000-000000000000"}}}"#,
+    /// )?;
+    /// assert!(config.provider_config("ms").is_some());
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    pub fn provider_config(&self, id: &str) -> Option<&ProviderConfig> {
+        self.providers.get(id)
     }
 
     /// Checks every provider; the error names the first bad field.
@@ -546,6 +565,14 @@ pub struct ProviderConfig {
     /// (Google: `accounts.google.com`); never for the discovered metadata `issuer`.
     #[serde(default)]
     pub(crate) issuer_aliases: Vec<String>,
+    /// For providers that issue no refresh token (GitHub OAuth apps): keep the access token
+    /// of a sign-in whose response has no refresh token in the credential store, so the
+    /// session survives a restart. Default false (such a session lasts as long as the process).
+    /// Without `expires_in` that access token does not expire; once it expires, or an API
+    /// answers it with a 401 (`fetch`), the session ends (`session_expired`): nothing can renew
+    /// it. A sign-in that gets a refresh token stores only that, as always.
+    #[serde(default)]
+    pub(crate) persist_access_token: bool,
 }
 
 impl ProviderConfig {
@@ -577,6 +604,7 @@ impl ProviderConfig {
             issuer_template: None,
             allowed_tenants: Vec::new(),
             issuer_aliases: Vec::new(),
+            persist_access_token: false,
         }
     }
 
@@ -608,9 +636,7 @@ impl ProviderConfig {
         };
         let preset = match file.remove("preset") {
             None => None,
-            Some(p) => {
-                Some(serde_json::from_value::<Preset>(p).map_err(|e| format!("preset: {e}"))?)
-            }
+            Some(p) => Some(serde_json::from_value::<Preset>(p).map_err(|e| e.to_string())?),
         };
         if let Some(preset) = preset {
             let client_id = file
@@ -913,6 +939,15 @@ impl ProviderConfig {
             &self.allowed_tenants,
             &self.issuer_aliases,
         )
+    }
+
+    /// Whether the access token of a sign-in without refresh token is kept in the credential
+    /// store (`persistAccessToken`, default false; for providers that issue no refresh token,
+    /// like GitHub OAuth apps). Such a session survives a restart and ends (`session_expired`)
+    /// when its access token expires or an API answers it with a 401.
+    pub fn persist_access_token(mut self, on: bool) -> Self {
+        self.persist_access_token = on;
+        self
     }
 
     /// Allowed clock skew.
@@ -1272,6 +1307,7 @@ mod tests {
         assert_eq!(p.login_timeout_secs, 300);
         assert!(p.offline_access_prompt_consent);
         assert_eq!(p.dead_refresh_token_errors, ["invalid_grant"]);
+        assert!(!p.persist_access_token);
         let dex = parse(
             r#"{"providers":{"dex":{"issuer":"https://x","clientId":"c","deadRefreshTokenErrors":["invalid_grant","invalid_request"]}}}"#,
         )
@@ -1284,6 +1320,25 @@ mod tests {
         let built = ProviderConfig::new("https://x".parse().unwrap(), "c")
             .dead_refresh_token_errors(["invalid_request"]);
         assert_eq!(built.dead_refresh_token_errors, ["invalid_request"]);
+    }
+
+    #[test]
+    fn persist_access_token_is_opt_in_and_must_be_a_boolean() {
+        let on = parse(
+            r#"{"providers":{"gh":{"issuer":"https://x","clientId":"c","persistAccessToken":true}}}"#,
+        )
+        .unwrap();
+        on.validate().unwrap();
+        assert!(on.providers["gh"].persist_access_token);
+        let built =
+            ProviderConfig::new("https://x".parse().unwrap(), "c").persist_access_token(true);
+        assert!(built.persist_access_token);
+        assert!(!built.persist_access_token(false).persist_access_token);
+        let e = parse(
+            r#"{"providers":{"gh":{"issuer":"https://x","clientId":"c","persistAccessToken":"yes"}}}"#,
+        )
+        .unwrap_err();
+        assert!(e.contains("expected a boolean"), "{e}");
     }
 
     #[test]

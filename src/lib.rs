@@ -4,7 +4,9 @@
 //! the **system browser** (RFC 8252), a loopback redirect on `127.0.0.1`, discovery, `state`,
 //! `nonce`, RFC 9207 `iss` checks and ID tokens validated against the provider's JWKS. The
 //! refresh token lives in the OS credential store and nowhere else; access tokens live in
-//! memory; page script can make authorized requests without ever holding a token.
+//! memory (or, for a provider that issues no refresh token and has `persistAccessToken`, in the
+//! credential store in its place); page script can make authorized requests without ever
+//! holding a token.
 //!
 //! ## Contents
 //! - **Plugin**: [`init`] / [`Builder`] register it; [`TokenVaultExt`] gives `app.token_vault()`,
@@ -101,7 +103,9 @@ pub mod testing {
     pub use crate::oauth::id_token::{IdTokenClaims, IdTokenVerifier};
     #[cfg(desktop)]
     pub use crate::signin::{sign_in, SignedIn};
-    pub use crate::vault::{conformance, Record, Vault, RECORD_VERSION, WINDOWS_BLOB_LIMIT};
+    pub use crate::vault::{
+        conformance, Record, Vault, ACCESS_TOKEN_RECORD_VERSION, RECORD_VERSION, WINDOWS_BLOB_LIMIT,
+    };
 }
 
 /// The README's Rust examples, compiled as doc tests so they cannot rot.

@@ -68,7 +68,7 @@ impl Cli<'_> {
             .unwrap()
             .map(|r| {
                 (
-                    r.refresh_token.secret().to_string(),
+                    r.refresh_token.as_ref().unwrap().secret().to_string(),
                     r.id_token.unwrap().secret().to_string(),
                 )
             })
@@ -881,6 +881,29 @@ async fn cli_bad_config_input_exits_1_naming_the_field_and_sends_nothing() {
             vec![],
             "`providers`: ".into(),
             vec!["configures no provider"],
+        ),
+        // Presets: a name the plugin does not know, and what a preset still needs.
+        (
+            write_json(dir.path(), "preset.json", &with("preset", "azure".into())),
+            vec![],
+            "`providers.p.preset`: unknown variant `azure`".into(),
+            vec!["`entra`", "`github`"],
+        ),
+        (
+            write_json(dir.path(), "google.json", &with("preset", "google".into())),
+            vec![],
+            "`providers.p.clientSecret`: the `google` preset needs the client's secret".into(),
+            vec![],
+        ),
+        (
+            write_json(
+                dir.path(),
+                "auth-method.json",
+                &with("tokenEndpointAuthMethod", "client_secret_jwt".into()),
+            ),
+            vec![],
+            "`providers.p.tokenEndpointAuthMethod`: unknown variant `client_secret_jwt`".into(),
+            vec!["`client_secret_post`"],
         ),
         // A flag is checked as the file's own field.
         (

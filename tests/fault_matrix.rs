@@ -159,7 +159,10 @@ impl Bed {
             .vault()
             .load_record(P, A)
             .expect("the record reads back")?;
-        Some(self.name_of(record.refresh_token.secret()).await)
+        Some(
+            self.name_of(record.refresh_token.as_ref().unwrap().secret())
+                .await,
+        )
     }
 
     /// Refresh requests the provider received (whatever their outcome).
@@ -356,7 +359,8 @@ async fn invalid_grant_ends_the_session_cleanly() {
         .load_record(P, A)
         .unwrap()
         .unwrap()
-        .refresh_token;
+        .refresh_token
+        .unwrap();
     bed.idp.revoke(rt1.secret(), "refresh_token").await;
     let e = m.refresh(P, A).await.unwrap_err();
     assert_eq!(e.code(), "session_expired", "{e}");

@@ -246,7 +246,7 @@ fn every_command_through_ipc_against_the_real_provider_and_store() {
         let at = invoke(w, "get_token", json!({ "provider": "idp" })).unwrap();
         secrets.push(at.as_str().unwrap().to_string());
         let record = vault.load_record("idp", "default").unwrap().unwrap();
-        secrets.push(record.refresh_token.secret().to_string());
+        secrets.push(record.refresh_token.as_ref().unwrap().secret().to_string());
         secrets.push(record.id_token.as_ref().unwrap().secret().to_string());
     };
 

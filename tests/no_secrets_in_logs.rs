@@ -1,8 +1,9 @@
 //! Three sign-ins (the third over the second's session, whose refresh token it revokes), a
 //! refresh, fetches (one answered 401, so the session refreshes and the request is retried), an
 //! `invalid_grant` wipe, a logout whose revocation fails (provider answering 503) and whose
-//! account lock cannot be taken, and a clean logout, against the real provider and Secret
-//! Service, with every `log` record and every `tracing` event and span (all targets, TRACE:
+//! account lock cannot be taken, a clean logout, and a fourth sign-in without refresh token
+//! whose access token is kept in the store (`persistAccessToken`: restored by a new manager,
+//! logged out), against the real provider and Secret Service, with every `log` record and every `tracing` event and span (all targets, TRACE:
 //! zbus carries the refresh token to the Secret Service, hyper-util carries every request)
 //! captured: no secret of the run appears in the logs, in any `Debug` output, in the session
 //! events or in the error strings.
@@ -181,14 +182,14 @@ async fn no_secret_in_logs_tracing_debug_output_events_or_errors() {
     printed.push(format!("{status:?} {m:?} {vault:?}"));
     let record = vault.load_record(P, A).unwrap().unwrap();
     printed.push(format!("{record:?}"));
-    seen_refresh.push(record.refresh_token.secret().to_string());
+    seen_refresh.push(record.refresh_token.as_ref().unwrap().secret().to_string());
     seen_id.push(record.id_token.as_ref().unwrap().secret().to_string());
     let at = m.get_token(P, A, Duration::ZERO).await.unwrap();
     printed.push(format!("{at:?}"));
     seen_access.push(at.secret().to_string());
     printed.push(format!("{:?}", m.refresh(P, A).await.unwrap()));
     let record = vault.load_record(P, A).unwrap().unwrap();
-    seen_refresh.push(record.refresh_token.secret().to_string());
+    seen_refresh.push(record.refresh_token.as_ref().unwrap().secret().to_string());
     let at = m.get_token(P, A, Duration::ZERO).await.unwrap();
     seen_access.push(at.secret().to_string());
     printed.push(format!("{:?}", m.status(P, A).await.unwrap()));
@@ -220,13 +221,16 @@ async fn no_secret_in_logs_tracing_debug_output_events_or_errors() {
         seen_access.push(token.to_string());
     }
     let record = vault.load_record(P, A).unwrap().unwrap();
-    seen_refresh.push(record.refresh_token.secret().to_string());
+    seen_refresh.push(record.refresh_token.as_ref().unwrap().secret().to_string());
     seen_id.push(record.id_token.as_ref().unwrap().secret().to_string());
 
     // invalid_grant: the provider no longer knows the stored refresh token ⇒ the refresh fails
     // with session_expired and the record is wiped.
-    idp.revoke(record.refresh_token.secret(), "refresh_token")
-        .await;
+    idp.revoke(
+        record.refresh_token.as_ref().unwrap().secret(),
+        "refresh_token",
+    )
+    .await;
     let e = m.refresh(P, A).await.unwrap_err();
     assert_eq!(e.code(), "session_expired", "{e}");
     printed.push(format!("{e} {e:?} {}", serde_json::to_string(&e).unwrap()));
@@ -239,7 +243,12 @@ async fn no_secret_in_logs_tracing_debug_output_events_or_errors() {
     // replaced refresh token is revoked).
     let status = support::sign_in(&m, P, A).await;
     printed.push(format!("{status:?}"));
-    let replaced = vault.load_record(P, A).unwrap().unwrap().refresh_token;
+    let replaced = vault
+        .load_record(P, A)
+        .unwrap()
+        .unwrap()
+        .refresh_token
+        .unwrap();
     seen_refresh.push(replaced.secret().to_string());
     let status = support::sign_in(&m, P, A).await;
     printed.push(format!("{status:?}"));
@@ -248,7 +257,7 @@ async fn no_secret_in_logs_tracing_debug_output_events_or_errors() {
         "replaced token revoked"
     );
     let record = vault.load_record(P, A).unwrap().unwrap();
-    seen_refresh.push(record.refresh_token.secret().to_string());
+    seen_refresh.push(record.refresh_token.as_ref().unwrap().secret().to_string());
     let latest_id_token = record.id_token.as_ref().unwrap().secret().to_string();
     seen_id.push(latest_id_token.clone());
     let at = m.get_token(P, A, Duration::ZERO).await.unwrap();
@@ -289,6 +298,36 @@ async fn no_secret_in_logs_tracing_debug_output_events_or_errors() {
     let e = m.get_token(P, A, Duration::ZERO).await.unwrap_err();
     printed.push(format!("{e} {e:?}"));
 
+    // Sign-in 4 with a configuration that gets no refresh token and keeps the access token in
+    // the store (`persistAccessToken`): stored, restored by a new manager, logged out.
+    let persisting = idp.provider().scopes(["openid"]).persist_access_token(true);
+    let persisting_manager = || {
+        SessionManager::new(
+            &service,
+            HashMap::from([(P.to_string(), persisting.clone())]),
+        )
+        .with_lock_dir(work.path().join("locks"))
+    };
+    let m3 = persisting_manager();
+    let status = support::sign_in(&m3, P, A).await;
+    printed.push(format!("{status:?} {m3:?}"));
+    let record = vault.load_record(P, A).unwrap().unwrap();
+    printed.push(format!("{record:?}"));
+    assert!(record.refresh_token.is_none(), "no refresh token issued");
+    seen_access.push(record.access_token.as_ref().unwrap().secret().to_string());
+    seen_id.push(record.id_token.as_ref().unwrap().secret().to_string());
+    drop(m3);
+    let m4 = persisting_manager();
+    let at = m4.get_token(P, A, Duration::ZERO).await.unwrap();
+    printed.push(format!("{at:?}"));
+    seen_access.push(at.secret().to_string());
+    printed.push(format!("{:?}", m4.status(P, A).await.unwrap()));
+    let report = m4.logout(P, A).await.unwrap();
+    assert!(report.revoked && report.store_cleared, "{report:?}");
+    printed.push(format!("{report:?}"));
+    let e = m4.get_token(P, A, Duration::ZERO).await.unwrap_err();
+    printed.push(format!("{e} {e:?}"));
+
     let mut event_count = 0;
     let mut reasons = Vec::new();
     while let Some(e) = events.try_recv() {
@@ -320,7 +359,8 @@ async fn no_secret_in_logs_tracing_debug_output_events_or_errors() {
         .iter()
         .map(|x| x["grant_type"].as_str().unwrap())
         .collect();
-    // Sign-in, refresh, 401 retry, revoked (fails), sign-in, sign-in.
+    // Sign-in, refresh, 401 retry, revoked (fails), sign-in, sign-in, sign-in (no refresh
+    // token, access token persisted).
     assert_eq!(
         grants,
         [
@@ -328,6 +368,7 @@ async fn no_secret_in_logs_tracing_debug_output_events_or_errors() {
             "refresh_token",
             "refresh_token",
             "refresh_token",
+            "authorization_code",
             "authorization_code",
             "authorization_code"
         ],
@@ -345,10 +386,11 @@ async fn no_secret_in_logs_tracing_debug_output_events_or_errors() {
         issued("refresh_token"),
         issued("id_token"),
     );
-    // 3 sign-ins + 2 successful refreshes, each rotating the refresh token.
-    assert_eq!(issued_access.len(), 5);
+    // 4 sign-ins + 2 successful refreshes, each rotating the refresh token; the fourth
+    // sign-in got no refresh token.
+    assert_eq!(issued_access.len(), 6);
     assert_eq!(issued_refresh.len(), 5);
-    assert_eq!(issued_id.len(), 5);
+    assert_eq!(issued_id.len(), 6);
     for (seen, issued, kind) in [
         (&seen_access, &issued_access, "access token"),
         (&seen_refresh, &issued_refresh, "refresh token"),
@@ -413,7 +455,7 @@ async fn no_secret_in_logs_tracing_debug_output_events_or_errors() {
         .filter(|l| l["event"] == "launch")
         .map(|l| Url::parse(l["url"].as_str().unwrap()).unwrap())
         .collect();
-    assert_eq!((authorize.len(), delivered.len()), (3, 3), "three sign-ins");
+    assert_eq!((authorize.len(), delivered.len()), (4, 4), "four sign-ins");
     for (i, ((url, response), (code, verifier))) in authorize
         .iter()
         .zip(&delivered)
@@ -442,8 +484,8 @@ async fn no_secret_in_logs_tracing_debug_output_events_or_errors() {
         add(format!("authorization code #{i}"), code);
         add(format!("PKCE verifier #{i}"), verifier);
     }
-    // 5 access + 5 refresh + 5 ID tokens, and per sign-in state, nonce, challenge, code, verifier.
-    assert_eq!(secrets.len(), 30);
+    // 6 access + 5 refresh + 6 ID tokens, and per sign-in state, nonce, challenge, code, verifier.
+    assert_eq!(secrets.len(), 37);
     for s in &secrets {
         assert!(
             s.value.len() >= 20,
@@ -499,8 +541,8 @@ async fn no_secret_in_logs_tracing_debug_output_events_or_errors() {
     // Checked after the leaks, so opening the authorization URL itself is reported as leaks.
     assert_eq!(
         launches.len(),
-        3,
-        "the browser was given a launch URL three times"
+        4,
+        "the browser was given a launch URL four times"
     );
     // What the browser was given: the loopback receiver's origin (the authorization request's
     // redirect URI) and a fresh random path; no authorization parameter, no secret of the run.
@@ -529,7 +571,7 @@ async fn no_secret_in_logs_tracing_debug_output_events_or_errors() {
             );
         }
     }
-    for (a, b) in [(0, 1), (0, 2), (1, 2)] {
+    for (a, b) in [(0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3)] {
         assert_ne!(
             launches[a].path(),
             launches[b].path(),

@@ -75,7 +75,11 @@ async fn a_fresh_manager_restores_from_the_store_and_rotation_keeps_only_the_new
         (e.state, e.reason.as_str(), e.subject.as_deref()),
         (SessionState::SignedIn, "login", Some("alice"))
     );
-    let rt1 = bed.record().expect("record stored at login").refresh_token;
+    let rt1 = bed
+        .record()
+        .expect("record stored at login")
+        .refresh_token
+        .unwrap();
     assert!(bed.idp.is_active(rt1.secret()).await);
     drop(m1);
 
@@ -93,7 +97,7 @@ async fn a_fresh_manager_restores_from_the_store_and_rotation_keeps_only_the_new
         (SessionState::SignedIn, "restored")
     );
 
-    let rt2 = bed.record().unwrap().refresh_token;
+    let rt2 = bed.record().unwrap().refresh_token.unwrap();
     assert_ne!(
         rt1.secret(),
         rt2.secret(),
@@ -162,7 +166,7 @@ async fn a_thousand_concurrent_callers_at_expiry_share_one_refresh() {
     );
     // With rotation and reuse detection on, a second refresh with the old token would have
     // revoked the grant: the session is alive and the stored token is active.
-    let rt = bed.record().unwrap().refresh_token;
+    let rt = bed.record().unwrap().refresh_token.unwrap();
     assert!(bed.idp.is_active(rt.secret()).await);
     m.refresh(P, A).await.expect("the session survives");
 }
@@ -253,7 +257,8 @@ async fn two_processes_refreshing_for_twenty_rounds_never_burn_a_rotated_token()
         .load_record("default", A)
         .unwrap()
         .expect("session alive")
-        .refresh_token;
+        .refresh_token
+        .unwrap();
     assert!(
         bed.idp.is_active(rt.secret()).await,
         "no invalid_grant: the grant was never revoked"
@@ -323,7 +328,9 @@ async fn two_processes_refreshing_for_twenty_rounds_never_burn_a_rotated_token()
     // And what the store holds now is dead too (or gone: the loser wiped it).
     if let Some(r) = bed.vault().load_record("default", A).unwrap() {
         assert!(
-            !bed.idp.is_active(r.refresh_token.secret()).await,
+            !bed.idp
+                .is_active(r.refresh_token.as_ref().unwrap().secret())
+                .await,
             "the stored refresh token was revoked with the grant"
         );
     }
@@ -335,7 +342,7 @@ async fn a_refresh_token_revoked_at_the_provider_signs_out_and_wipes_the_store()
     let m = bed.manager();
     bed.login(&m).await;
     let mut events = m.subscribe();
-    let rt = bed.record().unwrap().refresh_token;
+    let rt = bed.record().unwrap().refresh_token.unwrap();
     bed.idp.revoke(rt.secret(), "refresh_token").await;
 
     let e = m.refresh(P, A).await.unwrap_err();
@@ -363,7 +370,7 @@ async fn provider_down_or_failing_is_a_network_error_and_the_session_is_kept() {
     let m = bed.manager();
     bed.login(&m).await;
     let mut events = m.subscribe();
-    let before = bed.record().unwrap().refresh_token;
+    let before = bed.record().unwrap().refresh_token.unwrap();
 
     // Connections reset before the provider sees the request, then 503s.
     for fault in ["reset", "503"] {
@@ -388,7 +395,12 @@ async fn provider_down_or_failing_is_a_network_error_and_the_session_is_kept() {
         "no session change on a network error"
     );
     assert_eq!(
-        bed.record().unwrap().refresh_token.secret(),
+        bed.record()
+            .unwrap()
+            .refresh_token
+            .as_ref()
+            .unwrap()
+            .secret(),
         before.secret(),
         "store untouched"
     );
@@ -397,7 +409,12 @@ async fn provider_down_or_failing_is_a_network_error_and_the_session_is_kept() {
         .expect("works again once the provider is back");
     assert!(m.status(P, A).await.unwrap().signed_in);
     assert_ne!(
-        bed.record().unwrap().refresh_token.secret(),
+        bed.record()
+            .unwrap()
+            .refresh_token
+            .as_ref()
+            .unwrap()
+            .secret(),
         before.secret(),
         "rotated"
     );
@@ -411,7 +428,7 @@ async fn a_provider_that_does_not_answer_times_out_as_a_network_error() {
     let m = bed.manager_with(config);
     bed.login(&m).await;
     let mut events = m.subscribe();
-    let before = bed.record().unwrap().refresh_token;
+    let before = bed.record().unwrap().refresh_token.unwrap();
     bed.idp.pause();
     let e = m.refresh(P, A).await.unwrap_err();
     bed.idp.resume();
@@ -422,7 +439,12 @@ async fn a_provider_that_does_not_answer_times_out_as_a_network_error() {
         "no session change on a timeout"
     );
     assert_eq!(
-        bed.record().unwrap().refresh_token.secret(),
+        bed.record()
+            .unwrap()
+            .refresh_token
+            .as_ref()
+            .unwrap()
+            .secret(),
         before.secret(),
         "store untouched"
     );
@@ -462,7 +484,7 @@ async fn logout_revokes_at_the_provider_and_empties_the_store() {
     let m = bed.manager();
     bed.login(&m).await;
     let at = m.get_token(P, A, Duration::ZERO).await.unwrap();
-    let rt = bed.record().unwrap().refresh_token;
+    let rt = bed.record().unwrap().refresh_token.unwrap();
     let mut events = m.subscribe();
 
     let report = m.logout(P, A).await.unwrap();
@@ -499,12 +521,12 @@ async fn signing_in_over_a_session_revokes_the_replaced_refresh_token() {
     let bed = Bed::new("relogin", &[]);
     let m = bed.manager();
     bed.login(&m).await;
-    let first = bed.record().unwrap().refresh_token;
+    let first = bed.record().unwrap().refresh_token.unwrap();
     assert!(bed.idp.is_active(first.secret()).await);
     // A fresh manager (another launch): the replaced session is only in the store.
     let m = bed.manager();
     bed.login(&m).await;
-    let second = bed.record().unwrap().refresh_token;
+    let second = bed.record().unwrap().refresh_token.unwrap();
     assert!(first.secret() != second.secret());
     assert!(
         !bed.idp.is_active(first.secret()).await,
@@ -543,7 +565,7 @@ async fn an_openid_provider_without_discovery_works_from_configured_endpoints() 
     assert!(refreshed.claims.is_some(), "the refreshed ID token too");
     let m = bed.manager_with(config);
     m.get_token(P, A, Duration::ZERO).await.unwrap();
-    let rt = bed.record().unwrap().refresh_token;
+    let rt = bed.record().unwrap().refresh_token.unwrap();
     let report = m.logout(P, A).await.unwrap();
     assert!(report.revoked, "{report:?}");
     assert!(!bed.idp.is_active(rt.secret()).await);
@@ -621,12 +643,13 @@ async fn a_record_from_a_newer_app_version_is_refused_and_left_intact() {
     let stored = bed.record().unwrap();
     let key = format!("{P}/{A}");
     let mut cases = Vec::new();
-    // A newer format version, and a field this build does not know (a newer app side by side).
-    for (what, edit) in [("v: 2", "v"), ("an unknown field", "deviceKey")] {
+    // A newer format version (2 is this build's access-token record), and a field this build
+    // does not know (a newer app side by side).
+    for (what, edit) in [("v: 3", "v"), ("an unknown field", "deviceKey")] {
         let mut json: serde_json::Value =
             serde_json::from_slice(&bed.vault().get(&key).unwrap().unwrap()).unwrap();
         match edit {
-            "v" => json["v"] = 2.into(),
+            "v" => json["v"] = 3.into(),
             field => json[field] = "from-the-future".into(),
         }
         cases.push((what, serde_json::to_vec(&json).unwrap()));
@@ -641,7 +664,9 @@ async fn a_record_from_a_newer_app_version_is_refused_and_left_intact() {
             m.refresh(P, A).await.unwrap_err(),
         ] {
             assert_eq!(e.code(), "store_unsupported_version", "{what}: {e}");
-            assert!(!e.to_string().contains(stored.refresh_token.secret()));
+            assert!(!e
+                .to_string()
+                .contains(stored.refresh_token.as_ref().unwrap().secret()));
         }
         assert!(events.try_recv().is_none(), "{what}: no session change");
         assert_eq!(
@@ -650,8 +675,130 @@ async fn a_record_from_a_newer_app_version_is_refused_and_left_intact() {
             "{what}: the record is left intact for the app that wrote it"
         );
         assert!(
-            bed.idp.is_active(stored.refresh_token.secret()).await,
+            bed.idp
+                .is_active(stored.refresh_token.as_ref().unwrap().secret())
+                .await,
             "{what}: its refresh token was not used or revoked"
         );
     }
+}
+
+/// `persistAccessToken` with a provider that issues no refresh token (no `offline_access`
+/// requested): the sign-in's access token is stored (a version 2 record, nothing else), a new
+/// manager (a restart) restores it without asking the provider anything, and logout revokes
+/// it at the provider and wipes the record.
+#[tokio::test]
+async fn an_access_token_only_session_is_persisted_restored_and_revoked_at_logout() {
+    let bed = Bed::new("persist-access", &[]);
+    let config = bed.config().scopes(["openid"]).persist_access_token(true);
+    let m1 = bed.manager_with(config.clone());
+    let status = support::sign_in(&m1, P, A).await;
+    assert!(status.signed_in && status.expires_at.is_some());
+    let record = bed.record().expect("the session is stored");
+    assert_eq!(record.v, 2);
+    assert!(record.refresh_token.is_none(), "the provider issued none");
+    let at = record
+        .access_token
+        .clone()
+        .expect("the access token is stored");
+    assert!(
+        record.access_token_expires_at.is_some(),
+        "the provider gave expires_in"
+    );
+    assert!(bed.idp.is_active(at.secret()).await);
+    assert_eq!(
+        m1.get_token(P, A, Duration::ZERO).await.unwrap().secret(),
+        at.secret()
+    );
+    drop(m1);
+
+    // A new manager (as in a new process): the stored token, no token request.
+    let before = bed.idp.stats().await["token"].clone();
+    let m2 = bed.manager_with(config.clone());
+    let mut events = m2.subscribe();
+    let status = m2.status(P, A).await.unwrap();
+    assert!(status.signed_in);
+    assert_eq!(status.subject.as_deref(), Some("alice"));
+    assert_eq!(
+        m2.get_token(P, A, Duration::ZERO).await.unwrap().secret(),
+        at.secret()
+    );
+    assert!(m2.refresh(P, A).await.unwrap().signed_in);
+    assert_eq!(
+        m2.get_token(P, A, Duration::ZERO).await.unwrap().secret(),
+        at.secret()
+    );
+    assert_eq!(
+        bed.idp.stats().await["token"],
+        before,
+        "the provider saw no token request"
+    );
+    let e = next_event(&mut events);
+    assert_eq!(
+        (e.state, e.reason.as_str()),
+        (SessionState::SignedIn, "restored")
+    );
+
+    drop(m2);
+
+    // Logout from a new manager that has not read the store yet: the stored token is revoked.
+    let m3 = bed.manager_with(config);
+    let report = m3.logout(P, A).await.unwrap();
+    assert!(report.revoked && report.store_cleared, "{report:?}");
+    assert!(!bed.idp.is_active(at.secret()).await, "revoked at logout");
+    assert!(bed.record().is_none(), "the record is wiped");
+    assert!(!m3.status(P, A).await.unwrap().signed_in);
+    assert!(!bed.manager().status(P, A).await.unwrap().signed_in);
+}
+
+/// A 401 from an API on a restored access-token-only session (what `fetch` reports through
+/// `refresh_if_current`) ends it: `session_expired`, record wiped, an event; the provider is
+/// not asked for a refresh.
+#[tokio::test]
+async fn a_refused_access_token_ends_an_access_token_only_session() {
+    let bed = Bed::new("persist-access-401", &[]);
+    let config = bed.config().scopes(["openid"]).persist_access_token(true);
+    let m1 = bed.manager_with(config.clone());
+    support::sign_in(&m1, P, A).await;
+    drop(m1);
+    let at = bed.record().unwrap().access_token.unwrap();
+    bed.idp.revoke(at.secret(), "access_token").await;
+
+    let m2 = bed.manager_with(config);
+    let mut events = m2.subscribe();
+    let used = m2.get_token(P, A, Duration::ZERO).await.unwrap();
+    let e = m2.refresh_if_current(P, A, &used).await.unwrap_err();
+    assert_eq!(e.code(), "session_expired", "{e}");
+    assert!(!e.to_string().contains(at.secret()));
+    assert!(bed.record().is_none(), "the record is wiped");
+    assert_eq!(next_event(&mut events).reason.as_str(), "restored");
+    let e = next_event(&mut events);
+    assert_eq!(
+        (e.state, e.reason.as_str()),
+        (SessionState::SignedOut, "session_expired")
+    );
+    assert_eq!(
+        m2.get_token(P, A, Duration::ZERO).await.unwrap_err().code(),
+        "not_signed_in"
+    );
+    assert_eq!(bed.idp.stats().await["token"]["refresh_token"], 0);
+}
+
+/// Without `persistAccessToken` (the default) a sign-in without refresh token stores nothing:
+/// the session lasts as long as the manager.
+#[tokio::test]
+async fn without_persist_access_token_a_session_without_refresh_token_is_not_stored() {
+    let bed = Bed::new("no-persist-access", &[]);
+    let config = bed.config().scopes(["openid"]);
+    let m1 = bed.manager_with(config.clone());
+    assert!(support::sign_in(&m1, P, A).await.signed_in);
+    assert!(bed.record().is_none(), "nothing stored");
+    assert!(m1.get_token(P, A, Duration::ZERO).await.is_ok());
+    assert!(
+        !bed.manager_with(config)
+            .status(P, A)
+            .await
+            .unwrap()
+            .signed_in
+    );
 }

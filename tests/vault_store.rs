@@ -118,7 +118,13 @@ async fn the_refresh_token_is_nowhere_else_on_disk() {
         .get_token("idp", "default", std::time::Duration::ZERO)
         .await
         .unwrap();
-    let rt = record.refresh_token.secret().as_bytes().to_vec();
+    let rt = record
+        .refresh_token
+        .as_ref()
+        .unwrap()
+        .secret()
+        .as_bytes()
+        .to_vec();
     let id = record
         .id_token
         .as_ref()

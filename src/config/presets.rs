@@ -181,6 +181,8 @@ impl Preset {
                 json!({
                     "scopes": ["openid", "profile", "offline_access"],
                     "offlineAccessPromptConsent": false,
+                    // Dex lets a public client redirect to `localhost` on any port.
+                    "redirect": { "host": "localhost" },
                     // Dex answers a dead refresh token with `invalid_request`.
                     "deadRefreshTokenErrors": ["invalid_grant", "invalid_request"],
                     // Dex has no revocation endpoint.
@@ -223,3 +225,6 @@ pub(crate) fn entra_issuer_template(issuer: &url::Url) -> Option<String> {
         )
     })
 }
+
+#[cfg(test)]
+mod tests;

@@ -69,8 +69,13 @@ pub struct TokenSet {
     pub refresh_token: Option<RefreshToken>,
     /// The ID token, when `openid` was requested.
     pub id_token: Option<IdToken>,
-    /// When the access token expires, if the provider said (`expires_in`).
+    /// When the access token expires: from `expires_in`, or `defaultTokenLifetimeSecs` from
+    /// now when the response has none ([`Self::lifetime_assumed`]).
     pub expires_at: Option<SystemTime>,
+    /// Whether `expires_at` is the assumed `defaultTokenLifetimeSecs` (the response had no
+    /// `expires_in`). A sign-in that persists its access token (`persistAccessToken`, no
+    /// refresh token) keeps no expiry then: such tokens (GitHub's) do not expire.
+    pub lifetime_assumed: bool,
     /// Granted scopes (the requested ones when the response does not list them, RFC 6749 §5.1).
     pub scopes: Vec<String>,
 }
@@ -655,6 +660,7 @@ impl OAuthClient {
                         .unwrap_or(now),
                 )
             },
+            lifetime_assumed: r.expires_in().is_none(),
             scopes,
         })
     }

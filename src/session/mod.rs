@@ -35,7 +35,7 @@ use crate::models::{SessionChangeReason, SessionEvent, SessionState, SessionStat
 use crate::oauth::{Clock, IdTokenClaims, OAuthClient};
 #[cfg(desktop)]
 use crate::redirect::Browser;
-use crate::secret::{IdToken, RefreshToken};
+use crate::secret::{AccessToken, IdToken, RefreshToken};
 #[cfg(desktop)]
 use crate::signin::sign_in;
 use crate::vault::{Record, Vault};
@@ -380,8 +380,10 @@ impl SessionManager {
         let _ = self.events.send(event);
     }
 
-    /// Signs in through `browser` and stores the session. Replaces an existing session of
-    /// the same account. Desktop: the system browser and a loopback redirect (on mobile the
+    /// Signs in through `browser` and stores the session: its refresh token; without one, its
+    /// access token when the provider has `persistAccessToken` (otherwise the session lasts
+    /// as long as the process). Replaces an existing session of the same account, whose tokens
+    /// are revoked best-effort. Desktop: the system browser and a loopback redirect (on mobile the
     /// native authentication session takes this place; not written yet).
     #[cfg(desktop)]
     pub async fn login(
@@ -408,32 +410,48 @@ impl SessionManager {
         // store its rotated token over the new session.
         let mut flight = acct.flight.clone().lock_owned().await;
         let _cross_process = self.cross_process_lock(&acct).await?;
-        let replaced = self.live_refresh_tokens(&acct, &inner, &flight).await.0;
+        let replaced = self.live_tokens(&acct, &inner, &flight).await;
         let tokens = signed.tokens;
-        match &tokens.refresh_token {
-            Some(rt) => {
+        // No refresh token: the access token is kept instead when the provider is configured
+        // to (`persistAccessToken`); without `expires_in` it then does not expire.
+        let keep_access = tokens.refresh_token.is_none() && client.config().persist_access_token;
+        let expires_at = match keep_access && tokens.lifetime_assumed {
+            true => None,
+            false => tokens.expires_at,
+        };
+        match (&tokens.refresh_token, keep_access) {
+            (Some(_), _) | (None, true) => {
                 let record = Record {
-                    v: crate::vault::RECORD_VERSION,
+                    v: match keep_access {
+                        true => crate::vault::ACCESS_TOKEN_RECORD_VERSION,
+                        false => crate::vault::RECORD_VERSION,
+                    },
                     issuer: client.config().record_issuer(&client.metadata().issuer),
                     client_id: client.config().client_id.clone(),
                     scopes: tokens.scopes.clone(),
                     subject: signed.claims.as_ref().map(|c| c.sub.clone()),
-                    refresh_token: rt.clone(),
+                    refresh_token: tokens.refresh_token.clone(),
+                    access_token: keep_access.then(|| tokens.access_token.clone()),
+                    access_token_expires_at: expires_at.filter(|_| keep_access).map(epoch_secs),
                     id_token: tokens.id_token.clone(),
                     saved_at: self.now_secs(),
                 };
                 let (p, a, r) = (provider.to_string(), account.to_string(), record.clone());
                 if let Err(e) = self.blocking(move |v| v.save_record(&p, &a, &r)).await {
                     // The store failed since the check above: nobody will ever hold this
-                    // refresh token, so it must not stay live at the provider.
-                    if let Err(r) = client.revoke_refresh_token(rt).await {
+                    // token, so it must not stay live at the provider.
+                    let revoked = match &tokens.refresh_token {
+                        Some(rt) => client.revoke_refresh_token(rt).await,
+                        None => client.revoke_access_token(&tokens.access_token).await,
+                    };
+                    if let Err(r) = revoked {
                         log::warn!("revoking the sign-in that could not be stored: {r}");
                     }
                     return Err(e);
                 }
                 inner.record = Some(record);
             }
-            None => {
+            (None, false) => {
                 // No refresh token (no offline_access): a session for this process only.
                 let (p, a) = (provider.to_string(), account.to_string());
                 self.blocking(move |v| v.delete_record(&p, &a)).await?;
@@ -446,8 +464,8 @@ impl SessionManager {
         inner.scopes = tokens.scopes.clone();
         inner.last_error = None;
         acct.set_access(Some(Access {
-            token: tokens.access_token,
-            expires_at: tokens.expires_at,
+            token: tokens.access_token.clone(),
+            expires_at,
         }));
         acct.generation.fetch_add(1, Ordering::AcqRel);
         let subject = inner.claims.as_ref().map(|c| c.sub.clone());
@@ -458,18 +476,23 @@ impl SessionManager {
             inner.claims.as_ref(),
             subject,
         );
-        // The replaced session's refresh tokens, now that the new one is stored: revoked
-        // best-effort (a failure leaves a token nobody holds any more; it is not the new
-        // session's error).
-        let new_rt = tokens
-            .refresh_token
-            .as_ref()
-            .map(|t| t.secret().to_string());
-        for rt in replaced {
-            if Some(rt.secret()) == new_rt.as_deref() {
+        // The replaced session's refresh tokens (or persisted access token), now that the new
+        // one is stored: revoked best-effort (a failure leaves a token nobody holds any more;
+        // it is not the new session's error).
+        let new_rt = tokens.refresh_token.as_ref().map(RefreshToken::secret);
+        for rt in replaced.refresh {
+            if Some(rt.secret()) == new_rt {
                 continue;
             }
             if let Err(e) = client.revoke_refresh_token(&rt).await {
+                log::warn!("revoking the replaced session of {provider}/{account}: {e}");
+            }
+        }
+        for at in replaced.access {
+            if at.secret() == tokens.access_token.secret() {
+                continue;
+            }
+            if let Err(e) = client.revoke_access_token(&at).await {
                 log::warn!("revoking the replaced session of {provider}/{account}: {e}");
             }
         }
@@ -479,15 +502,11 @@ impl SessionManager {
     /// Every refresh token of `acct` that may be live, each once: a rotated one whose save
     /// failed (parked in `flight`), the stored one (read again: another process or an
     /// abandoned refresh may have rotated it since this process read it), the one in memory.
-    /// Also the newest ID token among them, and the store's read error if it had one. A stored
-    /// record of another issuer or client (the configuration changed) is not this provider's
-    /// to revoke and is left out.
-    async fn live_refresh_tokens(
-        &self,
-        acct: &Account,
-        inner: &Inner,
-        flight: &Option<Record>,
-    ) -> (Vec<RefreshToken>, Option<IdToken>, Option<Error>) {
+    /// Likewise the persisted access tokens of sessions without refresh token. Also the newest
+    /// ID token among them, and the store's read error if it had one. A stored record of
+    /// another issuer or client (the configuration changed) is not this provider's to revoke
+    /// and is left out.
+    async fn live_tokens(&self, acct: &Account, inner: &Inner, flight: &Option<Record>) -> Live {
         let (p, a) = (acct.provider.clone(), acct.account.clone());
         let stored = self.blocking(move |v| v.load_record(&p, &a)).await;
         let unreadable = stored.as_ref().err().cloned();
@@ -495,21 +514,29 @@ impl SessionManager {
             .ok()
             .flatten()
             .filter(|r| self.record_matches(&acct.provider, r));
-        let mut tokens: Vec<RefreshToken> = Vec::new();
-        let mut id_token = None;
+        let mut live = Live {
+            refresh: Vec::new(),
+            access: Vec::new(),
+            id_token: None,
+            unreadable,
+        };
         for record in [flight.clone(), stored, inner.record.clone()]
             .into_iter()
             .flatten()
         {
-            id_token = id_token.or(record.id_token);
-            if !tokens
-                .iter()
-                .any(|t| t.secret() == record.refresh_token.secret())
-            {
-                tokens.push(record.refresh_token);
+            live.id_token = live.id_token.or(record.id_token);
+            if let Some(rt) = record.refresh_token {
+                if !live.refresh.iter().any(|t| t.secret() == rt.secret()) {
+                    live.refresh.push(rt);
+                }
+            }
+            if let Some(at) = record.access_token {
+                if !live.access.iter().any(|t| t.secret() == at.secret()) {
+                    live.access.push(at);
+                }
             }
         }
-        (tokens, id_token, unreadable)
+        live
     }
 
     #[cfg_attr(not(feature = "fetch"), allow(dead_code))]
@@ -582,7 +609,8 @@ impl SessionManager {
         }
     }
 
-    /// Signs out: revokes the refresh token (and the access token) at the provider
+    /// Signs out: revokes the refresh token (and the access token; for a session without
+    /// refresh token the access token kept in the store, `persistAccessToken`) at the provider
     /// (RFC 7009), then wipes the store and memory. The session always ends in this process;
     /// what could not be done is in the report: revocation that failed (or could not be
     /// tried: the store was unreadable), a store that kept the record. Only an unknown
@@ -603,11 +631,19 @@ impl SessionManager {
                 None
             }
         };
-        let (refresh_tokens, id_token, unreadable) =
-            self.live_refresh_tokens(&acct, &inner, &flight).await;
+        let Live {
+            refresh: refresh_tokens,
+            access: mut access_tokens,
+            id_token,
+            unreadable,
+        } = self.live_tokens(&acct, &inner, &flight).await;
         *flight = None;
-        let access_token = acct.current();
-        let signed_in = !refresh_tokens.is_empty() || access_token.is_some();
+        if let Some(at) = acct.current() {
+            if !access_tokens.iter().any(|t| t.secret() == at.secret()) {
+                access_tokens.push(at);
+            }
+        }
+        let signed_in = !refresh_tokens.is_empty() || !access_tokens.is_empty();
         let mut report = LogoutReport {
             revoked: false,
             revocation_error: None,
@@ -624,7 +660,7 @@ impl SessionManager {
                         report.revocation_skipped = Some(reason.to_string());
                     } else {
                         // GitHub's style revokes access tokens only: then the outcome is the
-                        // access token's.
+                        // access tokens'.
                         let refresh_tokens: &[RefreshToken] = if client.revokes_refresh_tokens() {
                             &refresh_tokens
                         } else {
@@ -636,11 +672,15 @@ impl SessionManager {
                             let revoked = client.revoke_refresh_token(rt).await;
                             outcome = Some(outcome.unwrap_or(Ok(())).and(revoked));
                         }
-                        if let Some(at) = &access_token {
+                        // Without a refresh token, the access tokens are what the outcome is
+                        // about.
+                        let mut access_outcome: Option<Result<()>> = None;
+                        for at in &access_tokens {
                             let revoked = client.revoke_access_token(at).await;
-                            if refresh_tokens.is_empty() {
-                                outcome = Some(revoked);
-                            }
+                            access_outcome = Some(access_outcome.unwrap_or(Ok(())).and(revoked));
+                        }
+                        if refresh_tokens.is_empty() {
+                            outcome = access_outcome;
                         }
                         match outcome {
                             Some(Ok(())) => report.revoked = true,
@@ -687,6 +727,25 @@ impl SessionManager {
     }
 }
 
+/// The tokens of an account that may be live at the provider ([`SessionManager::live_tokens`]).
+struct Live {
+    /// Refresh tokens, each once.
+    refresh: Vec<RefreshToken>,
+    /// Persisted access tokens (sessions without refresh token), each once.
+    access: Vec<AccessToken>,
+    /// The newest ID token among the records.
+    id_token: Option<IdToken>,
+    /// The store's read error, if it had one.
+    unreadable: Option<Error>,
+}
+
+/// Seconds since the Unix epoch of `t` (0 before it).
+fn epoch_secs(t: std::time::SystemTime) -> u64 {
+    t.duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
 /// The claims shown to the app (status, events). The `nonce` is left out: it is a one-time
 /// secret of the sign-in that produced the ID token, and nothing after it needs it.
 fn claims_map(c: &IdTokenClaims) -> Option<serde_json::Map<String, serde_json::Value>> {
@@ -702,10 +761,6 @@ fn claims_map(c: &IdTokenClaims) -> Option<serde_json::Map<String, serde_json::V
 impl SessionManager {
     /// Now, in seconds since the Unix epoch (a record's `saved_at`).
     fn now_secs(&self) -> u64 {
-        self.clock
-            .now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0)
+        epoch_secs(self.clock.now())
     }
 }

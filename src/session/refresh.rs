@@ -8,10 +8,15 @@
 //!   is returned.
 //! - **Failures**: `invalid_grant` ⇒ record wiped, signed out, event (`session_expired`);
 //!   transport errors, 5xx, timeouts ⇒ nothing changed, `network`, the next call retries.
+//! - **No refresh token, access token persisted** (`persistAccessToken`): restored from the
+//!   store like any session; a refresh returns the access token unchanged while it is valid,
+//!   without a request. Once it has expired, or a resource server refused it (a 401, through
+//!   [`SessionManager::refresh_if_current`]), the session ends like a dead refresh token does
+//!   (`session_expired`, record wiped, event): nothing can renew it. Never a loop.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, UNIX_EPOCH};
 
 use url::Url;
 
@@ -40,7 +45,10 @@ impl SessionManager {
         self.refresh_shared(&acct, Want::Fresh(need)).await
     }
 
-    /// Forces a refresh (shared with any refresh already running for the account).
+    /// Forces a refresh (shared with any refresh already running for the account). A session
+    /// without refresh token whose access token is persisted (`persistAccessToken`) keeps its
+    /// access token while it is valid (no request), and ends (`session_expired`) once it has
+    /// expired.
     pub async fn refresh(&self, provider: &str, account: &str) -> Result<SessionStatus> {
         let acct = self.account(provider, account)?;
         self.refresh_shared(&acct, Want::Always).await?;
@@ -49,7 +57,10 @@ impl SessionManager {
     }
 
     /// Refreshes unless the access token is no longer `used` (someone already replaced it):
-    /// what a 401 from a resource server calls for. Single flight like every refresh.
+    /// what a 401 from a resource server calls for. Single flight like every refresh. A
+    /// session without refresh token whose access token is persisted (`persistAccessToken`)
+    /// ends instead (`session_expired`, record wiped): its token is dead and nothing can renew
+    /// it.
     pub async fn refresh_if_current(
         &self,
         provider: &str,
@@ -89,6 +100,25 @@ impl SessionManager {
             Want::Always => {}
         }
         self.ensure_loaded(acct, &mut inner).await?;
+        if inner
+            .record
+            .as_ref()
+            .is_some_and(|r| r.refresh_token.is_none())
+        {
+            // A persisted access token and no refresh token: kept while valid, unless a
+            // resource server refused it.
+            if !matches!(want, Want::Replace(_)) {
+                if let Some(t) = acct.current() {
+                    return Ok(t);
+                }
+            }
+            if let Some(result) = self.end_access_only(acct, &mut inner).await.transpose() {
+                inner.last_error = result.as_ref().err().cloned();
+                acct.generation.fetch_add(1, Ordering::AcqRel);
+                return result;
+            }
+            // Another process stored a session with a refresh token since: refreshed below.
+        }
         if inner.record.is_none() {
             // Signed in without a refresh token: the access token is all there was.
             return match acct.current() {
@@ -121,6 +151,9 @@ impl SessionManager {
                 }
                 inner.scopes = record.scopes.clone();
                 let subject = record.subject.clone();
+                if let Some(access) = stored_access(&record) {
+                    acct.set_access(Some(access));
+                }
                 inner.record = Some(record);
                 self.emit(
                     acct,
@@ -154,6 +187,62 @@ impl SessionManager {
             None => true,
         };
         issuer_ok && record.client_id == p.config.client_id
+    }
+
+    /// Ends a session without refresh token whose access token expired or was refused:
+    /// nothing can renew it (`session_expired`, record wiped, event). Under the cross-process
+    /// lock the store is read again first: a session another process stored since (a new
+    /// sign-in) is this account's now and is taken over instead: `Some` its access token when
+    /// it has a valid one and no refresh token, `None` when it has a refresh token (to refresh).
+    async fn end_access_only(
+        &self,
+        acct: &Account,
+        inner: &mut Inner,
+    ) -> Result<Option<AccessToken>> {
+        let _flight = acct.flight.clone().lock_owned().await;
+        let _cross_process = self.cross_process_lock(acct).await?;
+        let (p, a) = (acct.provider.clone(), acct.account.clone());
+        match self.blocking(move |v| v.load_record(&p, &a)).await {
+            Ok(Some(stored)) => {
+                let held = inner.record.as_ref().and_then(|r| r.access_token.as_ref());
+                let same = match (&stored.access_token, held) {
+                    (Some(s), Some(h)) => s.secret() == h.secret(),
+                    _ => false,
+                };
+                if !same && self.record_matches(&acct.provider, &stored) {
+                    inner.claims = None;
+                    inner.scopes = stored.scopes.clone();
+                    acct.set_access(stored_access(&stored));
+                    let refreshable = stored.refresh_token.is_some();
+                    inner.record = Some(stored);
+                    if refreshable {
+                        return Ok(None);
+                    }
+                    if let Some(t) = acct.current() {
+                        return Ok(Some(t));
+                    }
+                    // Expired as well: ended below.
+                }
+            }
+            Ok(None) => {
+                self.wipe(acct, inner, Reason::SignedOutElsewhere).await?;
+                return Err(Error::NotSignedIn {
+                    provider: acct.provider.clone(),
+                    account: acct.account.clone(),
+                });
+            }
+            Err(e @ Error::StoreCorrupted(_)) => {
+                self.wipe(acct, inner, Reason::StoreCorrupted).await?;
+                return Err(e);
+            }
+            // Store unavailable: nothing changed; the next call tries again.
+            Err(e) => return Err(e),
+        }
+        self.wipe(acct, inner, Reason::SessionExpired).await?;
+        Err(Error::SessionExpired(
+            "the access token expired or was refused, and there is no refresh token to renew it"
+                .into(),
+        ))
     }
 
     /// Wipes the stored record and the in-memory session, and announces it. Callers call it
@@ -192,6 +281,20 @@ impl SessionManager {
             }
         }
         let record = inner.record.clone().expect("record just loaded");
+        let Some(refresh_token) = record.refresh_token.clone() else {
+            // Another process signed in since, without refresh token (`persistAccessToken`):
+            // that session is this account's now; its access token while valid.
+            inner.claims = None;
+            inner.scopes = record.scopes.clone();
+            acct.set_access(stored_access(&record));
+            if let Some(t) = acct.current() {
+                return Ok(t);
+            }
+            self.wipe(acct, inner, Reason::SessionExpired).await?;
+            return Err(Error::SessionExpired(
+                "the access token expired, and there is no refresh token to renew it".into(),
+            ));
+        };
         let now = self.now_secs();
         // The request and the save of a rotated refresh token run in a task of their own: a
         // caller that gives up (a `timeout`, a `select!`) drops only its wait, never the
@@ -202,13 +305,13 @@ impl SessionManager {
             // last write (the verified ID token, or the wipe); a caller that gave up drops
             // them with the outcome when the task ends.
             let (cross_process, mut flight) = (cross_process, flight);
-            let outcome = match client.refresh(&record.refresh_token).await {
+            let outcome = match client.refresh(&refresh_token).await {
                 Err(e) => Err(e),
                 Ok(tokens) => {
                     let mut record = record;
                     let rotated = tokens.refresh_token.is_some();
                     if let Some(rt) = &tokens.refresh_token {
-                        record.refresh_token = rt.clone();
+                        record.refresh_token = Some(rt.clone());
                     }
                     record.scopes = tokens.scopes.clone();
                     record.saved_at = now;
@@ -267,4 +370,18 @@ impl SessionManager {
         }));
         Ok(tokens.access_token)
     }
+}
+
+/// The access token a record without refresh token holds, with its expiry (`None`: it does not
+/// expire; a stored time beyond what the clock represents counts as expired, never as
+/// "does not expire").
+fn stored_access(record: &Record) -> Option<Access> {
+    record.access_token.as_ref().map(|token| Access {
+        token: token.clone(),
+        expires_at: record.access_token_expires_at.map(|secs| {
+            UNIX_EPOCH
+                .checked_add(Duration::from_secs(secs))
+                .unwrap_or(UNIX_EPOCH)
+        }),
+    })
 }

@@ -324,7 +324,9 @@ impl Bed {
             client_id: CLIENT.into(),
             scopes: scopes.iter().map(|s| s.to_string()).collect(),
             subject: Some("alice".into()),
-            refresh_token: RefreshToken::new(rt.to_string()),
+            refresh_token: Some(RefreshToken::new(rt.to_string())),
+            access_token: None,
+            access_token_expires_at: None,
             id_token: None,
             saved_at: 0,
         };
@@ -337,7 +339,7 @@ impl Bed {
         self.vault
             .load_record(P, A)
             .unwrap()
-            .is_some_and(|r| r.refresh_token.secret() == rt)
+            .is_some_and(|r| r.refresh_token.is_some_and(|t| t.secret() == rt))
     }
 
     fn store_is_empty(&self) -> bool {
@@ -1198,4 +1200,418 @@ async fn a_sign_in_without_a_usable_store_fails_before_the_browser_opens() {
     assert_eq!(e.code(), "store_unavailable", "{e}");
     assert_eq!(opened.load(std::sync::atomic::Ordering::SeqCst), 0);
     assert!(bed.script_is_silent_at_the_token_endpoint());
+}
+
+// ---- Sessions without refresh token whose access token is persisted (`persistAccessToken`) ----
+
+/// Scopes without `offline_access`: the scripted provider is told to issue no refresh token.
+const NO_OFFLINE: &[&str] = &["api"];
+
+/// A token response without refresh token, with `expires_in` or without.
+fn access_only(access: &str, expires_in: Option<u64>) -> Answer {
+    let mut body = json!({ "access_token": access, "token_type": "Bearer" });
+    if let Some(secs) = expires_in {
+        body["expires_in"] = json!(secs);
+    }
+    Answer::Json(200, body)
+}
+
+impl Idp {
+    /// Whether the revocation endpoint received `token` as an access token.
+    fn revoked_access_token(&self, token: &str) -> bool {
+        self.script()
+            .revoked
+            .iter()
+            .any(|(t, hint)| t == token && hint == "access_token")
+    }
+}
+
+impl Bed {
+    /// A manager whose provider persists access tokens (`persistAccessToken`).
+    fn persisting() -> Self {
+        Self::configured(NO_OFFLINE, |c| c.persist_access_token(true))
+    }
+
+    /// [`Self::persisting`] with a session without refresh token in the store (as a previous
+    /// run left it): access token `at`, expiring at `expires_at` (seconds since the epoch).
+    fn stored_access(at: &str, expires_at: Option<u64>) -> Self {
+        let bed = Self::persisting();
+        bed.vault
+            .save_record(P, A, &access_record(at, expires_at))
+            .unwrap();
+        bed
+    }
+
+    /// The stored record, if any.
+    fn record(&self) -> Option<Record> {
+        self.vault.load_record(P, A).unwrap()
+    }
+
+    /// Whether the store holds a record without refresh token with access token `at`.
+    fn store_holds_access(&self, at: &str) -> bool {
+        self.record().is_some_and(|r| {
+            r.v == crate::vault::ACCESS_TOKEN_RECORD_VERSION
+                && r.refresh_token.is_none()
+                && r.access_token.is_some_and(|t| t.secret() == at)
+        })
+    }
+}
+
+/// A version 2 record of the scripted provider holding access token `at`.
+fn access_record(at: &str, expires_at: Option<u64>) -> Record {
+    Record {
+        v: crate::vault::ACCESS_TOKEN_RECORD_VERSION,
+        issuer: ISSUER.into(),
+        client_id: CLIENT.into(),
+        scopes: NO_OFFLINE.iter().map(|s| s.to_string()).collect(),
+        subject: None,
+        refresh_token: None,
+        access_token: Some(AccessToken::new(at.to_string())),
+        access_token_expires_at: expires_at,
+        id_token: None,
+        saved_at: 0,
+    }
+}
+
+/// With `persistAccessToken` on, a sign-in without refresh token stores its access token and
+/// the expiry the provider gave, in one version 2 record.
+#[cfg(desktop)]
+#[tokio::test]
+async fn a_sign_in_without_refresh_token_stores_its_access_token_when_configured() {
+    let bed = Bed::persisting();
+    bed.idp.then(access_only("AT1", Some(3600)));
+    let status = bed
+        .login(&instant_browser("code-1", Arc::default()))
+        .await
+        .unwrap();
+    assert!(status.signed_in);
+    assert!(bed.store_holds_access("AT1"));
+    let expected = bed.clock.secs() as u64 + 3600;
+    assert_eq!(
+        bed.record().unwrap().access_token_expires_at,
+        Some(expected)
+    );
+    assert!(is(&bed.get_token().await.unwrap(), "AT1"));
+}
+
+/// Without `expires_in` such an access token does not expire (GitHub's never do): no expiry
+/// in the store or the status, and it is served years later without a request.
+#[cfg(desktop)]
+#[tokio::test]
+async fn a_persisted_access_token_without_expires_in_does_not_expire() {
+    let bed = Bed::persisting();
+    bed.idp.then(access_only("AT1", None));
+    let status = bed
+        .login(&instant_browser("code-1", Arc::default()))
+        .await
+        .unwrap();
+    assert_eq!(status.expires_at, None, "no assumed lifetime");
+    assert!(bed.store_holds_access("AT1"));
+    assert_eq!(bed.record().unwrap().access_token_expires_at, None);
+    let requests = bed.idp.requests();
+    bed.clock.advance(Duration::from_secs(10 * 365 * 24 * 3600));
+    assert!(is(&bed.get_token().await.unwrap(), "AT1"));
+    assert!(is(
+        &bed.m
+            .get_token(P, A, Duration::from_secs(86_400))
+            .await
+            .unwrap(),
+        "AT1"
+    ));
+    assert_eq!(bed.idp.requests(), requests, "no request");
+}
+
+/// A sign-in that gets a refresh token stores that, exactly as without the setting: a
+/// version 1 record, no access token in it; and a refresh response without `expires_in` keeps
+/// the assumed lifetime.
+#[cfg(desktop)]
+#[tokio::test]
+async fn with_a_refresh_token_the_access_token_is_never_persisted() {
+    let bed = Bed::configured(SCOPES, |c| c.persist_access_token(true));
+    bed.idp.then(Answer::Json(
+        200,
+        json!({ "access_token": "AT1", "token_type": "Bearer", "refresh_token": "RT1" }),
+    ));
+    let status = bed
+        .login(&instant_browser("code-1", Arc::default()))
+        .await
+        .unwrap();
+    let r = bed.record().unwrap();
+    assert_eq!(r.v, RECORD_VERSION);
+    assert!(r.access_token.is_none() && r.access_token_expires_at.is_none());
+    assert!(bed.store_holds("RT1"));
+    let expected = bed.clock.now() + Duration::from_secs(300);
+    assert_eq!(
+        status.expires_at,
+        Some(expected.duration_since(UNIX_EPOCH).unwrap().as_millis() as u64),
+        "the assumed lifetime, as without the setting"
+    );
+}
+
+/// The setting off (the default): a sign-in without refresh token stores nothing, as before.
+#[cfg(desktop)]
+#[tokio::test]
+async fn without_the_setting_a_sign_in_without_refresh_token_stores_nothing() {
+    let bed = Bed::new(NO_OFFLINE);
+    bed.idp.then(access_only("AT1", None));
+    let status = bed
+        .login(&instant_browser("code-1", Arc::default()))
+        .await
+        .unwrap();
+    assert!(status.signed_in);
+    assert!(bed.store_is_empty());
+    assert!(status.expires_at.is_some(), "the assumed lifetime");
+    let restarted = SessionManager::with_vault(
+        bed.vault.clone(),
+        HashMap::from([(
+            P.into(),
+            ProviderConfig::new(ISSUER.parse().unwrap(), CLIENT).scopes(NO_OFFLINE.iter().copied()),
+        )]),
+    )
+    .with_transport(Arc::new(bed.idp.clone()));
+    assert!(!restarted.status(P, A).await.unwrap().signed_in);
+}
+
+/// A new manager (the app restarted) restores the session from the store: the stored access
+/// token, without any request (not even discovery); status signed in; one `restored` event.
+#[tokio::test]
+async fn a_persisted_access_token_is_restored_without_any_request() {
+    let expires = TestClock::new().secs() as u64 + 3600;
+    let bed = Bed::stored_access("AT1", Some(expires));
+    let mut events = bed.m.subscribe();
+    let status = bed.m.status(P, A).await.unwrap();
+    assert!(status.signed_in);
+    assert_eq!(status.expires_at, Some(expires * 1000));
+    assert!(is(&bed.get_token().await.unwrap(), "AT1"));
+    assert!(bed.m.refresh(P, A).await.unwrap().signed_in);
+    assert!(is(&bed.get_token().await.unwrap(), "AT1"));
+    assert_eq!(bed.idp.requests(), 0, "no request at all");
+    assert_eq!(
+        seen(&mut events),
+        [(SessionState::SignedIn, SessionChangeReason::Restored)]
+    );
+    // Restored by `get_token` first as well.
+    let bed = Bed::stored_access("AT1", None);
+    assert!(is(&bed.get_token().await.unwrap(), "AT1"));
+    assert!(bed.m.status(P, A).await.unwrap().signed_in);
+    assert_eq!(bed.idp.requests(), 0);
+}
+
+/// Ended: `session_expired`, the record wiped, `signed_out`/`session_expired` once after the
+/// restore, no request at the token endpoint; later calls are `not_signed_in` (no loop).
+async fn assert_access_only_ended(
+    bed: &Bed,
+    events: &mut super::SessionEvents,
+    e: crate::error::Error,
+) {
+    assert_eq!(e.code(), "session_expired", "{e}");
+    assert!(!e.to_string().contains("AT1"), "{e}");
+    assert!(bed.store_is_empty(), "the record is wiped");
+    assert_eq!(
+        seen(events),
+        [
+            (SessionState::SignedIn, SessionChangeReason::Restored),
+            (SessionState::SignedOut, SessionChangeReason::SessionExpired),
+        ]
+    );
+    assert!(!bed.m.status(P, A).await.unwrap().signed_in);
+    assert_eq!(bed.get_token().await.unwrap_err().code(), "not_signed_in");
+    assert_eq!(
+        bed.m.refresh(P, A).await.unwrap_err().code(),
+        "not_signed_in"
+    );
+    assert!(bed.script_is_silent_at_the_token_endpoint());
+    assert!(seen(events).is_empty(), "no further event");
+}
+
+/// While it is valid, a refresh (forced or for `min_ttl`) returns the persisted access token
+/// unchanged without a request; once it has expired the session ends cleanly.
+#[tokio::test]
+async fn a_persisted_access_token_is_kept_while_valid_and_the_session_ends_when_it_expires() {
+    let expires = TestClock::new().secs() as u64 + 3600;
+    let bed = Bed::stored_access("AT1", Some(expires));
+    let mut events = bed.m.subscribe();
+    assert!(is(&bed.get_token().await.unwrap(), "AT1"));
+    bed.clock.advance(Duration::from_secs(3550));
+    // Within the leeway, and `min_ttl` longer than what is left: the same token.
+    assert!(is(&bed.get_token().await.unwrap(), "AT1"));
+    let t = bed
+        .m
+        .get_token(P, A, Duration::from_secs(600))
+        .await
+        .unwrap();
+    assert!(is(&t, "AT1"));
+    assert!(bed.m.refresh(P, A).await.unwrap().signed_in);
+    assert_eq!(bed.idp.requests(), 0);
+    bed.clock.advance(Duration::from_secs(50));
+    let e = bed.get_token().await.unwrap_err();
+    assert_access_only_ended(&bed, &mut events, e).await;
+
+    // `refresh` after expiry ends it the same way.
+    let bed = Bed::stored_access("AT1", Some(expires));
+    let mut events = bed.m.subscribe();
+    bed.m.status(P, A).await.unwrap();
+    bed.clock.advance(Duration::from_secs(3600));
+    let e = bed.m.refresh(P, A).await.unwrap_err();
+    assert_access_only_ended(&bed, &mut events, e).await;
+
+    // Already expired when restored.
+    let bed = Bed::stored_access("AT1", Some(expires - 7200));
+    let mut events = bed.m.subscribe();
+    let e = bed.get_token().await.unwrap_err();
+    assert_access_only_ended(&bed, &mut events, e).await;
+}
+
+/// A 401 from an API (`refresh_if_current`, what `fetch` calls) on a session without refresh
+/// token ends it: the token is dead and nothing can renew it. Callers queued behind share the
+/// outcome; one event.
+#[tokio::test]
+async fn a_401_on_a_persisted_access_token_ends_the_session() {
+    let bed = Bed::stored_access("AT1", None);
+    let mut events = bed.m.subscribe();
+    let used = bed.get_token().await.unwrap();
+    let acct = bed.m.account(P, A).unwrap();
+    let gate = acct.inner.lock().await;
+    let got = queued_behind(
+        gate,
+        vec![
+            bed.m.refresh_if_current(P, A, &used),
+            bed.m.refresh_if_current(P, A, &used),
+        ],
+    )
+    .await;
+    let mut got = got.into_iter();
+    let e = got.next().unwrap().unwrap_err();
+    assert_eq!(got.next().unwrap().unwrap_err().code(), "session_expired");
+    assert_access_only_ended(&bed, &mut events, e).await;
+}
+
+/// Logout revokes the persisted access token (also right after a restart, before anything
+/// was loaded) and wipes the record.
+#[tokio::test]
+async fn logout_revokes_the_persisted_access_token_and_wipes_the_record() {
+    for load_first in [true, false] {
+        let bed = Bed::stored_access("AT1", None);
+        let mut events = bed.m.subscribe();
+        if load_first {
+            assert!(is(&bed.get_token().await.unwrap(), "AT1"));
+        }
+        let report = bed.m.logout(P, A).await.unwrap();
+        assert!(
+            report.revoked && report.revocation_error.is_none(),
+            "{report:?}"
+        );
+        assert!(report.store_cleared, "{report:?}");
+        assert!(bed.idp.revoked_access_token("AT1"));
+        assert_eq!(bed.idp.revocations(), 1, "once");
+        assert!(bed.store_is_empty());
+        assert!(!bed.m.status(P, A).await.unwrap().signed_in);
+        assert_eq!(
+            seen(&mut events).last(),
+            Some(&(SessionState::SignedOut, SessionChangeReason::Logout))
+        );
+    }
+}
+
+/// Signing in over a session without refresh token replaces it: the new session is stored
+/// and the replaced access token revoked.
+#[cfg(desktop)]
+#[tokio::test]
+async fn a_sign_in_over_a_persisted_access_token_revokes_the_replaced_one() {
+    let bed = Bed::stored_access("AT1", None);
+    bed.idp.then(access_only("AT2", None));
+    bed.login(&instant_browser("code-1", Arc::default()))
+        .await
+        .unwrap();
+    assert!(bed.store_holds_access("AT2"));
+    assert!(bed.idp.revoked_access_token("AT1"));
+    assert!(!bed.idp.revoked_access_token("AT2"));
+    assert!(is(&bed.get_token().await.unwrap(), "AT2"));
+}
+
+/// A sign-in whose access token cannot be stored revokes it (nobody would hold it), like a
+/// refresh token.
+#[cfg(desktop)]
+#[tokio::test]
+async fn a_sign_in_whose_access_token_save_fails_revokes_it() {
+    let bed = Bed::persisting();
+    bed.idp.then(access_only("AT1", None));
+    bed.vault.fail_next_write();
+    let e = bed
+        .login(&instant_browser("code-1", Arc::default()))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "store_unavailable", "{e}");
+    assert!(bed.idp.revoked_access_token("AT1"));
+    assert!(bed.store_is_empty());
+    assert!(!bed.m.status(P, A).await.unwrap().signed_in);
+}
+
+/// Another process signed in again since this one read the store: a 401 on the old token (or
+/// its expiry) takes over the new session instead of wiping it; a stored session with a
+/// refresh token is refreshed.
+#[tokio::test]
+async fn an_ended_access_token_defers_to_a_session_another_process_stored() {
+    let bed = Bed::stored_access("AT1", None);
+    let used = bed.get_token().await.unwrap();
+    bed.vault
+        .save_record(P, A, &access_record("AT2", None))
+        .unwrap();
+    let t = bed.m.refresh_if_current(P, A, &used).await.unwrap();
+    assert!(is(&t, "AT2"));
+    assert!(
+        bed.store_holds_access("AT2"),
+        "the other process's session is kept"
+    );
+    assert!(is(&bed.get_token().await.unwrap(), "AT2"));
+
+    let expires = TestClock::new().secs() as u64 + 60;
+    let bed = Bed::stored_access("AT1", Some(expires));
+    assert!(is(&bed.get_token().await.unwrap(), "AT1"));
+    let mut other = access_record("unused", None);
+    other.v = RECORD_VERSION;
+    other.access_token = None;
+    other.refresh_token = Some(RefreshToken::new("RT9"));
+    bed.vault.save_record(P, A, &other).unwrap();
+    bed.clock.advance(Duration::from_secs(61));
+    bed.idp.then(tokens("AT3", Some("RT10"), None));
+    assert!(is(&bed.get_token().await.unwrap(), "AT3"));
+    assert!(bed.idp.refresh_presented(0, "RT9"));
+    assert!(bed.store_holds("RT10"));
+}
+
+/// A session with a refresh token whose store another process replaced with a session without
+/// one (a new sign-in there): the refresh re-reads the store under the lock and serves the
+/// stored access token instead of refreshing; an expired one ends the session.
+#[tokio::test]
+async fn a_refresh_defers_to_an_access_token_session_another_process_stored() {
+    let bed = Bed::stored_configured(SCOPES, "RT1", |c| c.persist_access_token(true));
+    bed.idp.then(tokens("AT1", Some("RT2"), None));
+    assert!(is(&bed.get_token().await.unwrap(), "AT1"));
+    bed.vault
+        .save_record(P, A, &access_record("AT9", None))
+        .unwrap();
+    bed.clock.advance(TTL);
+    assert!(is(&bed.get_token().await.unwrap(), "AT9"));
+    assert_eq!(bed.idp.refreshes(), 1, "no refresh with the replaced token");
+    assert!(bed.store_holds_access("AT9"));
+
+    let bed = Bed::stored_configured(SCOPES, "RT1", |c| c.persist_access_token(true));
+    let mut events = bed.m.subscribe();
+    bed.m.status(P, A).await.unwrap();
+    let expired = bed.clock.secs() as u64 - 1;
+    bed.vault
+        .save_record(P, A, &access_record("AT9", Some(expired)))
+        .unwrap();
+    let e = bed.get_token().await.unwrap_err();
+    assert_eq!(e.code(), "session_expired", "{e}");
+    assert!(bed.store_is_empty());
+    assert!(bed.script_is_silent_at_the_token_endpoint());
+    assert_eq!(
+        seen(&mut events),
+        [
+            (SessionState::SignedIn, SessionChangeReason::Restored),
+            (SessionState::SignedOut, SessionChangeReason::SessionExpired),
+        ]
+    );
 }

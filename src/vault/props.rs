@@ -6,16 +6,17 @@
 //! | stored bytes | outcome |
 //! |---|---|
 //! | not JSON (garbage, cut short, trailing bytes, invalid UTF-8) or JSON but not an object | `store_corrupted` |
-//! | an object whose `v` is an integer above [`RECORD_VERSION`] | `store_unsupported_version` |
+//! | an object whose `v` is an integer above [`ACCESS_TOKEN_RECORD_VERSION`] | `store_unsupported_version` |
 //! | an object with a key this build does not know | `store_unsupported_version` |
 //! | otherwise: a required field missing or mistyped, `v` 0, negative or not an integer | `store_corrupted` |
+//! | otherwise: `v` 1 without `refreshToken` or with `accessToken`/`accessTokenExpiresAt`, `v` 2 without `accessToken` or with `refreshToken` (a `null` counts as absent) | `store_corrupted` |
 //! | otherwise | `Ok`, every field as stored (a repeated key: its last value) |
 //!
 //! Chunks ([`chunk::split`], [`chunk::parse_header`], [`chunk::join`], [`Vault::get`]): a value
 //! that fits and does not start with NUL is stored whole; any other one gets a header naming
 //! its generation, part count and SHA-256, and reads back only when every part matches;
 //! a wrong SHA, count or generation, a missing, cut or swapped part is `store_corrupted`.
-//! No error message holds a stored refresh token.
+//! No error message holds a stored refresh or access token.
 
 use proptest::prelude::*;
 use proptest::test_runner::Config;
@@ -24,9 +25,9 @@ use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 use super::chunk::{self, MAX_HEADER, MAX_PARTS};
-use super::{Record, Vault, RECORD_VERSION};
+use super::{Record, Vault, ACCESS_TOKEN_RECORD_VERSION, RECORD_VERSION};
 use crate::error::Result;
-use crate::secret::{IdToken, RefreshToken};
+use crate::secret::{AccessToken, IdToken, RefreshToken};
 
 /// Thousands of cases, nothing written next to the sources.
 fn config(cases: u32) -> Config {
@@ -36,17 +37,32 @@ fn config(cases: u32) -> Config {
     }
 }
 
-/// The record's keys in this version (the format, written out again).
-const KEYS: [&str; 8] = [
+/// The record's keys in this build (the format, written out again).
+const KEYS: [&str; 10] = [
     "v",
     "issuer",
     "clientId",
     "scopes",
     "subject",
     "refreshToken",
+    "accessToken",
+    "accessTokenExpiresAt",
     "idToken",
     "savedAt",
 ];
+
+/// The keys a record of version `v` is written with (version 1: a refresh token; version 2:
+/// an access token and its expiry instead).
+fn keys_of(v: u32) -> Vec<&'static str> {
+    let other: &[&str] = match v {
+        RECORD_VERSION => &["accessToken", "accessTokenExpiresAt"],
+        _ => &["refreshToken"],
+    };
+    KEYS.iter()
+        .copied()
+        .filter(|k| !other.contains(k))
+        .collect()
+}
 const MAGIC_V1: &str = "\0tv-chunks:1:";
 const MAGIC: &str = "\0tv-chunks:2:";
 
@@ -97,7 +113,7 @@ fn text(max: usize) -> impl Strategy<Value = String> {
     ]
 }
 
-/// A refresh token that shows up if any message quotes it.
+/// A token that shows up if any message quotes it.
 fn token() -> impl Strategy<Value = String> {
     "rt-[A-Za-z0-9]{16,40}"
 }
@@ -119,7 +135,7 @@ fn no_leak<T>(r: &Result<T>, secret: &str) -> std::result::Result<(), TestCaseEr
     if let (Err(e), true) = (r, secret.len() >= 8) {
         prop_assert!(
             !e.to_string().contains(secret),
-            "the message of a {} error quotes the refresh token",
+            "the message of a {} error quotes the stored token",
             e.code()
         );
     }
@@ -151,10 +167,10 @@ fn value() -> impl Strategy<Value = Value> {
     })
 }
 
-/// A well-typed value for `key` (`rt`: the refresh token).
-fn good(key: &'static str, rt: String) -> BoxedStrategy<Value> {
+/// A well-typed value for `key` of a version `v` record (`rt`: the refresh or access token).
+fn good(key: &'static str, v: u32, rt: String) -> BoxedStrategy<Value> {
     match key {
-        "v" => Just(json!(RECORD_VERSION)).boxed(),
+        "v" => Just(json!(v)).boxed(),
         "issuer" | "clientId" => "\\PC{0,20}".prop_map(Value::from).boxed(),
         "scopes" => prop::collection::vec("\\PC{0,8}", 0..4)
             .prop_map(|v| json!(v))
@@ -162,22 +178,27 @@ fn good(key: &'static str, rt: String) -> BoxedStrategy<Value> {
         "subject" | "idToken" => {
             prop_oneof![Just(Value::Null), "\\PC{0,20}".prop_map(Value::from)].boxed()
         }
-        "refreshToken" => Just(Value::from(rt)).boxed(),
+        "refreshToken" | "accessToken" => Just(Value::from(rt)).boxed(),
+        "accessTokenExpiresAt" => {
+            prop_oneof![Just(Value::Null), any::<u64>().prop_map(Value::from)].boxed()
+        }
         "savedAt" => any::<u64>().prop_map(Value::from).boxed(),
         _ => unreachable!(),
     }
 }
 
-/// A stored object: mostly well-typed fields, some mistyped, missing, repeated or unknown
-/// ones; the refresh token also appears as the value of mistyped and unknown fields.
+/// A stored object of either version: mostly well-typed fields, some mistyped, missing,
+/// repeated or unknown ones (a field of the other version among them); the token also
+/// appears as the value of mistyped and unknown fields.
 fn object() -> impl Strategy<Value = (String, Vec<(String, Value)>)> {
-    token().prop_flat_map(|rt| {
+    let version = prop_oneof![Just(RECORD_VERSION), Just(ACCESS_TOKEN_RECORD_VERSION)];
+    (token(), version).prop_flat_map(|(rt, version)| {
         let field = (0..KEYS.len(), 0..10u8).prop_flat_map({
             let rt = rt.clone();
             move |(i, how)| {
                 let key = KEYS[i];
                 let v = match how {
-                    0..=6 => good(key, rt.clone()),
+                    0..=6 => good(key, version, rt.clone()),
                     7 => Just(Value::from(rt.clone())).boxed(),
                     _ => value().boxed(),
                 };
@@ -197,9 +218,9 @@ fn object() -> impl Strategy<Value = (String, Vec<(String, Value)>)> {
         );
         let entry = prop_oneof![12 => field, 1 => unknown];
         // Every key once, well typed, in some order; then mutations.
-        let base: Vec<BoxedStrategy<(String, Value)>> = KEYS
-            .iter()
-            .map(|&k| (Just(k.to_string()), good(k, rt.clone())).boxed())
+        let base: Vec<BoxedStrategy<(String, Value)>> = keys_of(version)
+            .into_iter()
+            .map(|k| (Just(k.to_string()), good(k, version, rt.clone())).boxed())
             .collect();
         (
             Just(rt),
@@ -237,7 +258,7 @@ fn expected(fields: &[(String, Value)]) -> &'static str {
     if map
         .get("v")
         .and_then(Value::as_u64)
-        .is_some_and(|v| v > u64::from(RECORD_VERSION))
+        .is_some_and(|v| v > u64::from(ACCESS_TOKEN_RECORD_VERSION))
     {
         return "store_unsupported_version";
     }
@@ -246,7 +267,21 @@ fn expected(fields: &[(String, Value)]) -> &'static str {
     }
     let string = |k: &str| map.get(k).is_some_and(Value::is_string);
     let optional = |k: &str| map.get(k).is_none_or(|v| v.is_null() || v.is_string());
-    let ok = map.get("v").and_then(Value::as_u64) == Some(u64::from(RECORD_VERSION))
+    let absent = |k: &str| map.get(k).is_none_or(Value::is_null);
+    let version = map.get("v").and_then(Value::as_u64);
+    let shape = match version {
+        Some(1) => {
+            string("refreshToken") && absent("accessToken") && absent("accessTokenExpiresAt")
+        }
+        Some(2) => absent("refreshToken") && string("accessToken"),
+        _ => false,
+    };
+    let ok = shape
+        && optional("refreshToken")
+        && optional("accessToken")
+        && map
+            .get("accessTokenExpiresAt")
+            .is_none_or(|v| v.is_null() || v.is_u64())
         && string("issuer")
         && string("clientId")
         && map
@@ -254,7 +289,6 @@ fn expected(fields: &[(String, Value)]) -> &'static str {
             .and_then(Value::as_array)
             .is_some_and(|a| a.iter().all(Value::is_string))
         && optional("subject")
-        && string("refreshToken")
         && optional("idToken")
         && map.get("savedAt").is_some_and(Value::is_u64);
     if ok {
@@ -264,30 +298,51 @@ fn expected(fields: &[(String, Value)]) -> &'static str {
     }
 }
 
-/// Arbitrary records: any Unicode text, tokens of any length (long ones up to `max`
-/// characters).
+/// Arbitrary records of both versions: any Unicode text, tokens of any length (long ones up
+/// to `max` characters).
 fn record(max: usize) -> impl Strategy<Value = Record> {
     (
-        any::<String>(),
-        any::<String>(),
-        prop::collection::vec(any::<String>(), 0..5),
-        proptest::option::of(any::<String>()),
+        (
+            any::<String>(),
+            any::<String>(),
+            prop::collection::vec(any::<String>(), 0..5),
+            proptest::option::of(any::<String>()),
+        ),
         text(max),
         proptest::option::of(text(max)),
         any::<u64>(),
+        // Version 2 (an access token), with its expiry or without.
+        proptest::option::of(proptest::option::of(any::<u64>())),
     )
         .prop_map(
-            |(issuer, client_id, scopes, subject, rt, id, saved_at)| Record {
-                v: RECORD_VERSION,
+            |((issuer, client_id, scopes, subject), token, id, saved_at, access)| Record {
+                v: match access {
+                    Some(_) => ACCESS_TOKEN_RECORD_VERSION,
+                    None => RECORD_VERSION,
+                },
                 issuer,
                 client_id,
                 scopes,
                 subject,
-                refresh_token: RefreshToken::new(rt),
+                refresh_token: match access {
+                    Some(_) => None,
+                    None => Some(RefreshToken::new(token.clone())),
+                },
+                access_token: access.map(|_| AccessToken::new(token)),
+                access_token_expires_at: access.flatten(),
                 id_token: id.map(IdToken::new),
                 saved_at,
             },
         )
+}
+
+/// The token a record holds (its refresh token, or its access token in version 2).
+fn token_of(r: &Record) -> &str {
+    match (&r.refresh_token, &r.access_token) {
+        (Some(rt), _) => rt.secret(),
+        (None, Some(at)) => at.secret(),
+        (None, None) => "",
+    }
 }
 
 fn same(a: &Record, b: &Record) -> std::result::Result<(), TestCaseError> {
@@ -297,9 +352,16 @@ fn same(a: &Record, b: &Record) -> std::result::Result<(), TestCaseError> {
     prop_assert_eq!(&a.scopes, &b.scopes);
     prop_assert_eq!(&a.subject, &b.subject);
     prop_assert!(
-        a.refresh_token.secret() == b.refresh_token.secret(),
+        a.refresh_token.as_ref().map(RefreshToken::secret)
+            == b.refresh_token.as_ref().map(RefreshToken::secret),
         "refresh token"
     );
+    prop_assert!(
+        a.access_token.as_ref().map(AccessToken::secret)
+            == b.access_token.as_ref().map(AccessToken::secret),
+        "access token"
+    );
+    prop_assert_eq!(a.access_token_expires_at, b.access_token_expires_at);
     prop_assert!(
         a.id_token.as_ref().map(IdToken::secret) == b.id_token.as_ref().map(IdToken::secret),
         "ID token"
@@ -502,17 +564,18 @@ proptest! {
     #[test]
     fn any_stored_bytes_decode_to_a_stated_outcome(
         rt in token(),
+        version in prop_oneof![Just(RECORD_VERSION), Just(ACCESS_TOKEN_RECORD_VERSION)],
         how in 0..5u8,
         noise in prop::collection::vec(any::<u8>(), 0..200),
         at in any::<prop::sample::Index>(),
         byte in any::<u8>(),
     ) {
-        let valid = write(&KEYS.iter().map(|&k| {
+        let valid = write(&keys_of(version).into_iter().map(|k| {
             let v = match k {
-                "v" => json!(RECORD_VERSION),
+                "v" => json!(version),
                 "scopes" => json!(["openid"]),
-                "refreshToken" => json!(rt),
-                "savedAt" => json!(1),
+                "refreshToken" | "accessToken" => json!(rt),
+                "savedAt" | "accessTokenExpiresAt" => json!(1),
                 _ => json!("x"),
             };
             (k.to_string(), v)
@@ -548,7 +611,7 @@ proptest! {
 
     /// Stored objects with well-typed, mistyped, missing, repeated and unknown fields get the
     /// outcome the module doc's table states, an `Ok` holds the stored values, and no message
-    /// quotes the refresh token (which also appears in mistyped and unknown fields).
+    /// quotes the stored token (which also appears in mistyped and unknown fields).
     #[test]
     fn stored_objects_get_their_stated_outcome((rt, fields) in object()) {
         let bytes = write(&fields);
@@ -557,8 +620,12 @@ proptest! {
         prop_assert_eq!(code(&got), expected(&fields));
         if let Ok(r) = got {
             let last = |k: &str| fields.iter().rev().find(|(f, _)| f == k).map(|(_, v)| v.clone());
-            prop_assert_eq!(Some(Value::from(r.issuer)), last("issuer"));
-            prop_assert!(Some(Value::from(r.refresh_token.secret())) == last("refreshToken"));
+            prop_assert_eq!(Some(Value::from(r.issuer.as_str())), last("issuer"));
+            let stored = match r.v {
+                RECORD_VERSION => last("refreshToken"),
+                _ => last("accessToken"),
+            };
+            prop_assert!(Some(Value::from(token_of(&r))) == stored);
             prop_assert_eq!(Some(Value::from(r.saved_at)), last("savedAt"));
         }
     }
@@ -572,7 +639,7 @@ proptest! {
         same(&Record::from_bytes(&bytes).unwrap(), &r)?;
         let v = mock(limit);
         let saved = v.save_record("p", "a", &r);
-        no_leak(&saved, r.refresh_token.secret())?;
+        no_leak(&saved, token_of(&r))?;
         let parts = chunk::split(&bytes, limit, 1).len();
         match saved {
             Ok(()) => {
@@ -711,14 +778,14 @@ proptest! {
             Damage::Missing(_) => {}
         }
         let got = v.get(&key);
-        no_leak(&got, r.refresh_token.secret())?;
+        no_leak(&got, token_of(&r))?;
         match &got {
             Ok(Some(b)) => prop_assert!(b[..] == bytes[..], "read other bytes than stored"),
             Ok(None) => prop_assert!(false, "the first entry is there"),
             Err(e) => prop_assert_eq!(e.code(), "store_corrupted"),
         }
         let loaded = v.load_record("p", "a");
-        no_leak(&loaded, r.refresh_token.secret())?;
+        no_leak(&loaded, token_of(&r))?;
         match loaded {
             Ok(Some(back)) => same(&back, &r)?,
             Ok(None) => prop_assert!(false, "the first entry is there"),

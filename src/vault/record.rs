@@ -1,19 +1,30 @@
 //! The persisted record: what is needed to resume a session, and nothing more.
+//!
+//! Two shapes, told apart by `v`:
+//! - version 1 ([`RECORD_VERSION`]): a refresh token (every build reads it);
+//! - version 2 ([`ACCESS_TOKEN_RECORD_VERSION`]): no refresh token, the access token and its
+//!   expiry instead (`persistAccessToken`, for providers that issue no refresh token). A build
+//!   that reads only version 1 refuses it with `store_unsupported_version` and leaves it intact.
 
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
-use crate::secret::{IdToken, RefreshToken};
+use crate::secret::{AccessToken, IdToken, RefreshToken};
 
-/// Current record format version.
+/// Format version of a record holding a refresh token.
 pub const RECORD_VERSION: u32 = 1;
+
+/// Format version of a record holding an access token and no refresh token (the highest
+/// version this build reads).
+pub const ACCESS_TOKEN_RECORD_VERSION: u32 = 2;
 
 /// One session's persisted state. `Debug` redacts the tokens.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Record {
-    /// Format version ([`RECORD_VERSION`]).
+    /// Format version: [`RECORD_VERSION`] with a refresh token, [`ACCESS_TOKEN_RECORD_VERSION`]
+    /// with an access token instead.
     pub v: u32,
     /// The issuer the tokens come from.
     pub issuer: String,
@@ -24,8 +35,16 @@ pub struct Record {
     /// The ID token's `sub`.
     #[serde(default)]
     pub subject: Option<String>,
-    /// The refresh token (the newest one after every rotation).
-    pub refresh_token: RefreshToken,
+    /// The refresh token (the newest one after every rotation); version 1 only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<RefreshToken>,
+    /// The access token of a session without refresh token; version 2 only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_token: Option<AccessToken>,
+    /// When that access token expires, seconds since the Unix epoch; absent: it does not
+    /// expire (the provider gave no `expires_in`). Version 2 only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_token_expires_at: Option<u64>,
     /// The last ID token, kept for `id_token_hint` at logout.
     #[serde(default)]
     pub id_token: Option<IdToken>,
@@ -34,8 +53,31 @@ pub struct Record {
 }
 
 impl Record {
-    /// Serializes to JSON in a buffer wiped on drop.
+    /// Whether the fields fit the version: a refresh token and no access token in version 1,
+    /// an access token and no refresh token in version 2.
+    pub fn is_consistent(&self) -> bool {
+        match self.v {
+            RECORD_VERSION => {
+                self.refresh_token.is_some()
+                    && self.access_token.is_none()
+                    && self.access_token_expires_at.is_none()
+            }
+            ACCESS_TOKEN_RECORD_VERSION => {
+                self.refresh_token.is_none() && self.access_token.is_some()
+            }
+            _ => false,
+        }
+    }
+
+    /// Serializes to JSON in a buffer wiped on drop. A record whose fields do not fit its
+    /// version ([`Self::is_consistent`]) is refused (`internal`): it would not read back.
     pub fn to_bytes(&self) -> Result<Zeroizing<Vec<u8>>> {
+        if !self.is_consistent() {
+            return Err(Error::Internal(format!(
+                "a version {} record with the fields of another version",
+                self.v
+            )));
+        }
         serde_json::to_vec(self)
             .map(Zeroizing::new)
             .map_err(|e| Error::Internal(format!("record serialization: {e}")))
@@ -43,8 +85,8 @@ impl Record {
 
     /// Parses a stored record. A record a newer app version wrote (a higher `v`, or fields
     /// this build does not know) is `store_unsupported_version`: the caller leaves it intact.
-    /// Anything else that does not parse is `store_corrupted`. Messages never quote the stored
-    /// bytes.
+    /// Anything else that does not parse, or whose fields do not fit its version, is
+    /// `store_corrupted`. Messages never quote the stored bytes.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
         let corrupted = |e: serde_json::Error| {
             Error::StoreCorrupted(format!(
@@ -61,9 +103,9 @@ impl Record {
             ));
         };
         if let Some(v) = object.get("v").and_then(|v| v.as_u64()) {
-            if v > u64::from(RECORD_VERSION) {
+            if v > u64::from(ACCESS_TOKEN_RECORD_VERSION) {
                 return Err(Error::StoreUnsupportedVersion(format!(
-                    "record format version {v}; this build reads {RECORD_VERSION}"
+                    "record format version {v}; this build reads up to {ACCESS_TOKEN_RECORD_VERSION}"
                 )));
             }
         }
@@ -79,9 +121,16 @@ impl Record {
             )));
         }
         let r: Record = serde_json::from_value(value).map_err(corrupted)?;
-        if r.v != RECORD_VERSION {
+        if r.v != RECORD_VERSION && r.v != ACCESS_TOKEN_RECORD_VERSION {
             return Err(Error::StoreCorrupted(format!(
-                "stored record has version {}, this build reads {RECORD_VERSION}",
+                "stored record has version {}, this build reads {RECORD_VERSION} and \
+                 {ACCESS_TOKEN_RECORD_VERSION}",
+                r.v
+            )));
+        }
+        if !r.is_consistent() {
+            return Err(Error::StoreCorrupted(format!(
+                "stored version {} record without its token, or with another version's",
                 r.v
             )));
         }
@@ -97,6 +146,8 @@ const FIELDS: &[&str] = &[
     "scopes",
     "subject",
     "refreshToken",
+    "accessToken",
+    "accessTokenExpiresAt",
     "idToken",
     "savedAt",
 ];
@@ -112,9 +163,22 @@ mod tests {
             client_id: "c".into(),
             scopes: vec!["openid".into()],
             subject: Some("alice".into()),
-            refresh_token: RefreshToken::new("rt-secret-value"),
+            refresh_token: Some(RefreshToken::new("rt-secret-value")),
+            access_token: None,
+            access_token_expires_at: None,
             id_token: None,
             saved_at: 1,
+        }
+    }
+
+    /// An access-token-only record (version 2).
+    fn access_only(expires_at: Option<u64>) -> Record {
+        Record {
+            v: ACCESS_TOKEN_RECORD_VERSION,
+            refresh_token: None,
+            access_token: Some(AccessToken::new("at-secret-value")),
+            access_token_expires_at: expires_at,
+            ..sample()
         }
     }
 
@@ -122,8 +186,100 @@ mod tests {
     fn round_trip_and_redacted_debug() {
         let bytes = sample().to_bytes().unwrap();
         let back = Record::from_bytes(&bytes).unwrap();
-        assert_eq!(back.refresh_token.secret(), "rt-secret-value");
+        assert_eq!(
+            back.refresh_token.as_ref().unwrap().secret(),
+            "rt-secret-value"
+        );
         assert!(!format!("{back:?}").contains("rt-secret-value"));
+    }
+
+    /// A record with a refresh token is written exactly as before version 2 existed (the
+    /// keys and `v` an older build reads), so an older build keeps reading it.
+    #[test]
+    fn a_refresh_token_record_stays_version_1_with_the_version_1_keys() {
+        let bytes = sample().to_bytes().unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(v["v"], 1);
+        let mut keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+        keys.sort();
+        assert_eq!(
+            keys,
+            [
+                "clientId",
+                "idToken",
+                "issuer",
+                "refreshToken",
+                "savedAt",
+                "scopes",
+                "subject",
+                "v"
+            ]
+        );
+    }
+
+    #[test]
+    fn an_access_token_record_is_version_2_and_round_trips() {
+        for expires_at in [None, Some(1_700_000_000)] {
+            let bytes = access_only(expires_at).to_bytes().unwrap();
+            let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+            assert_eq!(v["v"], 2);
+            assert!(v.get("refreshToken").is_none());
+            assert_eq!(
+                v.get("accessTokenExpiresAt").is_some(),
+                expires_at.is_some()
+            );
+            let back = Record::from_bytes(&bytes).unwrap();
+            assert!(back.refresh_token.is_none());
+            assert_eq!(
+                back.access_token.as_ref().unwrap().secret(),
+                "at-secret-value"
+            );
+            assert_eq!(back.access_token_expires_at, expires_at);
+            assert!(!format!("{back:?}").contains("at-secret-value"));
+        }
+    }
+
+    /// What a build that reads only version 1 does with a version 2 record: its check (`v`
+    /// above the version it reads) refuses it as `store_unsupported_version`, before any field.
+    #[test]
+    fn an_access_token_record_is_above_what_version_1_builds_read() {
+        let bytes = access_only(None).to_bytes().unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        assert!(v["v"].as_u64().unwrap() > u64::from(RECORD_VERSION));
+    }
+
+    /// A record whose tokens do not fit its version is neither written nor read.
+    #[test]
+    fn records_with_the_other_versions_token_are_refused() {
+        let mut v1_with_access = sample();
+        v1_with_access.access_token = Some(AccessToken::new("at-secret-value"));
+        let mut v1_with_expiry = sample();
+        v1_with_expiry.access_token_expires_at = Some(1);
+        let mut v1_without_refresh = sample();
+        v1_without_refresh.refresh_token = None;
+        let mut v2_with_refresh = access_only(None);
+        v2_with_refresh.refresh_token = Some(RefreshToken::new("rt-secret-value"));
+        let mut v2_without_access = access_only(Some(1));
+        v2_without_access.access_token = None;
+        for r in [
+            v1_with_access,
+            v1_with_expiry,
+            v1_without_refresh,
+            v2_with_refresh,
+            v2_without_access,
+        ] {
+            let e = r.to_bytes().unwrap_err();
+            assert_eq!(e.code(), "internal");
+            let bytes = serde_json::to_vec(&r).unwrap();
+            let e = Record::from_bytes(&bytes).unwrap_err();
+            assert_eq!(
+                e.code(),
+                "store_corrupted",
+                "{}",
+                String::from_utf8_lossy(&bytes)
+            );
+            assert!(!e.to_string().contains("secret-value"), "{e}");
+        }
     }
 
     #[test]
@@ -154,7 +310,7 @@ mod tests {
     #[test]
     fn records_of_a_newer_app_version_are_unsupported_not_corrupted() {
         let mut newer = serde_json::to_value(sample()).unwrap();
-        newer["v"] = (RECORD_VERSION + 1).into();
+        newer["v"] = (ACCESS_TOKEN_RECORD_VERSION + 1).into();
         let mut extra = serde_json::to_value(sample()).unwrap();
         extra["dpopKey"] = "rt-secret-value".into();
         let mut both = newer.clone();
@@ -170,6 +326,8 @@ mod tests {
     fn the_known_field_list_is_the_records() {
         let mut with_all = sample();
         with_all.id_token = Some(IdToken::new("id"));
+        with_all.access_token = Some(AccessToken::new("at"));
+        with_all.access_token_expires_at = Some(1);
         let v = serde_json::to_value(with_all).unwrap();
         let mut keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
         keys.sort();
