@@ -8,7 +8,28 @@
 //! what the store holds, and what the provider says of the tokens (RFC 7662 introspection).
 //!
 //! Each test prints its rows (`cargo test --test provider_profiles -- --nocapture`):
-//! `| profile | step | outcome |`.
+//! `| profile | step | outcome |`. As measured (`scripts/with-keyring.sh`, oidc-provider 9.13.3),
+//! every profile green through every step:
+//!
+//! | profile | sign-in | restore (new manager) | refresh | logout |
+//! |---|---|---|---|---|
+//! | Entra | alice, `tid` claim, RT1 stored | `restored`, RT1 spent, RT2 live | AT3, RT3; expiry from the string `expires_in` | not revoked, `revocation_skipped`, no error; wiped; RT3 live until its TTL |
+//! | GitHub | no subject, AT persisted, no RT | `restored`, the same AT, no token request | the same AT, no request | revoked by `DELETE` (AT inactive); wiped |
+//! | Dex | alice, RT1 stored | `restored`, RT1 spent, RT2 live | AT3, RT3 | not revoked, `revocation_skipped`, no error; wiped; RT3 live until its TTL |
+//! | Google | alice (ID tokens with the alias `iss`) | `restored`, RT1 spent, RT2 live | AT3, RT3 | revoked (RT3, AT3 inactive); wiped |
+//! | Cognito | alice, RT1 stored | `restored`, RT1 spent, RT2 live | AT3, RT3 | revoked at the `/oauth2/revoke` override; end-session URL the `/logout` override; wiped |
+//!
+//! And: Entra with the tenant outside `allowedTenants`: `id_token_invalid`; GitHub with a wrong
+//! secret (HTTP 200 error): `token_exchange_failed`; Dex's dead refresh token
+//! (`invalid_request`): `session_expired`, store wiped, and `refresh_failed` with the session
+//! kept under the default `deadRefreshTokenErrors`; Google without `issuerAliases`:
+//! `id_token_invalid`, without the secret: `token_exchange_failed`. Every wiped store is followed
+//! by `not_signed_in`.
+//!
+//! On the code before issue 9 (b14c64a, options it does not know dropped) Entra failed with
+//! `issuer_mismatch` at sign-in, GitHub with `invalid_response` (an error answered with HTTP 200
+//! did not parse), Dex's cycle with `unsupported` as the logout's revocation error and its dead
+//! token with `refresh_failed` instead of `session_expired`.
 
 #[path = "support/fault_proxy.rs"]
 mod fault_proxy;
@@ -320,9 +341,9 @@ async fn entra() {
 /// posting its secret in the form, errors with HTTP 200, no refresh token and no `expires_in`,
 /// so the access token is persisted for restore; logout deletes the token GitHub's way.
 #[tokio::test]
-#[ignore = "needs persistAccessToken"]
 async fn github() {
-    let bed = Bed::start("github", |_| (GitHub, vec![]));
+    let github = GitHub::default();
+    let bed = Bed::start("github", |_| (github.clone(), vec![]));
     let o = &bed.origin;
     let revocation = GitHub::revocation("tv-post");
     let provider = json!({
@@ -451,6 +472,15 @@ async fn github() {
         "GitHub",
         "sign-in, wrong secret (HTTP 200 error)",
         "token_exchange_failed (invalid_client), nothing stored",
+    );
+    // Which shape the token endpoint answered in (by the plugin's `Accept`).
+    let load = |c: &std::sync::atomic::AtomicUsize| c.load(std::sync::atomic::Ordering::SeqCst);
+    let (as_json, as_form) = (load(&github.json_answers), load(&github.form_answers));
+    assert_eq!(as_json + as_form, 2, "two code exchanges");
+    row(
+        "GitHub",
+        "token answers",
+        &format!("{as_json} as JSON, {as_form} form-encoded (the plugin's Accept decides)"),
     );
 }
 

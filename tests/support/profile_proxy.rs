@@ -147,8 +147,13 @@ impl Rewrite for Entra {
     }
 }
 
-/// GitHub OAuth apps: OAuth 2.0 only, no discovery, confidential client.
-pub struct GitHub;
+/// GitHub OAuth apps: OAuth 2.0 only, no discovery, confidential client. Clones share the
+/// counts of token-endpoint answers given as JSON and as a form.
+#[derive(Clone, Default)]
+pub struct GitHub {
+    pub json_answers: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    pub form_answers: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
 
 impl GitHub {
     pub const AUTHORIZE: &'static str = "/login/oauth/authorize";
@@ -251,6 +256,11 @@ impl Rewrite for GitHub {
             let wants_json = r
                 .header("accept")
                 .is_some_and(|a| a.contains("application/json"));
+            let counter = match wants_json {
+                true => &self.json_answers,
+                false => &self.form_answers,
+            };
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             if wants_json {
                 set_json(reply, m);
             } else {
