@@ -116,6 +116,9 @@ export interface SessionStatus {
  * if (!r.revoked && r.revocationError) {
  *   console.warn('provider did not confirm revocation:', r.revocationError.code)
  * }
+ * if (r.revocationSkipped) {
+ *   console.info('the provider offers no revocation:', r.revocationSkipped)
+ * }
  * if (!r.storeCleared) {
  *   console.warn('the credential store kept the session:', r.storeError?.code)
  * }
@@ -129,6 +132,11 @@ export interface LogoutResult {
         code: string;
         message: string;
     } | null;
+    /**
+     * Why no revocation was attempted, when none was: the provider offers none (no revocation
+     * endpoint, `revocationStyle: "none"`). Not an error.
+     */
+    revocationSkipped: string | null;
     /** Whether the provider has an RP-initiated logout (end-session) endpoint. */
     endSessionAvailable: boolean;
     /**
