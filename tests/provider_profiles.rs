@@ -129,13 +129,13 @@ impl Bed {
 /// `plugins.token-vault.providers.profile` = `provider`, read and checked by the plugin's own
 /// `Config` (as at app start-up); the provider's configuration.
 fn configure(provider: Value) -> ProviderConfig {
-    let whole = json!({ "providers": { P: provider.clone() } });
+    let whole = json!({ "providers": { P: provider } });
     let config: Config = serde_json::from_value(whole)
         .unwrap_or_else(|e| panic!("the profile's configuration is refused: {e}"));
     config
         .validate()
         .unwrap_or_else(|e| panic!("the profile's configuration is invalid: {e}"));
-    serde_json::from_value(provider).unwrap()
+    config.provider_config(P).expect("the provider").clone()
 }
 
 /// Prints one row of the profile × step table.
@@ -299,12 +299,17 @@ async fn entra() {
         (e, env)
     });
     let o = &bed.origin;
+    // The `entra` preset, as an app writes it, over this proxy's origin: the issuer template
+    // (`{origin}/{tenantid}/v2.0` for `/common`), `redirect.host` `localhost` and
+    // `revocationStyle` `none` come from the preset. The test provider only grants
+    // `offline_access` with `prompt=consent` (OpenID Connect Core §11), which Entra does not
+    // need: that one preset value is overridden.
     let provider = json!({
+        "preset": "entra",
         "issuer": format!("{o}/common/v2.0"),
-        "issuerTemplate": format!("{o}/{{tenantid}}/v2.0"),
         "clientId": "tv-localhost",
         "scopes": ["openid", "offline_access", "profile", "email"],
-        "redirect": { "host": "localhost" },
+        "offlineAccessPromptConsent": true,
         "caCertificates": [bed.ca()],
     });
     let config = configure(provider.clone());
@@ -346,8 +351,11 @@ async fn github() {
     let bed = Bed::start("github", |_| (github.clone(), vec![]));
     let o = &bed.origin;
     let revocation = GitHub::revocation("tv-post");
+    // The `github` preset (no discovery, `client_secret_post`, `persistAccessToken`,
+    // `revocationStyle` `github`) with the endpoints moved to this proxy, as for GitHub
+    // Enterprise Server, and a scope the test provider knows.
     let provider = json!({
-        "discovery": false,
+        "preset": "github",
         "endpoints": {
             "authorization": format!("{o}{}", GitHub::AUTHORIZE),
             "token": format!("{o}{}", GitHub::TOKEN),
@@ -355,10 +363,7 @@ async fn github() {
         },
         "clientId": "tv-post",
         "clientSecret": "tv-post-secret",
-        "tokenEndpointAuthMethod": "client_secret_post",
         "scopes": ["profile"],
-        "persistAccessToken": true,
-        "revocationStyle": "github",
         "caCertificates": [bed.ca()],
     });
     let config = configure(provider.clone());
@@ -486,11 +491,17 @@ async fn github() {
 
 /// Dex without revocation: the full cycle; logout has no endpoint to revoke at.
 fn dex_provider(bed: &Bed) -> Value {
+    // The `dex` preset: `deadRefreshTokenErrors` with `invalid_request`, `revocationStyle`
+    // `none`. Overridden: `redirect.host` (the preset's `localhost`; the test's `Idp::revoke`
+    // revokes as the 127.0.0.1 client `tv-native`, and a provider lets a client revoke only its
+    // own tokens) and, as for Entra, `offlineAccessPromptConsent`.
     json!({
+        "preset": "dex",
         "issuer": bed.origin,
         "clientId": support::NATIVE_CLIENT,
         "scopes": ["openid", "offline_access", "profile", "email"],
-        "deadRefreshTokenErrors": ["invalid_grant", "invalid_request"],
+        "offlineAccessPromptConsent": true,
+        "redirect": { "host": "127.0.0.1" },
         "caCertificates": [bed.ca()],
     })
 }
@@ -537,12 +548,10 @@ async fn dex_dead_refresh_token() {
         "session_expired (one event), store wiped, not_signed_in after",
     );
 
-    // The control: without invalid_request among the dead-token codes.
+    // The control: without invalid_request among the dead-token codes (the preset's value
+    // overridden with the plugin's default).
     let mut default = provider;
-    default
-        .as_object_mut()
-        .unwrap()
-        .remove("deadRefreshTokenErrors");
+    default["deadRefreshTokenErrors"] = json!(["invalid_grant"]);
     let m = bed.manager(&configure(default));
     support::sign_in(&m, P, A).await;
     let mut events = m.subscribe();
