@@ -666,9 +666,30 @@ impl ProviderConfig {
     }
 
     /// Endpoints: overrides on top of discovery, or all of them with discovery off
-    /// ([`Self::discovery`]).
+    /// ([`Self::discovery`]). Each endpoint given replaces the one set before (a preset's);
+    /// the others stay, as in the configuration file.
     pub fn endpoints(mut self, endpoints: Endpoints) -> Self {
-        self.endpoints = Some(endpoints);
+        let Endpoints {
+            authorization,
+            token,
+            jwks_uri,
+            revocation,
+            userinfo,
+            end_session,
+        } = endpoints;
+        let set = self.endpoints.get_or_insert_with(Endpoints::default);
+        for (slot, given) in [
+            (&mut set.authorization, authorization),
+            (&mut set.token, token),
+            (&mut set.jwks_uri, jwks_uri),
+            (&mut set.revocation, revocation),
+            (&mut set.userinfo, userinfo),
+            (&mut set.end_session, end_session),
+        ] {
+            if given.is_some() {
+                *slot = given;
+            }
+        }
         self
     }
 
@@ -689,9 +710,19 @@ impl ProviderConfig {
         self
     }
 
-    /// The OAuth client id registered at the provider.
+    /// The OAuth client id registered at the provider. Under the `github` preset, the
+    /// revocation endpoint it filled in (which names the client) follows.
     pub fn client_id(mut self, client_id: impl Into<String>) -> Self {
-        self.client_id = client_id.into();
+        let client_id = client_id.into();
+        if self.preset == Some(Preset::Github) {
+            let filled = Url::parse(&presets::github_revocation(&self.client_id)).ok();
+            if let Some(e) = self.endpoints.as_mut() {
+                if e.revocation.is_some() && e.revocation == filled {
+                    e.revocation = Url::parse(&presets::github_revocation(&client_id)).ok();
+                }
+            }
+        }
+        self.client_id = client_id;
         self
     }
 

@@ -146,7 +146,7 @@ impl Preset {
                     "endpoints": {
                         "authorization": "https://github.com/login/oauth/authorize",
                         "token": "https://github.com/login/oauth/access_token",
-                        "revocation": format!("https://api.github.com/applications/{client_id}/token"),
+                        "revocation": github_revocation(client_id),
                     },
                     "scopes": ["read:user"],
                     "tokenEndpointAuthMethod": "client_secret_post",
@@ -196,6 +196,17 @@ impl Preset {
         };
         PresetSpec { defaults, required }
     }
+}
+
+/// GitHub's revocation endpoint for `client_id`: `/applications/{client_id}/token`, the id
+/// one escaped path segment (whatever it holds, it cannot change the URL's shape).
+pub(crate) fn github_revocation(client_id: &str) -> String {
+    let mut url = url::Url::parse("https://api.github.com/applications").expect("a URL");
+    url.path_segments_mut()
+        .expect("an https URL has a path")
+        .push(client_id)
+        .push("token");
+    url.into()
 }
 
 /// Puts `defaults` under `config`: a key the configuration has keeps its value, objects

@@ -164,6 +164,51 @@ fn github() {
         invalid_field(&read(r#"{"preset":"github","clientId":"cid"}"#)),
         "provider.clientSecret"
     );
+    // The revocation URL names the client as one escaped segment, and follows a client id
+    // set afterwards in Rust (an overridden one stays).
+    let odd = read(r#"{"preset":"github","clientId":"a/b?c#d","clientSecret":"s"}"#);
+    assert_eq!(
+        odd.endpoints
+            .as_ref()
+            .unwrap()
+            .revocation
+            .as_ref()
+            .unwrap()
+            .as_str(),
+        "https://api.github.com/applications/a%2Fb%3Fc%23d/token"
+    );
+    let renamed = ProviderConfig::from_preset(Preset::Github, "old").client_id("new");
+    assert_eq!(
+        renamed
+            .endpoints
+            .as_ref()
+            .unwrap()
+            .revocation
+            .as_ref()
+            .unwrap()
+            .as_str(),
+        "https://api.github.com/applications/new/token"
+    );
+    let own = ProviderConfig::from_preset(Preset::Github, "old")
+        .endpoints(
+            crate::config::Endpoints::overrides().revocation(
+                "https://ghe.example.com/api/v3/applications/old/token"
+                    .parse()
+                    .unwrap(),
+            ),
+        )
+        .client_id("new");
+    let e = own.endpoints.as_ref().unwrap();
+    assert_eq!(
+        e.revocation.as_ref().unwrap().as_str(),
+        "https://ghe.example.com/api/v3/applications/old/token"
+    );
+    assert_eq!(
+        e.token.as_ref().unwrap().as_str(),
+        "https://github.com/login/oauth/access_token",
+        "the setter replaces the endpoints it is given, the preset's others stay"
+    );
+    own.client_secret("s").validate().unwrap();
 }
 
 #[test]
@@ -320,7 +365,7 @@ fn readme_table() -> String {
     let mut out =
         String::from("| `preset` | Sets (each overridable) | You give |\n|---|---|---|\n");
     for p in Preset::ALL {
-        let spec = p.spec("<clientId>");
+        let spec = p.spec("CLIENT_ID");
         let mut sets: Vec<String> = spec
             .defaults
             .iter()
