@@ -39,6 +39,8 @@ pub(super) struct Account {
     pub(super) flight: Arc<Mutex<Option<Record>>>,
     /// The manager's clock.
     pub(super) clock: Clock,
+    /// The provider's `refreshLeewaySecs`, kept here so the hot path needs no provider lookup.
+    pub(super) leeway: Duration,
 }
 
 impl Account {

@@ -21,7 +21,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
-use std::time::UNIX_EPOCH;
+use std::time::{Duration, UNIX_EPOCH};
 
 use tokio::sync::{broadcast, Mutex, OnceCell};
 use tokio_util::sync::CancellationToken;
@@ -327,7 +327,7 @@ impl SessionManager {
                 return Ok(a.clone());
             }
         }
-        self.provider(provider)?;
+        let leeway = Duration::from_secs(self.provider(provider)?.config.refresh_leeway_secs);
         // The account names a store entry (`<provider>/<account>`, parts `…#<n>`): keep it short
         // and free of the separators so two accounts can never share an entry.
         if account.is_empty()
@@ -355,6 +355,7 @@ impl SessionManager {
                     inner: Mutex::new(Inner::default()),
                     flight: Arc::default(),
                     clock: self.clock.clone(),
+                    leeway,
                 })
             })
             .clone())

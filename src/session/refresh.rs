@@ -36,13 +36,24 @@ impl SessionManager {
         account: &str,
         min_ttl: Duration,
     ) -> Result<AccessToken> {
+        if let Some(t) = self.fresh_token(provider, account, min_ttl) {
+            return Ok(t);
+        }
         let acct = self.account(provider, account)?;
-        let leeway = Duration::from_secs(self.provider(provider)?.config.refresh_leeway_secs);
-        let need = leeway.max(min_ttl);
+        let need = acct.leeway.max(min_ttl);
         if let Some(t) = acct.fresh(need) {
             return Ok(t);
         }
         self.refresh_shared(&acct, Want::Fresh(need)).await
+    }
+
+    /// The hot path: a known account's access token when it is valid for the provider's
+    /// leeway or `min_ttl`, whichever is longer; read under the accounts' read lock (no
+    /// reference count taken, no provider lookup, no await).
+    fn fresh_token(&self, provider: &str, account: &str, min_ttl: Duration) -> Option<AccessToken> {
+        let accounts = self.accounts.read().unwrap_or_else(|e| e.into_inner());
+        let acct = accounts.get(provider)?.get(account)?;
+        acct.fresh(acct.leeway.max(min_ttl))
     }
 
     /// Forces a refresh (shared with any refresh already running for the account). A session
