@@ -31,7 +31,7 @@ if [ -d "${HOME:-/root}/.cargo/bin" ]; then export PATH="${HOME:-/root}/.cargo/b
 # 2026-11-26 (see README, Benchmarks > Footprint) plus a 5% margin. When a change makes the
 # plugin smaller, lower these to the new figure; when growth is deliberate, raise them with
 # the new measurement in the README.
-MEASURED_ADDED_BYTES=0
+MEASURED_ADDED_BYTES=9039872
 ADDED_LIMIT_BYTES=$((MEASURED_ADDED_BYTES * 105 / 100))
 ADDED_LIMIT_BYTES=${SIZE_ADDED_LIMIT_BYTES:-$ADDED_LIMIT_BYTES}
 
