@@ -6,7 +6,7 @@
 # pinned from Cargo.lock, same features, no plugin) and (b) the example app as it is
 # (examples/app/src-tauri), strips copies of both, and prints their sizes and the difference.
 #
-# Usage: scripts/size.sh [--check] [--compare] [--idle]
+# Usage: scripts/size.sh [--check] [--compare] [--idle] [--no-build]
 #   --check    exit 1 when what the plugin adds exceeds ADDED_LIMIT_BYTES below (or
 #              $SIZE_ADDED_LIMIT_BYTES), printing both numbers.
 #   --compare  also build the bare app with tauri-plugin-keyring-store and with
@@ -15,6 +15,7 @@
 #              Service (as scripts/e2e.sh does) and print threads and resident memory of the
 #              app process: bare, example signed out, after a sign-in, after one authFetch
 #              (scripts/lib/idle.mjs).
+#   --no-build measure the binaries a previous run built in $SIZE_TARGET_DIR (no cargo build).
 # Environment: SIZE_TARGET_DIR (default /tmp/tv-size-target) holds the builds, the generated
 # apps (apps/) and the stripped copies (stripped/). Sizes are in bytes and MB (10^6 bytes).
 # Profile: cargo build --release, this workspace's release profile (cargo's defaults: no
@@ -39,13 +40,14 @@ ADDED_LIMIT_BYTES=${SIZE_ADDED_LIMIT_BYTES:-$ADDED_LIMIT_BYTES}
 KEYRING_STORE_VERSION="=0.2.0"
 HTTP_VERSION="=2.8.3"
 
-check=0 compare=0 idle=0
+check=0 compare=0 idle=0 nobuild=0
 for arg in "$@"; do
   case "$arg" in
     --check) check=1 ;;
     --compare) compare=1 ;;
     --idle) idle=1 ;;
-    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+    --no-build) nobuild=1 ;;
+    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
     *) echo "size.sh: unknown argument $arg" >&2; exit 2 ;;
   esac
 done
@@ -138,8 +140,11 @@ cp Cargo.lock "$APPS/Cargo.lock"
 
 # $1 package, $2 binary path, $3 stripped name: build in release and strip a copy.
 build() {
-  echo "size.sh: cargo build --release -p $1" >&2
-  cargo build --release --quiet -p "$1" "${@:4}"
+  if [ "$nobuild" = 0 ]; then
+    echo "size.sh: cargo build --release -p $1" >&2
+    cargo build --release --quiet -p "$1" "${@:4}"
+  fi
+  [ -x "$2" ] || { echo "size.sh: $2 is not built" >&2; exit 2; }
   strip -o "$OUT/$3" "$2"
 }
 bytes() { stat -c %s "$OUT/$1"; }
