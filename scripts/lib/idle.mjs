@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const [bareApp, exampleApp] = process.argv.slice(2).map((p) => realpathSync(p));
-const PORT = Number(process.env.IDLE_DRIVER_PORT ?? 4445);
+const PORT = Number(process.env.IDLE_DRIVER_PORT ?? 4460);
 const SETTLE = Number(process.env.IDLE_SETTLE_MS ?? 5000);
 const ELEMENT = 'element-6066-11e4-a52e-4f735466cecf';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -93,7 +93,7 @@ try {
     });
     idp.on('exit', (c) => reject(new Error(`the provider exited with ${c}`)));
   }));
-  driver = spawn('tauri-driver', ['--port', String(PORT)], {
+  driver = spawn('tauri-driver', ['--port', String(PORT), '--native-port', String(PORT + 1)], {
     env: {
       ...process.env,
       TOKEN_VAULT_ISSUER: ready.issuer,
