@@ -200,6 +200,29 @@ impl SessionManager {
         issuer_ok && record.client_id == p.config.client_id
     }
 
+    /// The account's record read again under the account's locks (another process may have
+    /// rotated, replaced or wiped it). None stored: the session ended elsewhere (wiped here,
+    /// `not_signed_in`); a corrupted one is wiped (`store_corrupted`); an unavailable store
+    /// changes nothing (the next call tries again).
+    async fn reread_record(&self, acct: &Account, inner: &mut Inner) -> Result<Record> {
+        let (p, a) = (acct.provider.clone(), acct.account.clone());
+        match self.blocking(move |v| v.load_record(&p, &a)).await {
+            Ok(Some(record)) => Ok(record),
+            Ok(None) => {
+                self.wipe(acct, inner, Reason::SignedOutElsewhere).await?;
+                Err(Error::NotSignedIn {
+                    provider: acct.provider.clone(),
+                    account: acct.account.clone(),
+                })
+            }
+            Err(e @ Error::StoreCorrupted(_)) => {
+                self.wipe(acct, inner, Reason::StoreCorrupted).await?;
+                Err(e)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     /// Ends a session without refresh token whose access token expired or was refused:
     /// nothing can renew it (`session_expired`, record wiped, event). Under the cross-process
     /// lock the store is read again first: a session another process stored since (a new
@@ -212,42 +235,25 @@ impl SessionManager {
     ) -> Result<Option<AccessToken>> {
         let _flight = acct.flight.clone().lock_owned().await;
         let _cross_process = self.cross_process_lock(acct).await?;
-        let (p, a) = (acct.provider.clone(), acct.account.clone());
-        match self.blocking(move |v| v.load_record(&p, &a)).await {
-            Ok(Some(stored)) => {
-                let held = inner.record.as_ref().and_then(|r| r.access_token.as_ref());
-                let same = match (&stored.access_token, held) {
-                    (Some(s), Some(h)) => s.secret() == h.secret(),
-                    _ => false,
-                };
-                if !same && self.record_matches(&acct.provider, &stored) {
-                    inner.claims = None;
-                    inner.scopes = stored.scopes.clone();
-                    acct.set_access(stored_access(&stored));
-                    let refreshable = stored.refresh_token.is_some();
-                    inner.record = Some(stored);
-                    if refreshable {
-                        return Ok(None);
-                    }
-                    if let Some(t) = acct.current() {
-                        return Ok(Some(t));
-                    }
-                    // Expired as well: ended below.
-                }
+        let stored = self.reread_record(acct, inner).await?;
+        let held = inner.record.as_ref().and_then(|r| r.access_token.as_ref());
+        let same = match (&stored.access_token, held) {
+            (Some(s), Some(h)) => s.secret() == h.secret(),
+            _ => false,
+        };
+        if !same && self.record_matches(&acct.provider, &stored) {
+            inner.claims = None;
+            inner.scopes = stored.scopes.clone();
+            acct.set_access(stored_access(&stored));
+            let refreshable = stored.refresh_token.is_some();
+            inner.record = Some(stored);
+            if refreshable {
+                return Ok(None);
             }
-            Ok(None) => {
-                self.wipe(acct, inner, Reason::SignedOutElsewhere).await?;
-                return Err(Error::NotSignedIn {
-                    provider: acct.provider.clone(),
-                    account: acct.account.clone(),
-                });
+            if let Some(t) = acct.current() {
+                return Ok(Some(t));
             }
-            Err(e @ Error::StoreCorrupted(_)) => {
-                self.wipe(acct, inner, Reason::StoreCorrupted).await?;
-                return Err(e);
-            }
-            // Store unavailable: nothing changed; the next call tries again.
-            Err(e) => return Err(e),
+            // Expired as well: ended below.
         }
         self.wipe(acct, inner, Reason::SessionExpired).await?;
         Err(Error::SessionExpired(
@@ -274,22 +280,7 @@ impl SessionManager {
             inner.record = Some(unsaved);
         } else {
             // Another process may have rotated (or wiped) the record since we read it.
-            let (p, a) = (p.clone(), a.clone());
-            match self.blocking(move |v| v.load_record(&p, &a)).await {
-                Ok(Some(record)) => inner.record = Some(record),
-                Ok(None) => {
-                    self.wipe(acct, inner, Reason::SignedOutElsewhere).await?;
-                    return Err(Error::NotSignedIn {
-                        provider: acct.provider.clone(),
-                        account: acct.account.clone(),
-                    });
-                }
-                Err(e @ Error::StoreCorrupted(_)) => {
-                    self.wipe(acct, inner, Reason::StoreCorrupted).await?;
-                    return Err(e);
-                }
-                Err(e) => return Err(e),
-            }
+            inner.record = Some(self.reread_record(acct, inner).await?);
         }
         let record = inner.record.clone().expect("record just loaded");
         let Some(refresh_token) = record.refresh_token.clone() else {
