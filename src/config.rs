@@ -27,7 +27,7 @@ use url::Url;
 use crate::error::{Error, Result};
 use crate::secret::ClientSecret;
 use crate::url_policy::issuer::IssuerPolicy;
-use crate::url_policy::{check_secure_url, Allowlist};
+use crate::url_policy::{check_mobile_redirect_uri, check_secure_url, Allowlist};
 
 mod presets;
 pub use presets::Preset;
@@ -128,6 +128,9 @@ impl Config {
                 return Err(Error::config("providers", "provider id must not be empty"));
             }
             p.validate_at(&format!("providers.{id}"))?;
+            // Sign-in on iOS and Android goes through the native authentication session.
+            #[cfg(mobile)]
+            p.mobile_redirect(&format!("providers.{id}"))?;
         }
         Ok(())
     }
@@ -257,6 +260,22 @@ impl Default for RedirectConfig {
             path: default_path(),
         }
     }
+}
+
+/// The mobile sign-in (`mobile` in the configuration file; set from Rust with
+/// [`ProviderConfig::mobile_redirect_uri`] and [`ProviderConfig::ephemeral_session`]).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct MobileConfig {
+    /// The redirect URI of the native authentication session on iOS and Android: a private-use
+    /// scheme in reverse-domain form (`com.example.app:/oauth/callback`, RFC 8252 §7.1) or a
+    /// claimed `https` URL (App Links, associated domains; RFC 8252 §7.2). Required on mobile.
+    #[serde(default)]
+    pub(crate) redirect_uri: Option<Url>,
+    /// iOS `prefersEphemeralWebBrowserSession`: no cookies shared with Safari (no single
+    /// sign-on, no consent alert). Default false. Android ignores it.
+    #[serde(default)]
+    pub(crate) ephemeral_session: bool,
 }
 
 /// The host of the loopback redirect URI (`redirect.host` in the configuration file). The
@@ -514,6 +533,9 @@ pub struct ProviderConfig {
     /// Loopback redirect settings (desktop).
     #[serde(default)]
     pub(crate) redirect: RedirectConfig,
+    /// The native authentication session's redirect (iOS, Android).
+    #[serde(default)]
+    pub(crate) mobile: MobileConfig,
     /// Extra trusted CA certificates: PEM text, or a path to a PEM file.
     #[serde(default)]
     pub(crate) ca_certificates: Vec<String>,
@@ -591,6 +613,7 @@ impl ProviderConfig {
             scopes: default_scopes(),
             extra_params: BTreeMap::new(),
             redirect: RedirectConfig::default(),
+            mobile: MobileConfig::default(),
             ca_certificates: Vec::new(),
             clock_skew_secs: default_clock_skew(),
             login_timeout_secs: default_login_timeout(),
@@ -805,6 +828,34 @@ impl ProviderConfig {
     /// The redirect URI's path (default `/callback`).
     pub fn redirect_path(mut self, path: impl Into<String>) -> Self {
         self.redirect.path = path.into();
+        self
+    }
+
+    /// The redirect URI of the native authentication session on iOS and Android (required
+    /// there): a private-use scheme in reverse-domain form (`com.example.app:/oauth/callback`,
+    /// RFC 8252 §7.1) or a claimed `https` URL (RFC 8252 §7.2).
+    ///
+    /// ```
+    /// use tauri_plugin_token_vault::ProviderConfig;
+    ///
+    /// let p = ProviderConfig::new("https://accounts.example.com".parse()?, "app")
+    ///     .mobile_redirect_uri("com.example.app:/oauth/callback".parse()?);
+    /// p.validate()?;
+    /// // Not reverse-domain: refused (another app could register `myapp:` too).
+    /// let bad = ProviderConfig::new("https://accounts.example.com".parse()?, "app")
+    ///     .mobile_redirect_uri("myapp:/callback".parse()?);
+    /// assert_eq!(bad.validate().unwrap_err().code(), "invalid_config");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn mobile_redirect_uri(mut self, uri: Url) -> Self {
+        self.mobile.redirect_uri = Some(uri);
+        self
+    }
+
+    /// iOS `prefersEphemeralWebBrowserSession` for the native sign-in (default false): no
+    /// cookies shared with Safari, so no single sign-on and no consent alert.
+    pub fn ephemeral_session(mut self, ephemeral: bool) -> Self {
+        self.mobile.ephemeral_session = ephemeral;
         self
     }
 
@@ -1152,10 +1203,26 @@ impl ProviderConfig {
                 "an error code must not be empty",
             ));
         }
+        if let Some(uri) = &self.mobile.redirect_uri {
+            check_mobile_redirect_uri(uri, &format!("{field}.mobile.redirectUri"))?;
+        }
         self.validate_client_auth(field)?;
         self.validate_issuer_relaxations(field)?;
         self.ca_certificate_pems(field)?;
         Ok(())
+    }
+
+    /// The native sign-in's redirect URI, or `invalid_config` naming `field`'s
+    /// `mobile.redirectUri` when none is configured.
+    pub(crate) fn mobile_redirect(&self, field: &str) -> Result<&Url> {
+        self.mobile.redirect_uri.as_ref().ok_or_else(|| {
+            Error::config(
+                format!("{field}.mobile.redirectUri"),
+                "required for sign-in on iOS and Android: a reverse-domain custom scheme \
+                 (`com.example.app:/oauth/callback`) or a claimed `https` URL, registered at the \
+                 provider",
+            )
+        })
     }
 
     /// What the preset cannot fill in is given; Entra's `/consumers` is spelled as the

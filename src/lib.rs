@@ -14,7 +14,8 @@
 //! - **Core** (no Tauri needed, usable from plain Rust): [`SessionManager`] (sign-in, tokens on
 //!   demand with single-flight refresh, logout), [`SessionStatus`], [`SessionEvent`] /
 //!   [`SessionEvents`] with [`SessionChangeReason`], [`LogoutReport`], [`LoginCancel`], the
-//!   browser step [`Browser`] / [`SystemBrowser`], and authorized requests [`FetchRequest`] /
+//!   browser step [`Browser`] / [`SystemBrowser`] (desktop) or [`AuthSession`] (mobile), and
+//!   authorized requests [`FetchRequest`] /
 //!   [`FetchResponse`] ([`SessionManager::fetch`], feature `fetch`).
 //!
 //! ## Features
@@ -64,14 +65,15 @@ mod events;
 #[cfg(feature = "fetch")]
 mod fetch;
 mod http;
+#[cfg(mobile)]
+mod mobile;
 mod models;
 mod oauth;
 mod redirect;
 mod secret;
 mod session;
-// The desktop sign-in flow (loopback receiver); `SignedIn::subject` is read by the `testing`
-// re-export's users only.
-#[cfg(desktop)]
+// The sign-in flows (desktop loopback receiver, mobile authentication session);
+// `SignedIn::subject` is read by the `testing` re-export's users only.
 #[cfg_attr(not(feature = "test-util"), allow(dead_code))]
 mod signin;
 mod token_vault;
@@ -88,6 +90,7 @@ pub use events::SESSION_CHANGED;
 #[cfg(feature = "fetch")]
 pub use fetch::{FetchRequest, FetchResponse};
 pub use models::{LogoutResult, SessionChangeReason, SessionEvent, SessionState, SessionStatus};
+pub use redirect::native::{AuthSession, AuthSessionFuture, AuthSessionRequest};
 pub use redirect::{Browser, SystemBrowser};
 pub use secret::{AccessToken, ClientSecret, IdToken, RefreshToken};
 pub use session::{LoginCancel, LogoutReport, SessionEvents, SessionManager};
@@ -102,7 +105,8 @@ pub mod testing {
     pub use crate::oauth::client::{OAuthClient, TokenSet};
     pub use crate::oauth::id_token::{IdTokenClaims, IdTokenVerifier};
     #[cfg(desktop)]
-    pub use crate::signin::{sign_in, SignedIn};
+    pub use crate::signin::sign_in;
+    pub use crate::signin::{sign_in_with_session, SignedIn};
     pub use crate::vault::{
         conformance, Record, Vault, ACCESS_TOKEN_RECORD_VERSION, RECORD_VERSION, WINDOWS_BLOB_LIMIT,
     };

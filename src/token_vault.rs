@@ -1,7 +1,7 @@
 //! The Tauri shell's managed state: one [`TokenVault`] for every platform, over the core
 //! [`SessionManager`]. Only the browser step differs by platform: the system browser and a
-//! loopback redirect on desktop; on mobile the native authentication session (not written
-//! yet: sign-in answers `unsupported` there, everything else works on the platform store).
+//! loopback redirect on desktop; on iOS and Android the native authentication session
+//! (`crate::mobile`), with the provider's `mobile.redirectUri`.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -19,9 +19,13 @@ use crate::session::{LoginCancel, LogoutReport, SessionManager};
 
 pub(crate) fn init<R: Runtime, C: serde::de::DeserializeOwned>(
     app: &AppHandle<R>,
-    _api: PluginApi<R, C>,
+    api: PluginApi<R, C>,
     config: Config,
 ) -> Result<TokenVault<R>> {
+    #[cfg(mobile)]
+    let native = crate::mobile::register(&api)?;
+    #[cfg(desktop)]
+    let _ = api;
     let service = config
         .service
         .clone()
@@ -42,6 +46,8 @@ pub(crate) fn init<R: Runtime, C: serde::de::DeserializeOwned>(
         _app: app.clone(),
         sessions,
         logins: Mutex::new(HashMap::new()),
+        #[cfg(mobile)]
+        native,
     })
 }
 
@@ -51,6 +57,9 @@ pub struct TokenVault<R: Runtime> {
     _app: AppHandle<R>,
     sessions: Arc<SessionManager>,
     logins: Mutex<HashMap<String, LoginCancel>>,
+    /// The native authentication session (iOS, Android).
+    #[cfg(mobile)]
+    native: crate::mobile::NativeAuthSession<R>,
 }
 
 impl<R: Runtime> TokenVault<R> {
@@ -64,9 +73,9 @@ impl<R: Runtime> TokenVault<R> {
         &self.sessions
     }
 
-    /// Signs `account` in with `provider` in the system browser and stores the session.
-    /// One sign-in per provider at a time. Mobile: `unsupported` until the native
-    /// authentication session lands.
+    /// Signs `account` in with `provider` and stores the session: in the system browser on
+    /// desktop, in the native authentication session on iOS and Android (with the provider's
+    /// `mobile.redirectUri`). One sign-in per provider at a time.
     pub async fn login(
         &self,
         provider: &str,
@@ -194,14 +203,14 @@ impl<R: Runtime> TokenVault<R> {
     #[cfg(mobile)]
     async fn login_with(
         &self,
-        _provider: &str,
-        _account: &str,
-        _extra: &BTreeMap<String, String>,
-        _cancel: LoginCancel,
+        provider: &str,
+        account: &str,
+        extra: &BTreeMap<String, String>,
+        cancel: LoginCancel,
     ) -> Result<SessionStatus> {
-        Err(Error::Unsupported(
-            "sign-in on mobile (the native authentication session is not written yet)".into(),
-        ))
+        self.sessions
+            .login_with_session(provider, account, &self.native, extra, cancel)
+            .await
     }
 }
 

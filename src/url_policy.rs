@@ -61,6 +61,41 @@ pub(crate) fn check_secure_url(u: &Url, field: &str) -> Result<()> {
     })
 }
 
+/// A mobile redirect URI (`mobile.redirectUri`): a claimed `https` URL with a host (RFC 8252
+/// §7.2), or a private-use scheme in reverse-domain form with a path and no host or port
+/// (`com.example.app:/oauth/callback`, RFC 8252 §7.1: a scheme with a dot is one the app's
+/// owner controls; `myapp:` could be registered by any app). No fragment (RFC 6749 §3.1.2),
+/// no query (the response's parameters are appended).
+pub(crate) fn check_mobile_redirect_uri(u: &Url, field: &str) -> Result<()> {
+    let bad = |why: &str| Err(Error::config(field, why.to_string()));
+    if u.fragment().is_some() || u.query().is_some() {
+        return bad("a redirect URI has no query or fragment");
+    }
+    match u.scheme() {
+        "https" => {
+            if u.host_str().is_none_or(str::is_empty) {
+                return bad("an https redirect URI names the app's claimed host");
+            }
+            Ok(())
+        }
+        "http" => bad(
+            "plain http is not a mobile redirect; use a claimed https URL or a reverse-domain \
+             custom scheme (`com.example.app:/oauth/callback`)",
+        ),
+        scheme if !scheme.contains('.') => bad(
+            "a custom scheme must be in reverse-domain form (`com.example.app:`), which only the \
+             app's owner controls (RFC 8252 §7.1)",
+        ),
+        _ if u.has_host() => bad(
+            "a custom-scheme redirect URI has a path and no host (`com.example.app:/oauth/callback`)",
+        ),
+        _ if !u.path().starts_with('/') => {
+            bad("a custom-scheme redirect URI's path starts with `/` (`com.example.app:/oauth/callback`)")
+        }
+        _ => Ok(()),
+    }
+}
+
 /// One `fetchAllowlist` entry: an origin, optionally with a path prefix.
 #[derive(Debug, Clone, PartialEq)]
 struct AllowedPrefix {

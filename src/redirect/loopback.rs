@@ -36,8 +36,10 @@ use url::Url;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use crate::error::{Error, Result};
-use crate::secret::{AuthorizationCode, State};
-use crate::url_policy::issuer::IssuerPolicy;
+use crate::secret::AuthorizationCode;
+
+pub use super::response::Expectation;
+use super::response::{judge_query, Judged};
 
 /// Largest request head accepted (hyper's buffer); a 100 KB query is refused.
 const MAX_REQUEST_BYTES: usize = 16 * 1024;
@@ -62,41 +64,6 @@ const SIGNED_IN: &str = "You are signed in. You can close this window and return
 const ALREADY_COMPLETE: &str = "This sign-in is already complete.";
 const STILL_RUNNING: &str =
     "Sign-in is taking longer than expected. Return to the app to see how it ended.";
-
-/// What the authorization response must carry.
-#[derive(Debug)]
-pub struct Expectation {
-    /// The `state` sent in the request.
-    pub state: State,
-    /// RFC 9207: the issuers the `iss` parameter may name, when the provider sends it.
-    pub issuer: Option<IssuerPolicy>,
-    /// Whether the response must carry `iss` (the provider advertises RFC 9207 support).
-    pub issuer_required: bool,
-}
-
-impl Expectation {
-    /// [`Self::for_policy`] for a provider whose metadata names `issuer` and that configures
-    /// no issuer template or aliases.
-    #[cfg(test)]
-    pub fn for_provider(state: State, issuer: &str, advertised: bool) -> Self {
-        Self::for_policy(state, IssuerPolicy::exact(issuer), advertised)
-    }
-
-    /// The expectation for a provider with the issuer `policy` (its metadata issuer, and the
-    /// `issuerTemplate` or `issuerAliases` it configures) that says whether it sends `iss`
-    /// (`authorization_response_iss_parameter_supported`). An `iss` in the response is
-    /// compared whenever one arrives, advertised or not: the mix-up defense with several
-    /// configured providers (RFC 9207 §2.4). No issuer known (manual endpoints, no issuer):
-    /// nothing is compared.
-    pub fn for_policy(state: State, policy: IssuerPolicy, advertised: bool) -> Self {
-        let known = !policy.is_empty();
-        Self {
-            state,
-            issuer: known.then_some(policy),
-            issuer_required: advertised && known,
-        }
-    }
-}
 
 /// A bound loopback listener for one sign-in.
 #[derive(Debug)]
@@ -507,62 +474,9 @@ pub(crate) fn judge(
     if uri.path() != path {
         return Ignore(StatusCode::NOT_FOUND, "Not found.");
     }
-    let query = uri.query().unwrap_or("");
-    let mut state = None;
-    let mut code = None;
-    let mut error = None;
-    let mut description = None;
-    let mut iss = None;
-    for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
-        let slot = match k.as_ref() {
-            "state" => &mut state,
-            "code" => &mut code,
-            "error" => &mut error,
-            "error_description" => &mut description,
-            "iss" => &mut iss,
-            _ => continue,
-        };
-        if slot.is_some() {
-            // RFC 6749 §3.1: parameters MUST NOT be included more than once.
-            return Ignore(StatusCode::BAD_REQUEST, "Duplicate parameters.");
-        }
-        *slot = Some(v.into_owned());
-    }
-    let Some(state) = state else {
-        return Ignore(StatusCode::BAD_REQUEST, "Missing state.");
-    };
-    if !expect.state.matches(&state) {
-        return Ignore(
-            StatusCode::BAD_REQUEST,
-            "This is not the response to the current sign-in.",
-        );
-    }
-    // From here the request carries this sign-in's state: it is the authorization response.
-    if let Some(expected) = &expect.issuer {
-        let wrong = match iss.as_deref() {
-            Some(found) => !expected.accepts_response_iss(found),
-            None => expect.issuer_required,
-        };
-        if wrong {
-            return Verdict::Complete(Err(Error::IssuerMismatch {
-                expected: expected.describe(),
-                found: iss.unwrap_or_else(|| "(missing iss parameter)".into()),
-            }));
-        }
-    }
-    if let Some(error) = error {
-        let err = if error == "access_denied" {
-            Error::AuthorizationDenied { error, description }
-        } else {
-            Error::AuthorizationFailed { error, description }
-        };
-        return Verdict::Complete(Err(err));
-    }
-    match code {
-        Some(c) if !c.is_empty() => Verdict::Complete(Ok(AuthorizationCode::new(c))),
-        _ => Verdict::Complete(Err(Error::InvalidAuthorizationResponse(
-            "neither `code` nor `error` in the response".into(),
-        ))),
+    match judge_query(uri.query().unwrap_or(""), expect) {
+        Judged::NotThisSignIn(why) => Ignore(StatusCode::BAD_REQUEST, why),
+        Judged::Complete(r) => Verdict::Complete(r),
     }
 }
 
@@ -631,6 +545,8 @@ mod props;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::secret::State;
+    use crate::url_policy::issuer::IssuerPolicy;
 
     #[test]
     fn iss_is_compared_whenever_the_response_carries_it() {

@@ -6,9 +6,14 @@
 //! URL ([`loopback::LoopbackReceiver::launch_url`]), which redirects to it: the authorization
 //! parameters never reach the launching crate's logs or the browser's command line.
 //! The [`Browser`] trait lets tests and other platforms plug in their own step.
+//!
+//! Mobile replaces both with a platform authentication session ([`native::AuthSession`]),
+//! which hands back the redirect URL; [`response`] judges it the same way on both.
 
 #[cfg(desktop)]
 pub mod loopback;
+pub mod native;
+pub(crate) mod response;
 
 use url::Url;
 

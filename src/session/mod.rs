@@ -33,11 +33,13 @@ use crate::error::{Error, Result};
 use crate::http::Transport;
 use crate::models::{SessionChangeReason, SessionEvent, SessionState, SessionStatus};
 use crate::oauth::{Clock, IdTokenClaims, OAuthClient};
+use crate::redirect::native::AuthSession;
 #[cfg(desktop)]
 use crate::redirect::Browser;
 use crate::secret::{AccessToken, IdToken, RefreshToken};
 #[cfg(desktop)]
 use crate::signin::sign_in;
+use crate::signin::sign_in_with_session;
 use crate::vault::{Record, Vault};
 
 /// Cancels a running [`SessionManager::login`] (cheap to clone; every clone cancels the same
@@ -128,6 +130,16 @@ impl std::fmt::Debug for LogoutReport {
             .field("store_error", &self.store_error)
             .finish()
     }
+}
+
+/// The browser step of a sign-in.
+#[derive(Clone, Copy)]
+enum Step<'a> {
+    /// The system browser and a loopback redirect (desktop).
+    #[cfg(desktop)]
+    Browser(&'a dyn Browser),
+    /// A platform authentication session with the provider's `mobile.redirectUri`.
+    Session(&'a dyn AuthSession),
 }
 
 struct Provider {
@@ -384,8 +396,8 @@ impl SessionManager {
     /// Signs in through `browser` and stores the session: its refresh token; without one, its
     /// access token when the provider has `persistAccessToken` (otherwise the session lasts
     /// as long as the process). Replaces an existing session of the same account, whose tokens
-    /// are revoked best-effort. Desktop: the system browser and a loopback redirect (on mobile the
-    /// native authentication session takes this place; not written yet).
+    /// are revoked best-effort. Desktop: the system browser and a loopback redirect (iOS and
+    /// Android use [`Self::login_with_session`]).
     #[cfg(desktop)]
     pub async fn login(
         &self,
@@ -395,17 +407,71 @@ impl SessionManager {
         extra: &BTreeMap<String, String>,
         cancel: LoginCancel,
     ) -> Result<SessionStatus> {
+        self.login_via(provider, account, Step::Browser(browser), extra, cancel)
+            .await
+    }
+
+    /// Signs in through a platform authentication session (the plugin's on iOS and Android:
+    /// `ASWebAuthenticationSession`, Custom Tabs) with the provider's `mobile.redirectUri`, and
+    /// stores the session like [`Self::login`] (on desktop) does. Without a
+    /// `mobile.redirectUri`: `invalid_config`, before anything is opened.
+    ///
+    /// ```no_run
+    /// use tauri_plugin_token_vault::{AuthSession, AuthSessionFuture, AuthSessionRequest, LoginCancel, SessionManager};
+    ///
+    /// /// A session that hands the URL to another device and waits for the redirect.
+    /// struct Elsewhere;
+    /// impl AuthSession for Elsewhere {
+    ///     fn authorize<'a>(&'a self, request: &'a AuthSessionRequest) -> AuthSessionFuture<'a> {
+    ///         Box::pin(async move { todo!("present {:?}, answer the redirect URL", request) })
+    ///     }
+    /// }
+    ///
+    /// # async fn run(sessions: SessionManager) -> tauri_plugin_token_vault::Result<()> {
+    /// let status = sessions
+    ///     .login_with_session("google", "default", &Elsewhere, &Default::default(), LoginCancel::new())
+    ///     .await?;
+    /// assert!(status.signed_in);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn login_with_session(
+        &self,
+        provider: &str,
+        account: &str,
+        session: &dyn AuthSession,
+        extra: &BTreeMap<String, String>,
+        cancel: LoginCancel,
+    ) -> Result<SessionStatus> {
+        self.login_via(provider, account, Step::Session(session), extra, cancel)
+            .await
+    }
+
+    /// [`Self::login`] and [`Self::login_with_session`]: only the browser step differs.
+    async fn login_via(
+        &self,
+        provider: &str,
+        account: &str,
+        step: Step<'_>,
+        extra: &BTreeMap<String, String>,
+        cancel: LoginCancel,
+    ) -> Result<SessionStatus> {
         let acct = self.account(provider, account)?;
         let client = self.client(provider).await?;
-        // A session that cannot be stored would be lost: the store must answer before the
-        // user goes through the browser (what it holds does not matter here).
-        let (p, a) = (provider.to_string(), account.to_string());
-        match self.blocking(move |v| v.load_record(&p, &a)).await {
-            Ok(_) | Err(Error::StoreCorrupted(_) | Error::StoreUnsupportedVersion(_)) => {}
-            Err(e) => return Err(e),
-        }
         // The browser step may take minutes: not under the account lock.
-        let signed = sign_in(&client, browser, extra, cancel.0).await?;
+        let signed = match step {
+            #[cfg(desktop)]
+            Step::Browser(browser) => {
+                self.check_store(provider, account).await?;
+                sign_in(&client, browser, extra, cancel.0).await?
+            }
+            Step::Session(session) => {
+                let field = format!("providers.{provider}");
+                let uri = client.config().mobile_redirect(&field)?.clone();
+                self.check_store(provider, account).await?;
+                sign_in_with_session(&client, session, &uri, extra, cancel.0).await?
+            }
+        };
         let mut inner = acct.inner.lock().await;
         // A refresh of the replaced session still in flight finishes first: it must not
         // store its rotated token over the new session.
@@ -498,6 +564,16 @@ impl SessionManager {
             }
         }
         Ok(self.status_of(&acct, &inner))
+    }
+
+    /// A session that cannot be stored would be lost: the store must answer before the user
+    /// goes through the browser (what it holds does not matter here).
+    async fn check_store(&self, provider: &str, account: &str) -> Result<()> {
+        let (p, a) = (provider.to_string(), account.to_string());
+        match self.blocking(move |v| v.load_record(&p, &a)).await {
+            Ok(_) | Err(Error::StoreCorrupted(_) | Error::StoreUnsupportedVersion(_)) => Ok(()),
+            Err(e) => Err(e),
+        }
     }
 
     /// Every refresh token of `acct` that may be live, each once: a rotated one whose save
