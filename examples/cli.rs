@@ -4,8 +4,13 @@
 //! ```text
 //! cargo run --example cli -- [--config FILE [--provider ID]] [--issuer URL] [--client-id ID]
 //!     [--scope S] [--ca-cert PEM] [--account NAME] [--service NAME] [--data-dir DIR]
-//!     <login|status|token|refresh|logout|fetch URL [--allow ORIGIN]… [FETCH OPTIONS]>
+//!     <login [--session-command CMD [--redirect-uri URI]]|status|token|refresh|logout
+//!      |fetch URL [--allow ORIGIN]… [FETCH OPTIONS]>
 //! ```
+//! `login --session-command CMD` signs in through the mobile flow (the provider's
+//! `mobile.redirectUri`, or `--redirect-uri`): CMD, run as `sh -c 'CMD "$1" "$2"'` with the
+//! redirect URI and the authorization URL, stands in for iOS's and Android's authentication
+//! session and prints the URL the provider redirected to.
 //! `--config FILE` reads a provider setup as the plugin does: FILE is the plugin's
 //! configuration object (`{"providers": {…}}`, the value of `plugins.token-vault`) or a whole
 //! `tauri.conf.json`; `--provider ID` picks one of its providers (needed when it has several).
@@ -30,7 +35,42 @@ use tauri_plugin_token_vault::LoginCancel;
 use tauri_plugin_token_vault::SessionManager;
 use tauri_plugin_token_vault::SystemBrowser;
 use tauri_plugin_token_vault::{Allowlist, Config, Error, ProviderConfig};
+use tauri_plugin_token_vault::{AuthSession, AuthSessionFuture, AuthSessionRequest};
 use url::Url;
+
+/// `login --session-command`: an external command as the platform authentication session.
+struct CommandSession(String);
+
+impl AuthSession for CommandSession {
+    fn authorize<'a>(&'a self, request: &'a AuthSessionRequest) -> AuthSessionFuture<'a> {
+        Box::pin(async move {
+            let out = tokio::process::Command::new("sh")
+                .arg("-c")
+                .arg(format!("{} \"$1\" \"$2\"", self.0))
+                .arg("sh")
+                .arg(request.redirect_uri.as_str())
+                .arg(request.url.as_str())
+                .stderr(std::process::Stdio::inherit())
+                // Dropped (Ctrl-C, timeout): the session is dismissed.
+                .kill_on_drop(true)
+                .output()
+                .await
+                .map_err(|e| Error::BrowserOpenFailed(format!("--session-command: {e}")))?;
+            if !out.status.success() {
+                return Err(Error::BrowserOpenFailed(format!(
+                    "--session-command exited with {}",
+                    out.status
+                )));
+            }
+            let line = String::from_utf8_lossy(&out.stdout);
+            Url::parse(line.trim()).map_err(|_| {
+                Error::InvalidAuthorizationResponse(
+                    "--session-command printed no redirect URL".into(),
+                )
+            })
+        })
+    }
+}
 
 /// The provider id the CLI stores its sessions under without `--config`.
 const PROVIDER: &str = "default";
@@ -96,8 +136,20 @@ struct Cli {
 #[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Command {
-    /// Sign in through the system browser and store the session.
-    Login,
+    /// Sign in through the system browser and store the session; or, with
+    /// `--session-command`, through the mobile flow.
+    Login {
+        /// The mobile flow (what iOS and Android do): instead of the system browser and a
+        /// loopback redirect, run `sh -c 'COMMAND "$1" "$2"'` with the provider's mobile
+        /// redirect URI and the authorization URL; COMMAND stands in for the platform's
+        /// authentication session and prints the URL the provider redirected to on stdout.
+        /// E.g. `node tests/support/browser-standin.mjs --callback`.
+        #[arg(long, value_name = "COMMAND")]
+        session_command: Option<String>,
+        /// The mobile redirect URI (`mobile.redirectUri`, e.g. `com.example.app:/oauth/callback`).
+        #[arg(long, value_name = "URI")]
+        redirect_uri: Option<Url>,
+    },
     /// Print the session as JSON: {signedIn, subject, expiresAt, scopes}.
     Status,
     /// Print a valid access token (refreshing it if needed). The only command that prints a token.
@@ -237,6 +289,13 @@ fn setup_from_flags(cli: &Cli) -> Result<Setup, Error> {
     let mut config = ProviderConfig::new(issuer, client_id)
         .scopes(cli.scope.as_deref().unwrap_or(SCOPE).split_whitespace())
         .ca_certificates(cli.ca_cert.clone());
+    if let Command::Login {
+        redirect_uri: Some(uri),
+        ..
+    } = &cli.command
+    {
+        config = config.mobile_redirect_uri(uri.clone());
+    }
     if let Command::Fetch { allow, .. } = &cli.command {
         config = config.fetch_allowlist(Allowlist::parse(allow).map_err(|e| match e {
             // Name the field as the configuration file does.
@@ -386,6 +445,16 @@ fn override_with_flags(p: &mut serde_json::Map<String, Value>, cli: &Cli) {
     if let Some(ca_cert) = &cli.ca_cert {
         p.insert("caCertificates".into(), vec![ca_cert.as_str()].into());
     }
+    if let Command::Login {
+        redirect_uri: Some(uri),
+        ..
+    } = &cli.command
+    {
+        let mobile = p.entry("mobile").or_insert_with(|| serde_json::json!({}));
+        if let Some(m) = mobile.as_object_mut() {
+            m.insert("redirectUri".into(), uri.as_str().into());
+        }
+    }
     if let Command::Fetch { allow, .. } = &cli.command {
         if !allow.is_empty() {
             p.insert(
@@ -512,7 +581,9 @@ async fn run(cli: Cli) -> Result<(), Error> {
         .with_lock_dir(data_dir);
     let account = cli.account.as_str();
     match cli.command {
-        Command::Login => {
+        Command::Login {
+            session_command, ..
+        } => {
             let extra: BTreeMap<_, _> = cli.params.into_iter().collect();
             let cancel = LoginCancel::new();
             let on_ctrl_c = cancel.clone();
@@ -521,10 +592,21 @@ async fn run(cli: Cli) -> Result<(), Error> {
                     on_ctrl_c.cancel();
                 }
             });
-            eprintln!("Opening the system browser to sign in…");
-            let s = sessions
-                .login(provider, account, &SystemBrowser, &extra, cancel)
-                .await?;
+            let s = match session_command {
+                Some(command) => {
+                    eprintln!("Signing in through the authentication session command…");
+                    let session = CommandSession(command);
+                    sessions
+                        .login_with_session(provider, account, &session, &extra, cancel)
+                        .await?
+                }
+                None => {
+                    eprintln!("Opening the system browser to sign in…");
+                    sessions
+                        .login(provider, account, &SystemBrowser, &extra, cancel)
+                        .await?
+                }
+            };
             println!(
                 "signed in as {}",
                 s.subject

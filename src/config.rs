@@ -1529,6 +1529,64 @@ mod tests {
         }
     }
 
+    /// `mobile.redirectUri`: what is accepted, and what each bad one gets.
+    #[test]
+    fn mobile_redirect_uris_are_reverse_domain_schemes_or_claimed_https() {
+        let with = |uri: &str| {
+            format!(
+                r#"{{"providers":{{"p":{{"issuer":"https://x","clientId":"c","mobile":{{"redirectUri":"{uri}"}}}}}}}}"#
+            )
+        };
+        for good in [
+            "com.example.app:/oauth/callback",
+            "com.googleusercontent.apps.123-abc:/oauthredirect",
+            "https://app.example.com/oauth/callback",
+        ] {
+            let c = parse(&with(good)).unwrap();
+            c.validate().unwrap();
+            let p = &c.providers["p"];
+            assert_eq!(p.mobile_redirect("p").unwrap().as_str(), good);
+            assert!(!p.mobile.ephemeral_session);
+        }
+        for (bad, why) in [
+            ("myapp:/callback", "reverse-domain"),
+            ("com.example.app://callback", "no host"),
+            ("com.example.app:callback", "starts with `/`"),
+            ("com.example.app:/cb?x=1", "no query or fragment"),
+            ("com.example.app:/cb#f", "no query or fragment"),
+            ("http://127.0.0.1/callback", "plain http"),
+            ("not a URL", "relative URL without a base"),
+        ] {
+            match parse(&with(bad)).map(|c| c.validate()) {
+                Ok(Err(Error::InvalidConfig { field, message })) => {
+                    assert_eq!(field, "providers.p.mobile.redirectUri", "{bad}");
+                    assert!(message.contains(why), "{bad}: {message}");
+                }
+                // Not even a URL: refused while reading the file.
+                Err(e) => assert!(e.contains(why), "{bad}: {e}"),
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
+        let e = parse(
+            r#"{"providers":{"p":{"issuer":"https://x","clientId":"c","mobile":{"redirectUri":"com.x.y:/cb","scheme":"x"}}}}"#,
+        )
+        .unwrap_err();
+        assert!(e.contains("unknown field `scheme`"), "{e}");
+        // None configured: the mobile sign-in names the field.
+        let none = ProviderConfig::new("https://x".parse().unwrap(), "c");
+        match none.mobile_redirect("providers.p") {
+            Err(Error::InvalidConfig { field, .. }) => {
+                assert_eq!(field, "providers.p.mobile.redirectUri")
+            }
+            other => panic!("{other:?}"),
+        }
+        let built = none
+            .mobile_redirect_uri("com.example.app:/cb".parse().unwrap())
+            .ephemeral_session(true);
+        built.validate().unwrap();
+        assert!(built.mobile.ephemeral_session);
+    }
+
     const ENTRA: &str = "https://login.microsoftonline.com/organizations/v2.0";
     const TEMPLATE: &str = "https://login.microsoftonline.com/{tenantid}/v2.0";
     const TENANT: &str = "9188040d-6c67-4c5b-b112-36a304b66dad";

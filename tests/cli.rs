@@ -965,3 +965,81 @@ async fn cli_bad_config_input_exits_1_naming_the_field_and_sends_nothing() {
     );
     assert!(!rs.requests().is_empty(), "the control reached the issuer");
 }
+
+/// `login --session-command`: the mobile flow from the terminal, with the browser stand-in as
+/// the authentication session; and what each bad input gets.
+#[test]
+fn cli_login_through_the_mobile_flow_with_a_session_command() {
+    support::require_secret_service();
+    let idp = Idp::start();
+    let c = Cli {
+        idp: &idp,
+        service: support::unique_service("cli-mobile"),
+        data_dir: tempfile::tempdir().unwrap(),
+        runs: Default::default(),
+    };
+    let standin = format!(
+        "node {} --callback",
+        support::root()
+            .join("tests/support/browser-standin.mjs")
+            .display()
+    );
+    let redirect = "com.example.tokenvault:/oauth/callback";
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &["login", "--session-command", &standin],
+            "error: invalid_config: invalid configuration `providers.default.mobile.redirectUri`",
+        ),
+        (
+            &[
+                "login",
+                "--session-command",
+                &standin,
+                "--redirect-uri",
+                "myapp:/cb",
+            ],
+            "error: invalid_config: invalid configuration `provider.mobile.redirectUri`",
+        ),
+        (
+            &[
+                "login",
+                "--session-command",
+                "false",
+                "--redirect-uri",
+                redirect,
+            ],
+            "error: browser_open_failed: ",
+        ),
+        (
+            &[
+                "login",
+                "--session-command",
+                "echo nothing",
+                "--redirect-uri",
+                redirect,
+            ],
+            "error: invalid_authorization_response: ",
+        ),
+    ];
+    for (args, want) in cases {
+        let out = c.run(args);
+        let (_, stderr) = texts(&out);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(
+            stderr.lines().any(|l| l.starts_with(want)),
+            "{args:?}: {stderr}"
+        );
+        assert!(c.stored().is_none(), "{args:?}: nothing stored");
+    }
+    let out = c.ok(&[
+        "login",
+        "--session-command",
+        &standin,
+        "--redirect-uri",
+        redirect,
+    ]);
+    assert!(out.contains("signed in as alice"), "{out}");
+    assert!(c.stored().is_some(), "the session is in the store");
+    let status: serde_json::Value = serde_json::from_str(&c.ok(&["status"])).unwrap();
+    assert_eq!(status["signedIn"], true);
+}

@@ -2,6 +2,12 @@
 // Headless stand-in for the system browser, used as $BROWSER in the sign-in tests.
 //
 //   browser-standin.mjs <launch URL | authorization URL>
+//   browser-standin.mjs --callback <redirect URI> <authorization URL>
+//
+// With --callback it stands in for a mobile authentication session (ASWebAuthenticationSession,
+// Custom Tabs): when the provider redirects to the redirect URI (same scheme, host and path; a
+// custom scheme like com.example.app:/oauth/callback), it writes that URL, with its query, as one
+// line to stdout and exits 0 without opening it, as the platform hands it to the app.
 //
 // The plugin opens the browser on its one-time loopback launch URL (http://127.0.0.1:<port>/<random>),
 // which answers 302 to the authorization URL: a plain-http loopback argument is fetched once,
@@ -20,7 +26,7 @@
 //
 // TLS: the provider's self-signed certificate is accepted for host 127.0.0.1 only.
 // Exit codes: 0 loopback answered (or stall), 1 anything unexpected (reason on stderr),
-// 3 overall timeout (30 s). Nothing is written to stdout.
+// 3 overall timeout (30 s). Nothing is written to stdout but the --callback redirect.
 // If TV_BROWSER_LOG is set, one line per run is appended to it:
 //   <ISO time> <outcome> <final loopback status or ->
 // where outcome is login | deny | stall | error | timeout. That log never holds URLs, codes or tokens.
@@ -312,6 +318,11 @@ async function run(startUrl, login) {
   for (let step = 0; step < MAX_STEPS; step += 1) {
     const { method, url, body } = request;
 
+    if (callback && isCallback(url)) {
+      recordValues({ event: 'deliver', method, url: url.href, body: body ?? null });
+      process.stdout.write(`${url.href}\n`);
+      return 'callback';
+    }
     if (isLoopbackReceiver(url)) {
       recordValues({
         event: 'deliver', method, url: url.href, body: body ?? null,
@@ -340,7 +351,7 @@ async function run(startUrl, login) {
       } catch {
         throw new Unexpected(`bad Location from ${describe(url)}`);
       }
-      if (next.protocol !== 'https:' && !isLoopbackReceiver(next)) {
+      if (next.protocol !== 'https:' && !isLoopbackReceiver(next) && !(callback && isCallback(next))) {
         throw new Unexpected(`redirect to unsupported target ${describe(next)}`);
       }
       const keep = res.status === 307 || res.status === 308;
@@ -396,9 +407,26 @@ async function run(startUrl, login) {
   throw new Unexpected(`gave up after ${MAX_STEPS} requests`);
 }
 
+// The --callback redirect URI (an app's authentication session), or undefined.
+let callback;
+
+function isCallback(url) {
+  return url.protocol === callback.protocol && url.host === callback.host
+    && url.pathname === callback.pathname;
+}
+
 async function main() {
-  const given = process.argv[2];
-  if (!given) throw new Unexpected('usage: browser-standin.mjs <launch URL | authorization URL>');
+  const args = process.argv.slice(2);
+  if (args[0] === '--callback') {
+    try {
+      callback = new URL(args[1]);
+    } catch {
+      throw new Unexpected('--callback needs a redirect URI');
+    }
+    args.splice(0, 2);
+  }
+  const given = args[0];
+  if (!given) throw new Unexpected('usage: browser-standin.mjs [--callback <redirect URI>] <launch URL | authorization URL>');
   let givenUrl;
   try {
     givenUrl = new URL(given);
