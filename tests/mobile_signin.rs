@@ -221,7 +221,12 @@ async fn the_mobile_flow_signs_in_through_the_session_and_a_new_manager_restores
 }
 
 /// One failure: what it is, the session's mode, extra authorization parameters, the code.
-type Case = (&'static str, Mode, &'static [(&'static str, &'static str)], &'static str);
+type Case = (
+    &'static str,
+    Mode,
+    &'static [(&'static str, &'static str)],
+    &'static str,
+);
 
 /// Each way the native step can fail ends the sign-in with its stable code, stores nothing,
 /// announces nothing and (but for the provider's own error) redeems no code.
