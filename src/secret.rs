@@ -4,6 +4,8 @@
 //! `PartialEq`, and wipes its memory on drop (`zeroize`). Read the value with `secret()`, only
 //! where it must leave the process (an HTTP request, the credential store, the CLI's `token`).
 
+use std::sync::Arc;
+
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
 macro_rules! secret_string {
@@ -34,10 +36,66 @@ macro_rules! secret_string {
     };
 }
 
-secret_string!(
-    /// An OAuth 2.0 access token (RFC 6749 §1.4).
-    AccessToken
-);
+/// An OAuth 2.0 access token (RFC 6749 §1.4).
+///
+/// Clones share one copy of the value (`get_token` hands out a clone per call; sharing makes
+/// that a reference count, not a copy of the token): its memory is wiped when the last clone
+/// is dropped. [`Zeroize::zeroize`] empties this clone (and wipes the value when no other
+/// clone holds it).
+#[derive(Clone)]
+pub struct AccessToken(Arc<Wiped>);
+
+/// The shared value of an [`AccessToken`], wiped on drop.
+struct Wiped(String);
+
+impl Drop for Wiped {
+    fn drop(&mut self) {
+        self.0.zeroize();
+    }
+}
+
+impl AccessToken {
+    /// Wraps a secret value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(Arc::new(Wiped(value.into())))
+    }
+
+    /// The secret value. Never log or display it.
+    pub fn secret(&self) -> &str {
+        &self.0 .0
+    }
+}
+
+impl std::fmt::Debug for AccessToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AccessToken([redacted])")
+    }
+}
+
+impl Zeroize for AccessToken {
+    fn zeroize(&mut self) {
+        match Arc::get_mut(&mut self.0) {
+            Some(only) => only.0.zeroize(),
+            // Other clones hold it: this one lets go (the last one wipes it).
+            None => self.0 = Arc::new(Wiped(String::new())),
+        }
+    }
+}
+
+/// The value is wiped when the last clone is dropped.
+impl ZeroizeOnDrop for AccessToken {}
+
+impl serde::Serialize for AccessToken {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.secret())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AccessToken {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(Self::new)
+    }
+}
 secret_string!(
     /// An OAuth 2.0 refresh token (RFC 6749 §1.5).
     RefreshToken
@@ -110,6 +168,24 @@ mod tests {
         let mut t = AccessToken::new("wipe-me");
         t.zeroize();
         assert_eq!(t.secret(), "");
+        let mut r = RefreshToken::new("wipe-me");
+        r.zeroize();
+        assert_eq!(r.secret(), "");
+    }
+
+    /// Access-token clones share one value: zeroizing one clone leaves the others intact; the
+    /// serde form is the bare string like every other secret type's.
+    #[test]
+    fn access_token_clones_share_the_value_and_serialize_as_a_string() {
+        let a = AccessToken::new("shared");
+        let mut b = a.clone();
+        assert!(std::ptr::eq(a.secret(), b.secret()), "one copy");
+        b.zeroize();
+        assert_eq!(b.secret(), "");
+        assert_eq!(a.secret(), "shared");
+        assert_eq!(serde_json::to_string(&a).unwrap(), "\"shared\"");
+        let back: AccessToken = serde_json::from_str("\"x\"").unwrap();
+        assert_eq!(back.secret(), "x");
     }
 
     #[test]

@@ -14,8 +14,11 @@
 //!   [`SessionManager::refresh_if_current`]), the session ends like a dead refresh token does
 //!   (`session_expired`, record wiped, event): nothing can renew it. Never a loop.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::{Duration, UNIX_EPOCH};
 
 use url::Url;
@@ -30,15 +33,29 @@ use crate::vault::Record;
 impl SessionManager {
     /// A valid access token, refreshed when it expires within the provider's leeway or
     /// `min_ttl`, whichever is longer. Concurrent callers share one refresh.
-    pub async fn get_token(
+    ///
+    /// A token held in memory is looked up when this is called, and the future is then ready
+    /// at once: the refresh path's (large) state machine is built, boxed, only when a refresh
+    /// may be needed.
+    pub fn get_token<'a>(
+        &'a self,
+        provider: &'a str,
+        account: &'a str,
+        min_ttl: Duration,
+    ) -> impl Future<Output = Result<AccessToken>> + Send + 'a {
+        match self.fresh_token(provider, account, min_ttl) {
+            Some(t) => TokenFuture::Ready(Some(t)),
+            None => TokenFuture::Slow(Box::pin(self.get_token_slow(provider, account, min_ttl))),
+        }
+    }
+
+    /// [`Self::get_token`] when no fresh token was found in memory.
+    async fn get_token_slow(
         &self,
         provider: &str,
         account: &str,
         min_ttl: Duration,
     ) -> Result<AccessToken> {
-        if let Some(t) = self.fresh_token(provider, account, min_ttl) {
-            return Ok(t);
-        }
         let acct = self.account(provider, account)?;
         let need = acct.leeway.max(min_ttl);
         if let Some(t) = acct.fresh(need) {
@@ -386,4 +403,27 @@ fn stored_access(record: &Record) -> Option<Access> {
                 .unwrap_or(UNIX_EPOCH)
         }),
     })
+}
+
+/// The future of [`SessionManager::get_token`]: ready with the token found in memory, or the
+/// boxed refresh path.
+enum TokenFuture<'a> {
+    /// The token held in memory (taken by the first poll).
+    Ready(Option<AccessToken>),
+    /// The refresh path.
+    Slow(Pin<Box<dyn Future<Output = Result<AccessToken>> + Send + 'a>>),
+}
+
+impl Future for TokenFuture<'_> {
+    type Output = Result<AccessToken>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.get_mut() {
+            TokenFuture::Ready(t) => match t.take() {
+                Some(t) => Poll::Ready(Ok(t)),
+                None => panic!("TokenFuture polled after it completed"),
+            },
+            TokenFuture::Slow(f) => f.as_mut().poll(cx),
+        }
+    }
 }
