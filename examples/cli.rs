@@ -21,7 +21,9 @@
 //! `TOKEN_VAULT_CLIENT_ID`, `TOKEN_VAULT_SCOPE`, `TOKEN_VAULT_CA_CERT`, `TOKEN_VAULT_ACCOUNT`
 //! (default `default`), `TOKEN_VAULT_SERVICE` (default: the file's `service`, else the
 //! `tauri.conf.json`'s `identifier`, else `tauri-plugin-token-vault-cli`), `TOKEN_VAULT_DATA_DIR`
-//! (default: the user's local data directory, `<service>/locks`). Only `token` prints a
+//! (default: the user's local data directory, `<service>/locks`), `TOKEN_VAULT_CACHE_DIR`
+//! (`--cache-dir`: the warm-start cache of discovery and JWKS; default `<data dir>/cache`,
+//! empty: off). Only `token` prints a
 //! token. On failure: exit status 1 and `error: <code>: <message>` on stderr.
 
 use std::collections::{BTreeMap, HashMap};
@@ -122,6 +124,10 @@ struct Cli {
     /// Directory for the per-account lock files that coordinate refreshes between processes.
     #[arg(long, env = "TOKEN_VAULT_DATA_DIR")]
     data_dir: Option<PathBuf>,
+    /// The warm-start cache of the provider's discovery document and JWKS (default: `cache`
+    /// in the data directory). `--cache-dir ''` turns it off.
+    #[arg(long, env = "TOKEN_VAULT_CACHE_DIR")]
+    cache_dir: Option<PathBuf>,
     /// Extra authorization parameter for `login`, `name=value` (repeatable).
     #[arg(long = "param", value_parser = parse_param)]
     params: Vec<(String, String)>,
@@ -577,8 +583,13 @@ async fn run(cli: Cli) -> Result<(), Error> {
             .join(&service)
             .join("locks"),
     };
-    let sessions = SessionManager::new(&service, HashMap::from([(provider.to_string(), config)]))
-        .with_lock_dir(data_dir);
+    let cache_dir = cli.cache_dir.unwrap_or_else(|| data_dir.join("cache"));
+    let mut sessions =
+        SessionManager::new(&service, HashMap::from([(provider.to_string(), config)]))
+            .with_lock_dir(data_dir);
+    if !cache_dir.as_os_str().is_empty() {
+        sessions = sessions.with_cache_dir(cache_dir);
+    }
     let account = cli.account.as_str();
     match cli.command {
         Command::Login {

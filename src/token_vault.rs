@@ -31,8 +31,12 @@ pub(crate) fn init<R: Runtime, C: serde::de::DeserializeOwned>(
         .clone()
         .unwrap_or_else(|| app.config().identifier.clone());
     let mut sessions = SessionManager::new(&service, config.providers.clone());
+    // Paths only: nothing is read or created here (init does no store, network or disk
+    // access); the lock and cache directories are made at first use.
     if let Ok(dir) = app.path().app_data_dir() {
-        sessions = sessions.with_lock_dir(dir.join("token-vault-locks"));
+        sessions = sessions
+            .with_lock_dir(dir.join("token-vault-locks"))
+            .with_cache_dir(dir.join("token-vault-cache"));
     }
     let sessions = Arc::new(sessions);
     let mut events = sessions.subscribe();

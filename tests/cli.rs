@@ -487,9 +487,12 @@ fn without_data_dir_the_lock_files_go_to_the_user_data_directory_not_a_shared_tm
         String::from_utf8_lossy(&out.stderr)
     );
     let locks = data_home.path().join(&service).join("locks");
+    // The lock file, and the warm-start cache's directory beside it.
     let files: Vec<_> = std::fs::read_dir(&locks)
         .unwrap_or_else(|e| panic!("{}: {e}", locks.display()))
+        .filter(|e| e.as_ref().unwrap().path().is_file())
         .collect();
+    assert!(locks.join("cache").is_dir(), "the warm-start cache");
     assert_eq!(
         files.len(),
         1,

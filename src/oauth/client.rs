@@ -21,6 +21,7 @@ use url::Url;
 
 use super::clock::Clock;
 use super::discovery::ProviderMetadata;
+use super::disk_cache::DiskCache;
 use super::id_token::{IdTokenClaims, IdTokenVerifier};
 use crate::config::{
     ClientAuthContext, ClientCredential, ProviderConfig, RevocationStyle, TokenEndpointAuthMethod,
@@ -137,6 +138,9 @@ pub struct OAuthClient {
     oauth: Oauth2Client,
     auth_method: TokenEndpointAuthMethod,
     clock: Clock,
+    /// The discovery URL whose warm-start cache entry the metadata came from (`None`:
+    /// fetched or configured), and the cache.
+    from_cache: Option<(Url, DiskCache)>,
 }
 
 /// One request's client: oauth2's client with the secret (if any) set, and the body
@@ -150,7 +154,7 @@ impl OAuthClient {
     /// Validates `config`, builds the HTTP client and resolves the provider metadata.
     #[cfg_attr(not(feature = "test-util"), allow(dead_code))]
     pub async fn discover(config: ProviderConfig) -> Result<Self> {
-        Self::discover_with(config, None, Clock::system()).await
+        Self::discover_with(config, None, Clock::system(), None).await
     }
 
     /// [`Self::discover`] with the session manager's seams: provider requests through
@@ -159,6 +163,7 @@ impl OAuthClient {
         config: ProviderConfig,
         transport: Option<Arc<dyn Transport>>,
         clock: Clock,
+        cache: Option<DiskCache>,
     ) -> Result<Self> {
         config.validate_at("provider")?;
         // A provider on this machine is reached directly, never through a proxy.
@@ -179,8 +184,26 @@ impl OAuthClient {
         if let Some(transport) = transport {
             http = http.with_transport(transport);
         }
-        let metadata = ProviderMetadata::resolve(&config, &http).await?;
-        Self::assemble(config, metadata, http, clock)
+        let resolved = ProviderMetadata::resolve(&config, &http, cache.as_ref()).await?;
+        let mut client = Self::assemble(config, resolved.metadata, http, clock)?;
+        if let Some(cache) = cache {
+            client.id_tokens = client.id_tokens.map(|v| v.with_disk_cache(cache.clone()));
+            client.from_cache = resolved.from_cache.map(|url| (url, cache));
+        }
+        Ok(client)
+    }
+
+    /// Whether the metadata came from the warm-start cache.
+    pub(crate) fn metadata_from_cache(&self) -> bool {
+        self.from_cache.is_some()
+    }
+
+    /// Drops the warm-start cache entry this client's metadata came from: a request made with
+    /// it failed, so the next client discovers again.
+    pub(crate) async fn forget_cached_metadata(&self) {
+        if let Some((url, cache)) = &self.from_cache {
+            cache.remove(super::disk_cache::Kind::Metadata, url).await;
+        }
     }
 
     /// Builds a client from already known metadata.
@@ -248,6 +271,7 @@ impl OAuthClient {
             oauth,
             auth_method,
             clock,
+            from_cache: None,
         })
     }
 

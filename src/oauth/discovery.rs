@@ -1,13 +1,25 @@
 //! Provider metadata: OpenID Connect Discovery 1.0, then RFC 8414, or explicit endpoints.
 
+use std::time::Duration;
+
 use serde::Deserialize;
 use url::Url;
 
+use super::disk_cache::{DiskCache, Kind};
 use crate::config::{Endpoints, ProviderConfig};
 use crate::error::{Error, Result};
 use crate::http::HttpClient;
 use crate::url_policy::check_secure_url;
 use crate::url_policy::issuer::is_metadata_issuer;
+
+/// A provider's metadata, and whether it came from the warm-start cache.
+#[derive(Debug)]
+pub struct Resolved {
+    /// The metadata, with the configured `endpoints` applied.
+    pub metadata: ProviderMetadata,
+    /// The discovery URL whose cached document was used; `None`: fetched (or configured).
+    pub from_cache: Option<Url>,
+}
 
 /// The parts of the provider metadata this plugin uses.
 #[derive(Debug, Clone, Deserialize)]
@@ -48,11 +60,28 @@ impl ProviderMetadata {
     /// The metadata of a configured provider: discovered from its issuer with its `endpoints`
     /// overriding what discovery found, or, without discovery, built from its endpoints
     /// (the `issuer` as configured, empty when there is none).
-    pub async fn resolve(config: &ProviderConfig, http: &HttpClient) -> Result<Self> {
+    ///
+    /// With a `cache`, a fresh cached discovery document is used instead of a request (and a
+    /// fetched one is cached); [`Resolved::from_cache`] says which happened.
+    pub(crate) async fn resolve(
+        config: &ProviderConfig,
+        http: &HttpClient,
+        cache: Option<&DiskCache>,
+    ) -> Result<Resolved> {
         let overrides = config.endpoints.clone().unwrap_or_default();
+        let mut from_cache = None;
         let mut meta = match &config.issuer {
             Some(issuer) if config.discovers() => {
-                Self::discover(issuer, config.issuer_template_in_effect().as_deref(), http).await?
+                let template = config.issuer_template_in_effect();
+                match Self::cached(issuer, template.as_deref(), cache).await {
+                    Some((meta, url)) => {
+                        from_cache = Some(url);
+                        meta
+                    }
+                    None => {
+                        Self::discover_caching(issuer, template.as_deref(), http, cache).await?
+                    }
+                }
             }
             issuer => {
                 let (Some(authorization), Some(token)) =
@@ -102,6 +131,47 @@ impl ProviderMetadata {
                 *field = u;
             }
         }
+        Ok(Resolved {
+            metadata: meta,
+            from_cache,
+        })
+    }
+
+    /// A fresh cached discovery document of `issuer` that passes the checks a fetched one
+    /// must, and the URL it is cached under.
+    async fn cached(
+        issuer: &Url,
+        template: Option<&str>,
+        cache: Option<&DiskCache>,
+    ) -> Option<(Self, Url)> {
+        let cache = cache?;
+        for url in discovery_urls(issuer) {
+            let Some(hit) = cache.load(Kind::Metadata, &url).await else {
+                continue;
+            };
+            let Ok(meta) = serde_json::from_value::<Self>(hit.doc) else {
+                continue;
+            };
+            if is_metadata_issuer(issuer, template, &meta.issuer) && meta.check().is_ok() {
+                return Some((meta, url));
+            }
+        }
+        None
+    }
+
+    /// [`Self::discover`], caching the document found for its HTTP lifetime.
+    async fn discover_caching(
+        issuer: &Url,
+        template: Option<&str>,
+        http: &HttpClient,
+        cache: Option<&DiskCache>,
+    ) -> Result<Self> {
+        let (meta, url, doc, max_age) = Self::fetch(issuer, template, http).await?;
+        if let Some(cache) = cache {
+            cache
+                .store(Kind::Metadata, &url, &doc, DiskCache::lifetime(max_age))
+                .await;
+        }
         Ok(meta)
     }
 
@@ -111,10 +181,25 @@ impl ProviderMetadata {
     /// or be the configured `issuerTemplate` verbatim (Entra's multi-tenant metadata names
     /// `…/{tenantid}/v2.0`). Issuer aliases never apply here.
     pub async fn discover(issuer: &Url, template: Option<&str>, http: &HttpClient) -> Result<Self> {
+        Self::fetch(issuer, template, http)
+            .await
+            .map(|(meta, ..)| meta)
+    }
+
+    /// [`Self::discover`], also answering where the document was found, the document as
+    /// served, and its `Cache-Control` lifetime.
+    async fn fetch(
+        issuer: &Url,
+        template: Option<&str>,
+        http: &HttpClient,
+    ) -> Result<(Self, Url, serde_json::Value, Option<Duration>)> {
         let mut tried = Vec::new();
         for url in discovery_urls(issuer) {
-            match http.get_json::<Self>(&url).await {
-                Ok(Ok(meta)) => {
+            match http.get_json_with_max_age::<serde_json::Value>(&url).await {
+                Ok(Ok((doc, max_age))) => {
+                    let meta: Self = serde_json::from_value(doc.clone()).map_err(|e| {
+                        Error::DiscoveryFailed(format!("{url}: not the expected JSON: {e}"))
+                    })?;
                     // Compared as URLs: `https://id.example` and `https://id.example/` are the
                     // same issuer (the `url` crate writes both with a `/`); or the template as
                     // written. From here on the provider's own string is the one ID tokens and
@@ -126,7 +211,7 @@ impl ProviderMetadata {
                         });
                     }
                     meta.check()?;
-                    return Ok(meta);
+                    return Ok((meta, url, doc, max_age));
                 }
                 Ok(Err(status)) => tried.push(format!("{url} → HTTP {status}")),
                 Err(Error::InvalidResponse(m)) => return Err(Error::DiscoveryFailed(m)),
@@ -284,12 +369,16 @@ mod tests {
         // Through the configuration: the template is passed on...
         let config = ProviderConfig::new(configured(&base), "c").issuer_template(template(&base));
         config.validate().unwrap();
-        ProviderMetadata::resolve(&config, &http).await.unwrap();
+        ProviderMetadata::resolve(&config, &http, None)
+            .await
+            .unwrap();
         // ...an alias is not: it is for ID tokens and RFC 9207 responses only.
         let base = serving_issuer("accounts.google.com").await;
         let config = ProviderConfig::new(base, "c").issuer_aliases(["accounts.google.com"]);
         config.validate().unwrap();
-        let e = ProviderMetadata::resolve(&config, &http).await.unwrap_err();
+        let e = ProviderMetadata::resolve(&config, &http, None)
+            .await
+            .unwrap_err();
         assert_eq!(e.code(), "issuer_mismatch", "{e}");
     }
 }

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 use super::clock::Clock;
+use super::disk_cache::DiskCache;
 use super::jwks::{parse_jwks, JwksCache, KeySource};
 use crate::error::{Error, Result};
 use crate::http::HttpClient;
@@ -137,6 +138,13 @@ impl IdTokenVerifier {
     /// `issuerAliases`) instead of the exact issuer given at construction.
     pub(crate) fn with_issuer_policy(mut self, policy: IssuerPolicy) -> Self {
         self.issuers = policy;
+        self
+    }
+
+    /// Reads the JWKS from the warm-start cache before the first fetch, and caches each one
+    /// fetched.
+    pub(crate) fn with_disk_cache(mut self, disk: DiskCache) -> Self {
+        self.jwks.set_disk_cache(disk);
         self
     }
 

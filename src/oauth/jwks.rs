@@ -15,6 +15,7 @@ use tokio::sync::{Mutex, RwLock};
 use url::Url;
 
 use super::clock::Clock;
+use super::disk_cache::{DiskCache, Kind};
 use crate::error::{Error, Result};
 use crate::http::HttpClient;
 
@@ -51,6 +52,9 @@ struct Cached {
     fetched_at: Option<SystemTime>,
     /// How long they are used.
     ttl: Duration,
+    /// Read from the warm-start cache, not fetched by this process (an unknown `kid` then
+    /// refetches whatever their age).
+    from_disk: bool,
 }
 
 /// The key cache of one provider.
@@ -58,9 +62,12 @@ struct Cached {
 pub(crate) struct JwksCache {
     source: KeySource,
     cached: RwLock<Cached>,
-    /// One fetch at a time; later callers then find the fresh keys.
-    fetching: Mutex<()>,
+    /// One fetch at a time; later callers then find the fresh keys. Holds whether the
+    /// warm-start cache was looked at (once, before the first fetch).
+    fetching: Mutex<bool>,
     clock: Clock,
+    /// The warm-start cache the keys are read from at first and written to after each fetch.
+    disk: Option<DiskCache>,
 }
 
 /// Why [`JwksCache::fetch`] is called.
@@ -81,10 +88,18 @@ impl JwksCache {
                 keys,
                 fetched_at: None,
                 ttl: DEFAULT_TTL,
+                from_disk: false,
             }),
-            fetching: Mutex::new(()),
+            fetching: Mutex::new(false),
             clock: Clock::system(),
+            disk: None,
         }
+    }
+
+    /// Reads the keys from `disk` before the first fetch (while fresh there), and writes each
+    /// fetched JWKS to it.
+    pub(crate) fn set_disk_cache(&mut self, disk: DiskCache) {
+        self.disk = Some(disk);
     }
 
     /// Measures the TTL and the refetch interval with `clock`.
@@ -128,23 +143,50 @@ impl JwksCache {
         let KeySource::Remote { http, uri } = &self.source else {
             return Ok(false);
         };
-        let seen = self.cached.read().await.fetched_at;
-        let _one_at_a_time = self.fetching.lock().await;
+        let mut seen = self.cached.read().await.fetched_at;
+        let mut looked_at_disk = self.fetching.lock().await;
+        if !*looked_at_disk {
+            *looked_at_disk = true;
+            if let (Some(disk), None) = (&self.disk, seen) {
+                if let Some(hit) = disk.load(Kind::Jwks, uri).await {
+                    if let Ok(keys) = parse_jwks(&hit.doc) {
+                        let mut c = self.cached.write().await;
+                        c.keys = keys;
+                        c.fetched_at = Some(hit.fetched_at);
+                        c.ttl = hit.max_age;
+                        c.from_disk = true;
+                        drop(c);
+                        if why == Why::Stale {
+                            return Ok(true);
+                        }
+                        // An unknown kid: the cached keys lack it too; fetched below.
+                        seen = Some(hit.fetched_at);
+                    }
+                }
+            }
+        }
         {
             let c = self.cached.read().await;
             if c.fetched_at != seen {
                 // Another caller fetched while this one waited.
                 return Ok(true);
             }
-            let too_soon = c
-                .fetched_at
-                .is_some_and(|at| age(&self.clock, at) < MIN_REFETCH_INTERVAL);
+            let too_soon = !c.from_disk
+                && c.fetched_at
+                    .is_some_and(|at| age(&self.clock, at) < MIN_REFETCH_INTERVAL);
             if why == Why::UnknownKid && too_soon {
                 return Ok(false);
             }
         }
         let fetched = match http.get_json_with_max_age::<serde_json::Value>(uri).await {
-            Ok(Ok((doc, max_age))) => parse_jwks(&doc).map(|keys| (keys, max_age)),
+            Ok(Ok((doc, max_age))) => {
+                let keys = parse_jwks(&doc);
+                if let (Ok(_), Some(disk)) = (&keys, &self.disk) {
+                    disk.store(Kind::Jwks, uri, &doc, DiskCache::lifetime(max_age))
+                        .await;
+                }
+                keys.map(|keys| (keys, max_age))
+            }
             Ok(Err(status)) => Err(Error::InvalidResponse(format!(
                 "JWKS {uri} answered HTTP {status}"
             ))),
@@ -153,6 +195,7 @@ impl JwksCache {
         let mut c = self.cached.write().await;
         match fetched {
             Ok((keys, max_age)) => {
+                c.from_disk = false;
                 c.keys = keys;
                 c.ttl = max_age.unwrap_or(DEFAULT_TTL).clamp(MIN_TTL, MAX_TTL);
                 c.fetched_at = Some(self.clock.now());
@@ -161,6 +204,7 @@ impl JwksCache {
             Err(e) if c.keys.is_empty() => Err(e),
             Err(e) => {
                 log::warn!("JWKS refetch failed, using the cached keys: {e}");
+                c.from_disk = false;
                 // Not again before the refetch interval: a provider that is down is not
                 // asked once per token.
                 c.fetched_at = Some(self.clock.now());

@@ -5,9 +5,11 @@
 pub(crate) mod client;
 pub(crate) mod clock;
 pub(crate) mod discovery;
+pub(crate) mod disk_cache;
 pub(crate) mod id_token;
 pub(crate) mod jwks;
 
 pub(crate) use client::{OAuthClient, TokenSet};
 pub(crate) use clock::Clock;
+pub(crate) use disk_cache::DiskCache;
 pub(crate) use id_token::IdTokenClaims;

@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, UNIX_EPOCH};
 
-use tokio::sync::{broadcast, Mutex, OnceCell};
+use tokio::sync::{broadcast, Mutex};
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
@@ -32,7 +32,7 @@ use crate::config::ProviderConfig;
 use crate::error::{Error, Result};
 use crate::http::Transport;
 use crate::models::{SessionChangeReason, SessionEvent, SessionState, SessionStatus};
-use crate::oauth::{Clock, IdTokenClaims, OAuthClient};
+use crate::oauth::{Clock, DiskCache, IdTokenClaims, OAuthClient};
 use crate::redirect::native::AuthSession;
 #[cfg(desktop)]
 use crate::redirect::Browser;
@@ -151,7 +151,9 @@ enum Step<'a> {
 
 struct Provider {
     config: ProviderConfig,
-    client: OnceCell<Arc<OAuthClient>>,
+    /// The provider's client, built at first use (one build at a time); dropped when a
+    /// request made with warm-start-cached metadata fails, so the next call discovers again.
+    client: Mutex<Option<Arc<OAuthClient>>>,
 }
 
 /// Where the vault comes from: created on first use so that a missing store is an error of
@@ -195,6 +197,8 @@ pub struct SessionManager {
     vault_source: VaultSource,
     vault: std::sync::OnceLock<Vault>,
     lock_dir: Option<PathBuf>,
+    /// The warm-start cache of discovery documents and JWKS (`None`: not cached).
+    cache_dir: Option<PathBuf>,
     accounts: RwLock<Accounts>,
     events: broadcast::Sender<SessionEvent>,
     /// Provider requests go through this instead of reqwest (unit tests); `None` in use.
@@ -233,7 +237,7 @@ impl SessionManager {
                     id,
                     Provider {
                         config,
-                        client: OnceCell::new(),
+                        client: Mutex::new(None),
                     },
                 )
             })
@@ -243,6 +247,7 @@ impl SessionManager {
             vault_source,
             vault: std::sync::OnceLock::new(),
             lock_dir: None,
+            cache_dir: None,
             accounts: RwLock::new(Accounts::default()),
             events: broadcast::channel(64).0,
             transport: None,
@@ -269,6 +274,17 @@ impl SessionManager {
     /// files in `dir` (the app's data directory).
     pub fn with_lock_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.lock_dir = Some(dir.into());
+        self
+    }
+
+    /// Keeps each provider's discovery document and JWKS in `dir` (the app's data directory)
+    /// for their HTTP lifetime (at most 24 h), so that the first `get_token` after a launch
+    /// needs no discovery or JWKS request: one token-endpoint round trip. Neither is secret.
+    /// A request that fails with cached metadata drops the entry and the next call discovers
+    /// again; an ID token with an unknown `kid` refetches the JWKS. Nothing is read or created
+    /// until a provider is first used.
+    pub fn with_cache_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.cache_dir = Some(dir.into());
         self
     }
 
@@ -304,18 +320,53 @@ impl SessionManager {
     /// The discovered client of `provider` (discovery runs once per process).
     pub(crate) async fn client(&self, provider: &str) -> Result<Arc<OAuthClient>> {
         let p = self.provider(provider)?;
-        p.client
-            .get_or_try_init(|| async {
-                OAuthClient::discover_with(
-                    p.config.clone(),
-                    self.transport.clone(),
-                    self.clock.clone(),
-                )
-                .await
-                .map(Arc::new)
-            })
-            .await
-            .cloned()
+        let mut slot = p.client.lock().await;
+        if let Some(c) = &*slot {
+            return Ok(Arc::clone(c));
+        }
+        let cache = match &self.cache_dir {
+            Some(dir) => {
+                let pems = p
+                    .config
+                    .ca_certificate_pems(&format!("providers.{provider}"))?;
+                Some(DiskCache::new(dir, self.clock.clone(), &pems))
+            }
+            None => None,
+        };
+        let client = Arc::new(
+            OAuthClient::discover_with(
+                p.config.clone(),
+                self.transport.clone(),
+                self.clock.clone(),
+                cache,
+            )
+            .await?,
+        );
+        *slot = Some(Arc::clone(&client));
+        Ok(client)
+    }
+
+    /// After a failed provider request made with `client`: when its metadata came from the
+    /// warm-start cache and the failure could mean the metadata is out of date (the endpoint
+    /// did not answer, or not as expected), the entry and the client are dropped, so the next
+    /// call discovers again. `error` is returned unchanged by the caller.
+    pub(crate) async fn after_provider_failure(
+        &self,
+        provider: &str,
+        client: &Arc<OAuthClient>,
+        error: &Error,
+    ) {
+        let stale = matches!(error, Error::Network(_) | Error::InvalidResponse(_));
+        if !(stale && client.metadata_from_cache()) {
+            return;
+        }
+        client.forget_cached_metadata().await;
+        if let Ok(p) = self.provider(provider) {
+            let mut slot = p.client.lock().await;
+            if slot.as_ref().is_some_and(|c| Arc::ptr_eq(c, client)) {
+                *slot = None;
+            }
+        }
     }
 
     fn vault(&self) -> Result<Vault> {
@@ -466,17 +517,14 @@ impl SessionManager {
         let acct = self.account(provider, account)?;
         let client = self.client(provider).await?;
         // The browser step may take minutes: not under the account lock.
-        let signed = match step {
-            #[cfg(desktop)]
-            Step::Browser(browser) => {
-                self.check_store(provider, account).await?;
-                sign_in(&client, browser, extra, cancel.0).await?
-            }
-            Step::Session(session) => {
-                let field = format!("providers.{provider}");
-                let uri = client.config().mobile_redirect(&field)?.clone();
-                self.check_store(provider, account).await?;
-                sign_in_with_session(&client, session, &uri, extra, cancel.0).await?
+        let signed = self
+            .sign_in_step(provider, account, &client, step, extra, cancel)
+            .await;
+        let signed = match signed {
+            Ok(signed) => signed,
+            Err(e) => {
+                self.after_provider_failure(provider, &client, &e).await;
+                return Err(e);
             }
         };
         let mut inner = acct.inner.lock().await;
@@ -571,6 +619,32 @@ impl SessionManager {
             }
         }
         Ok(self.status_of(&acct, &inner))
+    }
+
+    /// The browser step of [`Self::login_via`] (with the store checked first) and the code
+    /// exchange: the signed-in tokens.
+    async fn sign_in_step(
+        &self,
+        provider: &str,
+        account: &str,
+        client: &OAuthClient,
+        step: Step<'_>,
+        extra: &BTreeMap<String, String>,
+        cancel: LoginCancel,
+    ) -> Result<crate::signin::SignedIn> {
+        match step {
+            #[cfg(desktop)]
+            Step::Browser(browser) => {
+                self.check_store(provider, account).await?;
+                sign_in(client, browser, extra, cancel.0).await
+            }
+            Step::Session(session) => {
+                let field = format!("providers.{provider}");
+                let uri = client.config().mobile_redirect(&field)?.clone();
+                self.check_store(provider, account).await?;
+                sign_in_with_session(client, session, &uri, extra, cancel.0).await
+            }
+        }
     }
 
     /// A session that cannot be stored would be lost: the store must answer before the user

@@ -127,7 +127,18 @@ impl SessionManager {
             }
             Want::Always => {}
         }
-        self.ensure_loaded(acct, &mut inner).await?;
+        if inner.loaded || self.cache_dir.is_none() {
+            self.ensure_loaded(acct, &mut inner).await?;
+        } else {
+            // The first use in this process: the store read and the provider's client (from
+            // the warm-start cache, or discovered) at the same time. The client's error, if
+            // any, is the refresh's to report, when one is needed.
+            let (loaded, _client) = tokio::join!(
+                self.ensure_loaded(acct, &mut inner),
+                self.client(&acct.provider)
+            );
+            loaded?;
+        }
         if inner
             .record
             .as_ref()
@@ -362,7 +373,11 @@ impl SessionManager {
                 self.wipe(acct, inner, Reason::SessionExpired).await?;
                 return Err(e);
             }
-            Err(e) => return Err(e),
+            Err(e) => {
+                self.after_provider_failure(&acct.provider, &client, &e)
+                    .await;
+                return Err(e);
+            }
         };
         inner.record = Some(record.clone());
         inner.scopes = tokens.scopes.clone();

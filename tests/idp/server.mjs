@@ -42,7 +42,8 @@
 //
 // Test-only endpoints (handled before the provider sees the request):
 //   GET  /__test/stats        {"token":{"authorization_code":N,"refresh_token":N},
-//                              "revocation":N,"introspection":N,"authorization":N}
+//                              "revocation":N,"introspection":N,"authorization":N,
+//                              "discovery":N,"jwks":N}
 //   POST /__test/stats/reset  zeroes the counters, answers with the zeroed stats
 //   POST /__test/fault?mode=M  injects a fault into every provider request until mode=none:
 //                              reset  the connection is destroyed before the provider sees it
@@ -141,6 +142,8 @@ function zeroStats() {
     revocation: 0,
     introspection: 0,
     authorization: 0,
+    discovery: 0,
+    jwks: 0,
   };
 }
 let stats = zeroStats();
@@ -401,6 +404,12 @@ provider.use(async (ctx, next) => {
         break;
       case 'authorization':
         stats.authorization += 1;
+        break;
+      case 'discovery':
+        stats.discovery += 1;
+        break;
+      case 'jwks':
+        stats.jwks += 1;
         break;
       default:
         break;

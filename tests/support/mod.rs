@@ -283,6 +283,7 @@ pub fn cli() -> Command {
         "TOKEN_VAULT_ACCOUNT",
         "TOKEN_VAULT_SERVICE",
         "TOKEN_VAULT_DATA_DIR",
+        "TOKEN_VAULT_CACHE_DIR",
     ] {
         c.env_remove(var);
     }
