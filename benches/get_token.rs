@@ -112,4 +112,6 @@ async fn run() {
         wall.as_secs_f64() * 1e3,
         single.as_secs_f64() * 1e3 * 1000.0
     );
+    // The summary line `scripts/bench.sh` promises, exactly.
+    println!("hot/baseline = {:.1}x", hot / rwlock);
 }

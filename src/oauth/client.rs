@@ -193,6 +193,18 @@ impl OAuthClient {
         Ok(client)
     }
 
+    /// [`Self::discover`] with the warm-start cache in `dir` (benchmarks: the cost of a
+    /// client built from cached metadata).
+    #[cfg(feature = "test-util")]
+    pub async fn discover_cached(config: ProviderConfig, dir: &std::path::Path) -> Result<Self> {
+        let cache = DiskCache::new(
+            dir,
+            Clock::system(),
+            &config.ca_certificate_pems("provider")?,
+        );
+        Self::discover_with(config, None, Clock::system(), Some(cache)).await
+    }
+
     /// Whether the metadata came from the warm-start cache.
     pub(crate) fn metadata_from_cache(&self) -> bool {
         self.from_cache.is_some()
