@@ -320,6 +320,7 @@ impl RedirectHost {
     }
 
     /// The loopback addresses the listener binds, the one that must succeed first.
+    #[cfg(desktop)] // the loopback listener is desktop-only
     pub(crate) fn addrs(self) -> &'static [std::net::IpAddr] {
         use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
         const V4: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
