@@ -34,6 +34,9 @@ pub(crate) fn init<R: Runtime, C: serde::de::DeserializeOwned>(
     if let Ok(dir) = app.path().app_data_dir() {
         sessions = sessions.with_lock_dir(dir.join("token-vault-locks"));
     }
+    if let Some(group) = config.keychain_access_group() {
+        sessions = sessions.with_keychain_access_group(group);
+    }
     let sessions = Arc::new(sessions);
     let mut events = sessions.subscribe();
     let emitter = app.clone();
