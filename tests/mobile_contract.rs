@@ -282,7 +282,7 @@ impl RustSide {
             .collect();
         assert_eq!(
             registered,
-            [binding.clone()],
+            std::slice::from_ref(&binding),
             "{RUST}: `register_ios_plugin` must be given the `ios_plugin_binding!` symbol"
         );
         let run: Vec<_> = calls(&src, "run_mobile_plugin_async")
