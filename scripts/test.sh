@@ -35,6 +35,7 @@ echo "== MSRV: no dependency needs a newer Rust; the library builds with the dec
 scripts/check-msrv.sh
 
 scripts/check-desktop-platforms.sh  # Windows and macOS: cross check + clippy; unit tests under Wine
+scripts/check-mobile.sh  # Android and iOS: native halves (Kotlin compile, Swift parse), cross check + clippy
 
 echo "== guest-js: build is fresh, JS tests"
 scripts/check-js.sh

@@ -68,6 +68,12 @@ pub struct Config {
     /// in under what it sets.
     #[serde(default, deserialize_with = "providers_with_presets")]
     pub(crate) providers: HashMap<String, ProviderConfig>,
+    /// iOS: the Keychain access group the sessions are stored in, to share them with the app's
+    /// extensions: the full group name with the team prefix (`ABCDE12345.com.example.shared`),
+    /// listed in the app's `keychain-access-groups` entitlement. Default: the app's own group.
+    /// Other platforms ignore it.
+    #[serde(default)]
+    pub(crate) keychain_access_group: Option<String>,
 }
 
 /// Reads `providers`: each provider's `preset` settings under its own, then the provider.
@@ -106,6 +112,11 @@ impl Config {
         self.service.as_deref()
     }
 
+    /// The iOS Keychain access group (`keychainAccessGroup`), when one is configured.
+    pub fn keychain_access_group(&self) -> Option<&str> {
+        self.keychain_access_group.as_deref()
+    }
+
     /// Provider `id`, as read (its `preset` filled in) or added.
     ///
     /// ```
@@ -123,6 +134,10 @@ impl Config {
 
     /// Checks every provider; the error names the first bad field.
     pub fn validate(&self) -> Result<()> {
+        // An empty group would silently mean the app's default group.
+        if self.keychain_access_group.as_deref().map(str::trim) == Some("") {
+            return Err(Error::config("keychainAccessGroup", "must not be empty"));
+        }
         for (id, p) in &self.providers {
             if id.is_empty() {
                 return Err(Error::config("providers", "provider id must not be empty"));
@@ -320,6 +335,7 @@ impl RedirectHost {
     }
 
     /// The loopback addresses the listener binds, the one that must succeed first.
+    #[cfg(desktop)] // the loopback listener is desktop-only
     pub(crate) fn addrs(self) -> &'static [std::net::IpAddr] {
         use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
         const V4: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
@@ -1842,5 +1858,21 @@ mod tests {
             .unwrap_err();
             assert!(e.contains("localhost") && e.contains("[::1]"), "{bad}: {e}");
         }
+    }
+
+    #[test]
+    fn keychain_access_group_is_read_and_must_not_be_empty() {
+        let c = parse(r#"{"keychainAccessGroup":"ABCDE12345.com.example.shared"}"#).unwrap();
+        assert_eq!(
+            c.keychain_access_group(),
+            Some("ABCDE12345.com.example.shared")
+        );
+        c.validate().unwrap();
+        assert_eq!(parse("{}").unwrap().keychain_access_group(), None);
+        assert_eq!(
+            invalid_field(r#"{"keychainAccessGroup":" "}"#),
+            "keychainAccessGroup"
+        );
+        assert!(parse(r#"{"keychainAccessGroup":7}"#).is_err());
     }
 }

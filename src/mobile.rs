@@ -10,7 +10,8 @@
 //! fields.
 
 use serde::{Deserialize, Serialize};
-use tauri::plugin::{PluginApi, PluginHandle, PluginInvokeError};
+use tauri::plugin::mobile::PluginInvokeError;
+use tauri::plugin::{PluginApi, PluginHandle};
 use tauri::Runtime;
 use url::Url;
 
@@ -18,6 +19,7 @@ use crate::error::{Error, Result};
 use crate::redirect::native::{AuthSession, AuthSessionFuture, AuthSessionRequest};
 
 /// The Android package of the plugin's Kotlin class.
+#[cfg_attr(target_os = "ios", allow(dead_code))]
 pub(crate) const ANDROID_PACKAGE: &str = "io.github.tokenvault";
 /// The plugin's Kotlin and Swift class.
 #[cfg_attr(target_os = "ios", allow(dead_code))]

@@ -38,6 +38,9 @@ pub(crate) fn init<R: Runtime, C: serde::de::DeserializeOwned>(
             .with_lock_dir(dir.join("token-vault-locks"))
             .with_cache_dir(dir.join("token-vault-cache"));
     }
+    if let Some(group) = config.keychain_access_group() {
+        sessions = sessions.with_keychain_access_group(group);
+    }
     let sessions = Arc::new(sessions);
     let mut events = sessions.subscribe();
     let emitter = app.clone();

@@ -196,6 +196,8 @@ pub struct SessionManager {
     providers: HashMap<String, Provider>,
     vault_source: VaultSource,
     vault: std::sync::OnceLock<Vault>,
+    /// iOS Keychain access group of the platform vault ([`Self::with_keychain_access_group`]).
+    keychain_access_group: Option<String>,
     lock_dir: Option<PathBuf>,
     /// The warm-start cache of discovery documents and JWKS (`None`: not cached).
     cache_dir: Option<PathBuf>,
@@ -246,6 +248,7 @@ impl SessionManager {
             providers,
             vault_source,
             vault: std::sync::OnceLock::new(),
+            keychain_access_group: None,
             lock_dir: None,
             cache_dir: None,
             accounts: RwLock::new(Accounts::default()),
@@ -285,6 +288,15 @@ impl SessionManager {
     /// until a provider is first used.
     pub fn with_cache_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.cache_dir = Some(dir.into());
+        self
+    }
+
+    /// On iOS, stores the sessions in Keychain access group `group` (shared with the app's
+    /// extensions; the full name with the team prefix, from the app's `keychain-access-groups`
+    /// entitlement) instead of the app's default group. Accepted and ignored on other platforms
+    /// and by a manager over a given vault.
+    pub fn with_keychain_access_group(mut self, group: impl Into<String>) -> Self {
+        self.keychain_access_group = Some(group.into());
         self
     }
 
@@ -375,7 +387,9 @@ impl SessionManager {
         }
         let v = match &self.vault_source {
             VaultSource::Ready(v) => v.clone(),
-            VaultSource::Platform(service) => Vault::platform(service)?,
+            VaultSource::Platform(service) => {
+                Vault::platform_in_access_group(service, self.keychain_access_group.as_deref())?
+            }
         };
         Ok(self.vault.get_or_init(|| v).clone())
     }

@@ -13,6 +13,8 @@
 //! `store_unavailable`. Nothing is ever written to disk in plaintext.
 
 mod chunk;
+#[cfg(any(test, target_os = "ios"))]
+mod fixed_modifiers;
 #[cfg(test)]
 mod props;
 mod record;
@@ -82,8 +84,22 @@ impl std::fmt::Debug for Vault {
 
 impl Vault {
     /// The platform's credential store, entries under `service` (usually the app identifier).
+    #[cfg_attr(not(any(test, feature = "test-util")), allow(dead_code))]
     pub fn platform(service: &str) -> Result<Self> {
-        let store = platform_store()?;
+        Self::platform_in_access_group(service, None)
+    }
+
+    /// [`Vault::platform`]; on iOS with the Keychain items in `access_group` (one the app shares
+    /// with its extensions, from its `keychain-access-groups` entitlement), `None` being the
+    /// app's default group. Other platforms have no access groups and ignore it.
+    pub fn platform_in_access_group(service: &str, access_group: Option<&str>) -> Result<Self> {
+        #[cfg(target_os = "ios")]
+        let store = ios_store(access_group)?;
+        #[cfg(not(target_os = "ios"))]
+        let store = {
+            let _ = access_group;
+            platform_store()?
+        };
         let chunk_limit = cfg!(target_os = "windows").then_some(WINDOWS_BLOB_LIMIT);
         Ok(Self::with_store(store, service).with_chunk_limit(chunk_limit))
     }
@@ -370,11 +386,32 @@ fn platform_store() -> Result<Arc<CredentialStore>> {
     Ok(store)
 }
 
+/// The accessibility of every iOS Keychain item (`apple-native-keyring-store`'s `access-policy`
+/// entry modifier, `kSecAttrAccessibleAfterFirstUnlockThisDeviceOnly`): readable from the first
+/// unlock after a boot on, so a refresh while the screen is locked (a background task) still
+/// finds the session, which the crate's default (when unlocked) would not; never synced by iCloud
+/// Keychain nor restored from a backup onto another device. Apple fixes the class when an item is
+/// created: later writes update the data only.
+#[cfg(any(test, target_os = "ios"))]
+const IOS_KEYCHAIN_MODIFIERS: &[(&str, &str)] =
+    &[("access-policy", "after-first-unlock-this-device-only")];
+
+/// iOS: the data-protection Keychain, in the app's default access group or in `access_group`.
 #[cfg(target_os = "ios")]
-fn platform_store() -> Result<Arc<CredentialStore>> {
-    let store = apple_native_keyring_store::protected::Store::new()
-        .map_err(|e| store_error(e, "open the Keychain"))?;
-    Ok(store)
+fn ios_store(access_group: Option<&str>) -> Result<Arc<CredentialStore>> {
+    use apple_native_keyring_store::protected::Store;
+    let store = match access_group {
+        Some(group) => Store::new_with_configuration(&std::collections::HashMap::from([(
+            "access-group",
+            group,
+        )])),
+        None => Store::new(),
+    }
+    .map_err(|e| store_error(e, "open the Keychain"))?;
+    Ok(Arc::new(fixed_modifiers::FixedModifiers::new(
+        store,
+        IOS_KEYCHAIN_MODIFIERS,
+    )))
 }
 
 #[cfg(target_os = "windows")]
