@@ -26,6 +26,9 @@ pub(crate) const ANDROID_PACKAGE: &str = "io.github.tokenvault";
 pub(crate) const NATIVE_CLASS: &str = "TokenVaultPlugin";
 /// The native command that runs one authentication session.
 pub(crate) const AUTHORIZE_COMMAND: &str = "authorize";
+/// The native command that dismisses the session on screen (its `authorize` call is then
+/// answered `login_cancelled`); sent when the Rust side gives up on a sign-in.
+pub(crate) const CANCEL_COMMAND: &str = "cancel";
 
 #[cfg(target_os = "ios")]
 tauri::ios_plugin_binding!(init_plugin_token_vault);
@@ -73,17 +76,40 @@ impl<R: Runtime> AuthSession for NativeAuthSession<R> {
                 redirect_uri: request.redirect_uri.as_str(),
                 ephemeral: request.ephemeral,
             };
-            let answer: AuthorizeResult = self
+            // Dropped before the native side answered (`cancelLogin`, the sign-in's timeout, a
+            // caller that gave up): the sheet must not stay on screen.
+            let mut dismiss = DismissOnDrop(Some(self.0.clone()));
+            let answer = self
                 .0
-                .run_mobile_plugin_async(AUTHORIZE_COMMAND, args)
-                .await
-                .map_err(from_native)?;
+                .run_mobile_plugin_async::<AuthorizeResult>(AUTHORIZE_COMMAND, args)
+                .await;
+            dismiss.0 = None;
+            let answer = answer.map_err(from_native)?;
             Url::parse(&answer.url).map_err(|e| {
                 Error::InvalidAuthorizationResponse(format!(
                     "the authentication session answered a URL that does not parse: {e}"
                 ))
             })
         })
+    }
+}
+
+/// Sends the native `cancel` command when dropped while armed (the `authorize` call it guards
+/// has not been answered).
+struct DismissOnDrop<R: Runtime>(Option<PluginHandle<R>>);
+
+impl<R: Runtime> Drop for DismissOnDrop<R> {
+    fn drop(&mut self) {
+        if let Some(handle) = self.0.take() {
+            tauri::async_runtime::spawn(async move {
+                let dismissed = handle
+                    .run_mobile_plugin_async::<serde_json::Value>(CANCEL_COMMAND, ())
+                    .await;
+                if let Err(e) = dismissed {
+                    log::warn!("token-vault: dismissing the authentication session: {e}");
+                }
+            });
+        }
     }
 }
 

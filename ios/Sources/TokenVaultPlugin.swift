@@ -76,6 +76,22 @@ class TokenVaultPlugin: Plugin, ASWebAuthenticationPresentationContextProviding 
     }
   }
 
+  /// Dismisses the session on screen, if there is one: the Rust side gave up on the sign-in
+  /// (`cancelLogin`, its timeout, a dropped call; src/mobile.rs `CANCEL_COMMAND`). That session's
+  /// `authorize` call is answered `login_cancelled`. Always resolves.
+  @objc public func cancel(_ invoke: Invoke) {
+    DispatchQueue.main.async {
+      if let done = self.current {
+        // Cleared first: a completion the system may still deliver finds no current session.
+        self.current = nil
+        self.anchor = nil
+        done.session.cancel()
+        done.invoke.reject("the app cancelled the sign-in", code: "login_cancelled")
+      }
+      invoke.resolve()
+    }
+  }
+
   /// Creates and starts the session (main thread).
   private func presentSession(
     _ invoke: Invoke, url: URL, redirect: URL, scheme: String, ephemeral: Bool
