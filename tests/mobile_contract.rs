@@ -142,7 +142,11 @@ fn calls<'a>(s: &'a str, name: &str) -> Vec<&'a str> {
     word_starts(s, name)
         .into_iter()
         .filter_map(|i| {
-            let after = i + name.len();
+            let mut after = i + name.len();
+            // A turbofish (`name::<T>(…)`): the call's arguments follow it.
+            if s[after..].starts_with("::<") {
+                after += s[after..].find('>')? + 1;
+            }
             let open = after + (s[after..].len() - s[after..].trim_start().len());
             (s[open..].starts_with('(')).then(|| enclosed(s, open))
         })
@@ -243,6 +247,8 @@ struct RustSide {
     class: String,
     symbol: String,
     command: String,
+    /// The command that dismisses the session on screen.
+    cancel: String,
     /// The argument fields as serialised.
     args: BTreeSet<String>,
     /// The result fields as deserialised.
@@ -291,8 +297,9 @@ impl RustSide {
             .collect();
         assert_eq!(
             run,
-            ["AUTHORIZE_COMMAND"],
-            "{RUST}: the one native call must name its command through AUTHORIZE_COMMAND"
+            ["AUTHORIZE_COMMAND", "CANCEL_COMMAND"],
+            "{RUST}: the native calls must name their commands through AUTHORIZE_COMMAND and \
+             CANCEL_COMMAND (the session, and its dismissal when the sign-in is dropped)"
         );
         let (mapped, fallback) = from_native_arms(&src);
         Self {
@@ -300,6 +307,7 @@ impl RustSide {
             class: constant("NATIVE_CLASS"),
             symbol: binding,
             command: constant("AUTHORIZE_COMMAND"),
+            cancel: constant("CANCEL_COMMAND"),
             args: serde_fields(&src, "AuthorizeArgs"),
             result: serde_fields(&src, "AuthorizeResult"),
             mapped,
@@ -683,22 +691,21 @@ fn words(name: &str) -> Vec<String> {
 // ---------------------------------------------------------------------------------------------
 // The checks, one per shared name, for each native.
 
-fn check_command(rust: &RustSide, native: &Native, annotation: &str, param: &str) {
+fn check_command(command: &str, native: &Native, annotation: &str, param: &str) {
     let functions = native.annotated_functions(annotation);
-    let found = functions.iter().find(|(name, _)| *name == rust.command);
+    let found = functions.iter().find(|(name, _)| *name == command);
     let Some((_, params)) = found else {
         panic!(
-            "{}: no `{annotation}` function `{}` (AUTHORIZE_COMMAND in {RUST}); `{annotation}` \
-             functions: {:?}",
+            "{}: no `{annotation}` function `{command}` (a command constant in {RUST}); \
+             `{annotation}` functions: {:?}",
             native.path,
-            rust.command,
             functions.iter().map(|(n, _)| n).collect::<Vec<_>>()
         );
     };
     assert_eq!(
         params, param,
-        "{}: `{}` must take `{param}` (Tauri calls it with the invoke)",
-        native.path, rust.command
+        "{}: `{command}` must take `{param}` (Tauri calls it with the invoke)",
+        native.path
     );
 }
 
@@ -848,15 +855,24 @@ fn kotlin_package_and_class_are_the_ones_rust_registers() {
 }
 
 #[test]
-fn swift_defines_the_authorize_command() {
+fn swift_defines_the_authorize_and_cancel_commands() {
     let rust = RustSide::read();
-    check_command(&rust, &Native::swift(&rust), "@objc", "_ invoke: Invoke");
+    for command in [&rust.command, &rust.cancel] {
+        check_command(command, &Native::swift(&rust), "@objc", "_ invoke: Invoke");
+    }
 }
 
 #[test]
-fn kotlin_defines_the_authorize_command() {
+fn kotlin_defines_the_authorize_and_cancel_commands() {
     let rust = RustSide::read();
-    check_command(&rust, &Native::kotlin(&rust), "@Command", "invoke: Invoke");
+    for command in [&rust.command, &rust.cancel] {
+        check_command(
+            command,
+            &Native::kotlin(&rust),
+            "@Command",
+            "invoke: Invoke",
+        );
+    }
 }
 
 #[test]
