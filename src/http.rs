@@ -226,6 +226,7 @@ impl HttpClient {
     /// GETs `url` and parses a JSON body. Transport errors and 5xx are `network`; other
     /// non-2xx statuses and unparsable bodies are returned as `Ok(Err(status))` /
     /// `invalid_response` so callers can word them.
+    #[cfg_attr(not(feature = "test-util"), allow(dead_code))] // the tests' provider calls
     pub async fn get_json<T: DeserializeOwned>(&self, url: &Url) -> Result<Result<T, u16>> {
         Ok(self.get_json_with_max_age(url).await?.map(|(doc, _)| doc))
     }

@@ -180,6 +180,7 @@ impl ProviderMetadata {
     /// must equal the configured one exactly (OpenID Connect Discovery §4.3, RFC 8414 §3.3),
     /// or be the configured `issuerTemplate` verbatim (Entra's multi-tenant metadata names
     /// `…/{tenantid}/v2.0`). Issuer aliases never apply here.
+    #[cfg(test)]
     pub async fn discover(issuer: &Url, template: Option<&str>, http: &HttpClient) -> Result<Self> {
         Self::fetch(issuer, template, http)
             .await
