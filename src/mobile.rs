@@ -10,7 +10,8 @@
 //! fields.
 
 use serde::{Deserialize, Serialize};
-use tauri::plugin::{PluginApi, PluginHandle, PluginInvokeError};
+use tauri::plugin::mobile::PluginInvokeError;
+use tauri::plugin::{PluginApi, PluginHandle};
 use tauri::Runtime;
 use url::Url;
 
