@@ -421,9 +421,20 @@ fn platform_store() -> Result<Arc<CredentialStore>> {
     Ok(store)
 }
 
+/// Android: a named store of `android-native-keyring-store`, i.e. the SharedPreferences file
+/// `keyring-token-vault` (its values encrypted with the AndroidKeyStore key of the same alias),
+/// rather than the crate's process-wide `default` store that other Rust code in the app may
+/// also use. The file is excluded from Auto Backup and device transfer by the plugin's Android
+/// manifest (`android/src/main/res/xml/`): a restored copy without its device-bound key is
+/// unreadable. `tests/android_manifest.rs` checks that those rules name this store's file.
+///
+/// The crate reaches the app through ndk-context, which Tauri (tao's `onCreate`) initialises
+/// before any plugin is set up; it must not be initialised a second time here.
 #[cfg(target_os = "android")]
 fn platform_store() -> Result<Arc<CredentialStore>> {
-    let store = android_native_keyring_store::Store::new()
+    const STORE_NAME: &str = "token-vault";
+    let config = std::collections::HashMap::from([("name", STORE_NAME)]);
+    let store = android_native_keyring_store::Store::new_with_configuration(&config)
         .map_err(|e| store_error(e, "open the Android Keystore store"))?;
     Ok(store)
 }
