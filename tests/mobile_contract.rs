@@ -450,9 +450,23 @@ impl Native {
             rust.package,
             rust.class
         );
+        // The plugin class first, then the package's other sources (the session, the activities
+        // and the error codes the class rejects with live beside it).
+        let mut src = read(&path);
+        let dir = full.parent().unwrap();
+        let mut others: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "kt") && *p != full)
+            .collect();
+        others.sort();
+        for other in others {
+            src.push('\n');
+            src.push_str(&strip_comments(&std::fs::read_to_string(other).unwrap()));
+        }
         Self {
             lang: Lang::Kotlin,
-            src: read(&path),
+            src,
             path,
         }
     }

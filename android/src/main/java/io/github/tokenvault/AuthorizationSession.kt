@@ -45,6 +45,16 @@ internal object AuthorizationSession {
         }
     }
 
+    /**
+     * Ends the pending session, whichever it is, as cancelled by the app (the Rust side gave up
+     * on it); false when none is pending.
+     */
+    fun cancelCurrent(): Boolean {
+        val session = synchronized(lock) { pending.also { pending = null } } ?: return false
+        session.invoke.reject("the app cancelled the sign-in", ErrorCodes.LOGIN_CANCELLED)
+        return true
+    }
+
     /** Ends session [id] as `browser_open_failed` with [message] (which never holds a URL). */
     fun fail(id: Long, message: String) {
         take(id)?.invoke?.reject(message, ErrorCodes.BROWSER_OPEN_FAILED)

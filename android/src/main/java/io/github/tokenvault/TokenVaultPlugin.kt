@@ -64,4 +64,23 @@ class TokenVaultPlugin(private val activity: Activity) : Plugin(activity) {
             AuthorizationSession.fail(session, "the sign-in activity could not start (${e.javaClass.simpleName})")
         }
     }
+
+    /**
+     * Dismisses the sign-in on screen, if there is one: the Rust side gave up on it
+     * (`cancelLogin`, its timeout, a dropped call; `CANCEL_COMMAND` in src/mobile.rs). Its
+     * `authorize` call is answered `login_cancelled`, and the management activity is brought
+     * back (CLEAR_TOP closes the Custom Tab above it), finding its session over, it finishes.
+     * Always resolves.
+     */
+    @Command
+    fun cancel(invoke: Invoke) {
+        if (AuthorizationSession.cancelCurrent()) {
+            try {
+                activity.startActivity(AuthorizationManagementActivity.redirectIntent(activity, null))
+            } catch (e: RuntimeException) {
+                // The tab stays until the user closes it; the sign-in is over either way.
+            }
+        }
+        invoke.resolve()
+    }
 }
