@@ -409,6 +409,25 @@ pub enum RevocationStyle {
     None,
 }
 
+/// Pushed authorization requests (RFC 9126, `par` in the configuration file): the
+/// authorization parameters (`state`, `nonce`, the PKCE challenge, the redirect URI, the scopes)
+/// are sent to the provider directly, and the browser opens
+/// `authorize?client_id=…&request_uri=…` only.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum ParMode {
+    /// When the provider's metadata has a `pushed_authorization_request_endpoint` (the
+    /// default); else the plain authorization request.
+    #[default]
+    Auto,
+    /// Always; a provider without a PAR endpoint is `invalid_config` at first use.
+    Required,
+    /// Never (a provider whose PAR endpoint misbehaves), unless the provider's metadata says it
+    /// requires PAR (`require_pushed_authorization_requests`).
+    Off,
+}
+
 /// What a [`ProviderConfig::client_credentials`] hook is asked for: the request it
 /// authenticates.
 #[derive(Debug)]
@@ -540,6 +559,9 @@ pub struct ProviderConfig {
     /// How tokens are revoked at logout; default RFC 7009.
     #[serde(default)]
     pub(crate) revocation_style: RevocationStyle,
+    /// Pushed authorization requests (RFC 9126); default `auto`.
+    #[serde(default)]
+    pub(crate) par: ParMode,
     /// Scopes to request; default `["openid"]`.
     #[serde(default = "default_scopes")]
     pub(crate) scopes: Vec<String>,
@@ -626,6 +648,7 @@ impl ProviderConfig {
             preset: None,
             client_credentials: None,
             revocation_style: RevocationStyle::default(),
+            par: ParMode::default(),
             scopes: default_scopes(),
             extra_params: BTreeMap::new(),
             redirect: RedirectConfig::default(),
@@ -872,6 +895,13 @@ impl ProviderConfig {
     /// cookies shared with Safari, so no single sign-on and no consent alert.
     pub fn ephemeral_session(mut self, ephemeral: bool) -> Self {
         self.mobile.ephemeral_session = ephemeral;
+        self
+    }
+
+    /// Pushed authorization requests (RFC 9126): [`ParMode::Auto`] (the default) pushes when
+    /// the provider has a PAR endpoint.
+    pub fn par(mut self, mode: ParMode) -> Self {
+        self.par = mode;
         self
     }
 

@@ -62,7 +62,9 @@ pub async fn sign_in(
         &config.redirect.path,
     )
     .await?;
-    let request = client.authorization_request(receiver.redirect_uri(), extra)?;
+    let request = client
+        .prepare_authorization(receiver.redirect_uri(), extra)
+        .await?;
     let expect = expectation(client, &request.state)?;
     // The browser is opened on a one-time loopback URL that redirects to the authorization
     // URL: its parameters (state, nonce, code challenge, redirect URI) stay out of the
@@ -115,7 +117,7 @@ pub async fn sign_in_with_session(
 ) -> Result<SignedIn> {
     let config = client.config();
     let started = Instant::now();
-    let request = client.authorization_request(redirect_uri, extra)?;
+    let request = client.prepare_authorization(redirect_uri, extra).await?;
     let expect = expectation(client, &request.state)?;
     let native = AuthSessionRequest {
         url: request.url.clone(),

@@ -24,7 +24,8 @@ use super::discovery::ProviderMetadata;
 use super::disk_cache::DiskCache;
 use super::id_token::{IdTokenClaims, IdTokenVerifier};
 use crate::config::{
-    ClientAuthContext, ClientCredential, ProviderConfig, RevocationStyle, TokenEndpointAuthMethod,
+    ClientAuthContext, ClientCredential, ParMode, ProviderConfig, RevocationStyle,
+    TokenEndpointAuthMethod,
 };
 use crate::error::{Error, Result};
 use crate::http::{HttpClient, ReadBody, Request, Transport};
@@ -270,6 +271,14 @@ impl OAuthClient {
                     .clone()
                     .map(oauth2::RevocationUrl::from_url),
             );
+        if config.par == ParMode::Required
+            && metadata.pushed_authorization_request_endpoint.is_none()
+        {
+            return Err(Error::config(
+                "provider.par",
+                "`required`, but the provider's metadata has no pushed_authorization_request_endpoint",
+            ));
+        }
         let auth_method = resolve_auth_method(&config, &metadata);
         oauth = oauth.set_auth_type(match auth_method {
             TokenEndpointAuthMethod::ClientSecretBasic => oauth2::AuthType::BasicAuth,
@@ -410,6 +419,150 @@ impl OAuthClient {
             nonce,
             pkce_verifier: verifier,
         })
+    }
+
+    /// [`Self::authorization_request`], pushed to the provider (RFC 9126) when it has a PAR
+    /// endpoint and `par` is not `off` (or the provider requires PAR): the URL to open is then
+    /// `authorize?client_id=…&request_uri=…`, and the request's parameters (`state`, `nonce`,
+    /// `code_challenge`, `redirect_uri`, `scope`…) never reach the browser.
+    pub async fn prepare_authorization(
+        &self,
+        redirect_uri: &Url,
+        extra: &BTreeMap<String, String>,
+    ) -> Result<AuthorizationRequest> {
+        let request = self.authorization_request(redirect_uri, extra)?;
+        match self.par_endpoint() {
+            Some(endpoint) => self.push(endpoint.clone(), request).await,
+            None => Ok(request),
+        }
+    }
+
+    /// The PAR endpoint to push to, if the request is pushed.
+    fn par_endpoint(&self) -> Option<&Url> {
+        let endpoint = self
+            .metadata
+            .pushed_authorization_request_endpoint
+            .as_ref()?;
+        let push =
+            self.config.par != ParMode::Off || self.metadata.require_pushed_authorization_requests;
+        push.then_some(endpoint)
+    }
+
+    /// RFC 9126 §2: POSTs the authorization request's parameters, authenticated like a token
+    /// request, and replaces its URL with the authorization endpoint, `client_id` and the
+    /// `request_uri` the provider answered. Hand-written: oauth2 5 has no PAR.
+    async fn push(
+        &self,
+        endpoint: Url,
+        mut request: AuthorizationRequest,
+    ) -> Result<AuthorizationRequest> {
+        use base64::Engine;
+        use oauth2::http::header::{HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
+
+        // The serializer is not `Send`: built and finished before the request is awaited.
+        let mut headers = oauth2::http::HeaderMap::new();
+        let body = {
+            let mut form = url::form_urlencoded::Serializer::new(String::new());
+            form.extend_pairs(request.url.query_pairs());
+            match self.credential(&endpoint)? {
+                None => {}
+                Some(ClientCredential::Secret(secret))
+                    if self.auth_method == TokenEndpointAuthMethod::ClientSecretPost =>
+                {
+                    form.append_pair("client_secret", secret.secret());
+                }
+                Some(ClientCredential::Secret(secret)) => {
+                    // RFC 6749 §2.3.1: each part form-encoded, then HTTP Basic.
+                    let enc = |v: &str| {
+                        url::form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>()
+                    };
+                    let basic = zeroize::Zeroizing::new(format!(
+                        "{}:{}",
+                        enc(&self.config.client_id),
+                        enc(secret.secret())
+                    ));
+                    let mut value = HeaderValue::from_str(&format!(
+                        "Basic {}",
+                        base64::engine::general_purpose::STANDARD.encode(basic.as_bytes())
+                    ))
+                    .map_err(|_| {
+                        Error::config("provider.clientId", "not usable in an HTTP header")
+                    })?;
+                    value.set_sensitive(true);
+                    headers.insert(AUTHORIZATION, value);
+                }
+                Some(ClientCredential::Assertion(jwt)) => {
+                    form.append_pair("client_assertion_type", JWT_BEARER_ASSERTION);
+                    form.append_pair("client_assertion", jwt.secret());
+                }
+            }
+            zeroize::Zeroizing::new(form.finish())
+        };
+        headers.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("application/x-www-form-urlencoded"),
+        );
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        let response = self
+            .http
+            .send(
+                Request {
+                    method: oauth2::http::Method::POST,
+                    url: endpoint,
+                    headers,
+                    body: body.as_bytes().to_vec(),
+                },
+                ReadBody::UpTo(MAX_TOKEN_RESPONSE_BYTES),
+            )
+            .await
+            .map_err(|e| match e {
+                crate::http::TransportError::TooLarge(cap) => Error::InvalidResponse(format!(
+                    "pushed authorization response larger than {cap} bytes"
+                )),
+                other => Error::Network(format!("pushed authorization request: {other}")),
+            })?;
+        let status = response.status();
+        if status.is_server_error() {
+            return Err(Error::Network(format!(
+                "pushed authorization request: HTTP {}",
+                status.as_u16()
+            )));
+        }
+        #[derive(Deserialize)]
+        struct Pushed {
+            request_uri: Option<String>,
+            error: Option<String>,
+            error_description: Option<String>,
+        }
+        let pushed: Pushed = serde_json::from_slice(response.body()).map_err(|_| {
+            Error::InvalidResponse(format!(
+                "pushed authorization request: HTTP {} without a JSON answer",
+                status.as_u16()
+            ))
+        })?;
+        let request_uri = match pushed {
+            Pushed {
+                error: Some(error),
+                error_description: description,
+                ..
+            } => return Err(Error::AuthorizationFailed { error, description }),
+            Pushed {
+                request_uri: Some(uri),
+                ..
+            } if status.is_success() && !uri.is_empty() => uri,
+            _ => {
+                return Err(Error::InvalidResponse(format!(
+                    "pushed authorization request: HTTP {} without a request_uri",
+                    status.as_u16()
+                )))
+            }
+        };
+        let mut url = self.metadata.authorization_endpoint.clone();
+        url.query_pairs_mut()
+            .append_pair("client_id", &self.config.client_id)
+            .append_pair("request_uri", &request_uri);
+        request.url = url;
+        Ok(request)
     }
 
     /// Exchanges an authorization code (with the request's PKCE verifier) for tokens, and

@@ -54,6 +54,12 @@ pub struct ProviderMetadata {
     /// The client authentication methods the token endpoint accepts (RFC 8414 §2).
     #[serde(default)]
     pub token_endpoint_auth_methods_supported: Option<Vec<String>>,
+    /// RFC 9126: the pushed authorization request endpoint.
+    #[serde(default)]
+    pub pushed_authorization_request_endpoint: Option<Url>,
+    /// RFC 9126 §5: the provider accepts authorization requests only through PAR.
+    #[serde(default)]
+    pub require_pushed_authorization_requests: bool,
 }
 
 impl ProviderMetadata {
@@ -104,6 +110,8 @@ impl ProviderMetadata {
                     code_challenge_methods_supported: None,
                     authorization_response_iss_parameter_supported: false,
                     token_endpoint_auth_methods_supported: None,
+                    pushed_authorization_request_endpoint: None,
+                    require_pushed_authorization_requests: false,
                 }
             }
         };
@@ -246,6 +254,10 @@ impl ProviderMetadata {
             ("introspection_endpoint", &self.introspection_endpoint),
             ("userinfo_endpoint", &self.userinfo_endpoint),
             ("end_session_endpoint", &self.end_session_endpoint),
+            (
+                "pushed_authorization_request_endpoint",
+                &self.pushed_authorization_request_endpoint,
+            ),
         ] {
             if let Some(u) = u {
                 check_secure_url(u, &field(name)).map_err(insecure)?;

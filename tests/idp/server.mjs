@@ -20,6 +20,8 @@
 //   IDP_ACCESS_TTL    access token lifetime in seconds (default 3600)
 //   IDP_ID_TOKEN_TTL  ID token lifetime in seconds (default 3600)
 //   IDP_REFRESH_TTL   refresh token lifetime in seconds (default 86400)
+//   IDP_PAR           pushed authorization requests (RFC 9126): off unless set; `1` offers the
+//                     PAR endpoint, `required` also requires it (tests/par.rs)
 //   IDP_RECORD_TOKENS 1 = keep every token endpoint exchange for GET /__test/token-exchanges
 //                     (test-only: leak tests need the real codes, verifiers and tokens of a run)
 //
@@ -43,7 +45,7 @@
 // Test-only endpoints (handled before the provider sees the request):
 //   GET  /__test/stats        {"token":{"authorization_code":N,"refresh_token":N},
 //                              "revocation":N,"introspection":N,"authorization":N,
-//                              "discovery":N,"jwks":N}
+//                              "discovery":N,"jwks":N,"par":N}
 //   POST /__test/stats/reset  zeroes the counters, answers with the zeroed stats
 //   POST /__test/fault?mode=M  injects a fault into every provider request until mode=none:
 //                              reset  the connection is destroyed before the provider sees it
@@ -98,6 +100,8 @@ const idTokenTtl = intFromEnv('IDP_ID_TOKEN_TTL', 3600);
 const refreshTtl = intFromEnv('IDP_REFRESH_TTL', 86400);
 const recordTokens = process.env.IDP_RECORD_TOKENS === '1';
 const tenantId = process.env.IDP_TENANT_ID || undefined;
+// Off by default: the rest of the suite checks the plain authorization request.
+const par = process.env.IDP_PAR || '';
 
 // ---------------------------------------------------------------------------------------------
 // TLS: a fresh self-signed certificate for 127.0.0.1 per run.
@@ -144,6 +148,7 @@ function zeroStats() {
     authorization: 0,
     discovery: 0,
     jwks: 0,
+    par: 0,
   };
 }
 let stats = zeroStats();
@@ -327,6 +332,10 @@ const configuration = {
   },
   features: {
     devInteractions: { enabled: true },
+    pushedAuthorizationRequests: {
+      enabled: par !== '',
+      requirePushedAuthorizationRequests: par === 'required',
+    },
     userinfo: { enabled: true },
     rpInitiatedLogout: { enabled: true },
     revocation: {
@@ -410,6 +419,9 @@ provider.use(async (ctx, next) => {
         break;
       case 'jwks':
         stats.jwks += 1;
+        break;
+      case 'pushed_authorization_request':
+        stats.par += 1;
         break;
       default:
         break;
