@@ -3,6 +3,7 @@ mod android_manifest;
 
 const COMMANDS: &[&str] = &[
     "login",
+    "login_device_code",
     "logout",
     "session",
     "sessions",

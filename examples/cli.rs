@@ -4,13 +4,14 @@
 //! ```text
 //! cargo run --example cli -- [--config FILE [--provider ID]] [--issuer URL] [--client-id ID]
 //!     [--scope S] [--ca-cert PEM] [--account NAME] [--service NAME] [--data-dir DIR]
-//!     <login [--session-command CMD [--redirect-uri URI]]|status|token|refresh|logout
+//!     <login [--device | --session-command CMD [--redirect-uri URI]]|status|token|refresh|logout
 //!      |fetch URL [--allow ORIGIN]… [FETCH OPTIONS]>
 //! ```
 //! `login --session-command CMD` signs in through the mobile flow (the provider's
 //! `mobile.redirectUri`, or `--redirect-uri`): CMD, run as `sh -c 'CMD "$1" "$2"'` with the
 //! redirect URI and the authorization URL, stands in for iOS's and Android's authentication
-//! session and prints the URL the provider redirected to.
+//! session and prints the URL the provider redirected to. `login --device` signs in with the
+//! device authorization grant: it prints the verification URI and the code to enter there.
 //! `--config FILE` reads a provider setup as the plugin does: FILE is the plugin's
 //! configuration object (`{"providers": {…}}`, the value of `plugins.token-vault`) or a whole
 //! `tauri.conf.json`; `--provider ID` picks one of its providers (needed when it has several).
@@ -37,7 +38,7 @@ use tauri_plugin_token_vault::LoginCancel;
 use tauri_plugin_token_vault::SessionManager;
 use tauri_plugin_token_vault::SystemBrowser;
 use tauri_plugin_token_vault::{Allowlist, Config, Error, ProviderConfig};
-use tauri_plugin_token_vault::{AuthSession, AuthSessionFuture, AuthSessionRequest};
+use tauri_plugin_token_vault::{AuthSession, AuthSessionFuture, AuthSessionRequest, DeviceCode};
 use url::Url;
 
 /// `login --session-command`: an external command as the platform authentication session.
@@ -155,6 +156,10 @@ enum Command {
         /// The mobile redirect URI (`mobile.redirectUri`, e.g. `com.example.app:/oauth/callback`).
         #[arg(long, value_name = "URI")]
         redirect_uri: Option<Url>,
+        /// The device authorization grant (RFC 8628), for a host without a browser (an SSH
+        /// session): prints the verification URI and the user code to enter there, and waits.
+        #[arg(long, conflicts_with_all = ["session_command", "redirect_uri"])]
+        device: bool,
     },
     /// Print the session as JSON: {signedIn, subject, expiresAt, scopes}.
     Status,
@@ -593,7 +598,9 @@ async fn run(cli: Cli) -> Result<(), Error> {
     let account = cli.account.as_str();
     match cli.command {
         Command::Login {
-            session_command, ..
+            session_command,
+            device,
+            ..
         } => {
             let extra: BTreeMap<_, _> = cli.params.into_iter().collect();
             let cancel = LoginCancel::new();
@@ -604,6 +611,20 @@ async fn run(cli: Cli) -> Result<(), Error> {
                 }
             });
             let s = match session_command {
+                None if device => {
+                    let show = |code: &DeviceCode| {
+                        eprintln!(
+                            "To sign in, open {} and enter the code {} (valid {} s).",
+                            code.verification_uri, code.user_code, code.expires_in_secs
+                        );
+                        if let Some(complete) = &code.verification_uri_complete {
+                            eprintln!("Or open {complete}");
+                        }
+                    };
+                    sessions
+                        .login_with_device_code(provider, account, &show, &extra, cancel)
+                        .await?
+                }
                 Some(command) => {
                     eprintln!("Signing in through the authentication session command…");
                     let session = CommandSession(command);

@@ -38,6 +38,24 @@ pub(crate) async fn login<R: Runtime>(
         .await
 }
 
+/// Signs in with the device authorization grant; the user code arrives as the
+/// `token-vault://device-code` event. `cancel_login` cancels it like any sign-in.
+#[tauri::command]
+pub(crate) async fn login_device_code<R: Runtime>(
+    app: AppHandle<R>,
+    provider: String,
+    account: Option<String>,
+    extra_params: Option<BTreeMap<String, String>>,
+) -> Result<SessionStatus> {
+    app.token_vault()
+        .login_with_device_code(
+            &provider,
+            self::account(&account),
+            extra_params.unwrap_or_default(),
+        )
+        .await
+}
+
 #[tauri::command]
 pub(crate) fn cancel_login<R: Runtime>(app: AppHandle<R>, provider: String) -> bool {
     app.token_vault().cancel_login(&provider)

@@ -185,6 +185,9 @@ pub struct Endpoints {
     /// RP-initiated logout endpoint.
     #[serde(default)]
     pub(crate) end_session: Option<Url>,
+    /// Device authorization endpoint (RFC 8628 §3.1), for [`crate::SessionManager::login_with_device_code`].
+    #[serde(default)]
+    pub(crate) device_authorization: Option<Url>,
 }
 
 impl Endpoints {
@@ -247,6 +250,12 @@ impl Endpoints {
     /// The RP-initiated logout endpoint.
     pub fn end_session(mut self, url: Url) -> Self {
         self.end_session = Some(url);
+        self
+    }
+
+    /// The device authorization endpoint (RFC 8628).
+    pub fn device_authorization(mut self, url: Url) -> Self {
+        self.device_authorization = Some(url);
         self
     }
 }
@@ -738,6 +747,7 @@ impl ProviderConfig {
             revocation,
             userinfo,
             end_session,
+            device_authorization,
         } = endpoints;
         let set = self.endpoints.get_or_insert_with(Endpoints::default);
         for (slot, given) in [
@@ -747,6 +757,7 @@ impl ProviderConfig {
             (&mut set.revocation, revocation),
             (&mut set.userinfo, userinfo),
             (&mut set.end_session, end_session),
+            (&mut set.device_authorization, device_authorization),
         ] {
             if given.is_some() {
                 *slot = given;
@@ -1157,6 +1168,7 @@ impl ProviderConfig {
             ("revocation", &e.revocation),
             ("userinfo", &e.userinfo),
             ("endSession", &e.end_session),
+            ("deviceAuthorization", &e.device_authorization),
         ] {
             if let Some(u) = u {
                 check_secure_url(u, &format!("{field}.endpoints.{name}"))?;

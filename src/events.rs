@@ -4,3 +4,9 @@
 /// the session. Payload: [`crate::SessionEvent`] (`{ provider, account, state,
 /// reason, subject?, claims? }`), never a token.
 pub const SESSION_CHANGED: &str = "token-vault://session-changed";
+
+/// Emitted when a device-code sign-in (`loginWithDeviceCode`) has its user code: payload
+/// [`crate::DeviceCode`] (`{ provider, account, userCode, verificationUri,
+/// verificationUriComplete?, expiresInSecs }`) for the app to show (and a QR code of the
+/// complete URI). Never a token or the device code it polls with.
+pub const DEVICE_CODE: &str = "token-vault://device-code";

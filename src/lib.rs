@@ -86,10 +86,12 @@ pub use config::{
     RedirectHost, RevocationStyle, TokenEndpointAuthMethod,
 };
 pub use error::{Error, Result};
-pub use events::SESSION_CHANGED;
+pub use events::{DEVICE_CODE, SESSION_CHANGED};
 #[cfg(feature = "fetch")]
 pub use fetch::{FetchRequest, FetchResponse};
-pub use models::{LogoutResult, SessionChangeReason, SessionEvent, SessionState, SessionStatus};
+pub use models::{
+    DeviceCode, LogoutResult, SessionChangeReason, SessionEvent, SessionState, SessionStatus,
+};
 pub use redirect::native::{AuthSession, AuthSessionFuture, AuthSessionRequest};
 pub use redirect::{Browser, SystemBrowser};
 pub use secret::{AccessToken, ClientSecret, IdToken, RefreshToken};
@@ -106,7 +108,7 @@ pub mod testing {
     pub use crate::oauth::id_token::{IdTokenClaims, IdTokenVerifier};
     #[cfg(desktop)]
     pub use crate::signin::sign_in;
-    pub use crate::signin::{sign_in_with_session, SignedIn};
+    pub use crate::signin::{sign_in_with_device_code, sign_in_with_session, SignedIn};
     pub use crate::vault::{
         conformance, Record, Vault, ACCESS_TOKEN_RECORD_VERSION, RECORD_VERSION, WINDOWS_BLOB_LIMIT,
     };
@@ -166,6 +168,7 @@ impl Builder {
         PluginBuilder::<R, Option<Config>>::new("token-vault")
             .invoke_handler(tauri::generate_handler![
                 commands::login,
+                commands::login_device_code,
                 commands::cancel_login,
                 commands::logout,
                 commands::session,

@@ -86,6 +86,42 @@ impl std::fmt::Display for SessionChangeReason {
     }
 }
 
+/// What the user needs to approve a device-code sign-in (RFC 8628) on another device: show
+/// `user_code` and `verification_uri`, or a QR code of `verification_uri_complete`. Given to
+/// the callback of [`crate::SessionManager::login_with_device_code`]; page script gets it as
+/// the `token-vault://device-code` event. The device code itself (what the app polls with) is
+/// never in it. The user code approves this sign-in for whoever enters it: show it, never log
+/// it (`Debug` leaves it and the complete URI out).
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct DeviceCode {
+    /// The provider id.
+    pub provider: String,
+    /// The account being signed in.
+    pub account: String,
+    /// The code the user enters.
+    pub user_code: String,
+    /// Where the user enters it.
+    pub verification_uri: String,
+    /// The verification URI with the code in it, when the provider gives one.
+    pub verification_uri_complete: Option<String>,
+    /// Seconds until the codes expire (the sign-in then fails with `login_timed_out`).
+    pub expires_in_secs: u64,
+}
+
+impl std::fmt::Debug for DeviceCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeviceCode")
+            .field("provider", &self.provider)
+            .field("account", &self.account)
+            .field("user_code", &"[redacted]")
+            .field("verification_uri", &self.verification_uri)
+            .field("expires_in_secs", &self.expires_in_secs)
+            .finish_non_exhaustive()
+    }
+}
+
 /// Sent on every session change (Rust: [`crate::SessionManager::subscribe`]; page script:
 /// the `token-vault://session-changed` event). Carries no token. All platforms.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -16,6 +16,7 @@ use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use crate::error::{Error, Result};
+use crate::oauth::client::DeviceAuthorization;
 use crate::oauth::{IdTokenClaims, OAuthClient, TokenSet};
 #[cfg(desktop)]
 use crate::redirect::loopback::LoopbackReceiver;
@@ -165,4 +166,33 @@ fn same_endpoint(got: &Url, redirect_uri: &Url) -> bool {
         && got.host_str() == redirect_uri.host_str()
         && got.port_or_known_default() == redirect_uri.port_or_known_default()
         && got.path() == redirect_uri.path()
+}
+
+/// Signs in with the device authorization grant (RFC 8628), for hosts without a usable browser:
+/// `show` gets the user code and verification URI as soon as the provider issued them; the
+/// sign-in then polls until the user approved on another device. `cancel` ends it with
+/// `login_cancelled`; the codes' expiry with `login_timed_out`; the user's refusal with
+/// `authorization_denied`.
+pub async fn sign_in_with_device_code(
+    client: &OAuthClient,
+    show: &(dyn Fn(&DeviceAuthorization) + Send + Sync),
+    extra: &BTreeMap<String, String>,
+    cancel: CancellationToken,
+) -> Result<SignedIn> {
+    let started = Instant::now();
+    let authorization = tokio::select! {
+        r = client.device_authorization(extra) => r?,
+        _ = cancel.cancelled() => return Err(Error::LoginCancelled),
+    };
+    show(&authorization);
+    let (tokens, claims) = tokio::select! {
+        r = client.poll_device_token(&authorization) => r?,
+        _ = cancel.cancelled() => return Err(Error::LoginCancelled),
+    };
+    log::debug!(
+        "token-vault: signed in with a device code (subject present: {}) in {} ms",
+        claims.is_some(),
+        started.elapsed().as_millis()
+    );
+    Ok(SignedIn { tokens, claims })
 }

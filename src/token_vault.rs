@@ -89,21 +89,48 @@ impl<R: Runtime> TokenVault<R> {
         account: &str,
         extra: BTreeMap<String, String>,
     ) -> Result<SessionStatus> {
-        let cancel = LoginCancel::new();
-        {
-            let mut logins = self.logins.lock().unwrap_or_else(|e| e.into_inner());
-            if logins.contains_key(provider) {
-                return Err(Error::LoginInProgress(provider.to_string()));
-            }
-            logins.insert(provider.to_string(), cancel.clone());
-        }
-        // Frees the provider's slot however this future ends: finished, failed, or dropped by
-        // its caller mid-flight (a Rust `timeout`/`select!`), which also closes the listener.
-        let _slot = LoginSlot {
-            logins: &self.logins,
-            provider,
-        };
+        let (cancel, _slot) = self.take_slot(provider)?;
         self.login_with(provider, account, &extra, cancel).await
+    }
+
+    /// The provider's sign-in slot (one sign-in per provider at a time) and its cancel handle.
+    /// The slot is freed however the sign-in's future ends: finished, failed, or dropped by its
+    /// caller mid-flight (a Rust `timeout`/`select!`), which also closes the listener.
+    fn take_slot<'a>(&'a self, provider: &'a str) -> Result<(LoginCancel, LoginSlot<'a>)> {
+        let cancel = LoginCancel::new();
+        let mut logins = self.logins.lock().unwrap_or_else(|e| e.into_inner());
+        if logins.contains_key(provider) {
+            return Err(Error::LoginInProgress(provider.to_string()));
+        }
+        logins.insert(provider.to_string(), cancel.clone());
+        drop(logins);
+        Ok((
+            cancel,
+            LoginSlot {
+                logins: &self.logins,
+                provider,
+            },
+        ))
+    }
+
+    /// Signs `account` in with `provider` through the device authorization grant (RFC 8628):
+    /// the user code and verification URI go to every window as the `token-vault://device-code`
+    /// event ([`crate::DeviceCode`]); returns once the user approved on another device. Shares
+    /// the provider's one-sign-in-at-a-time slot and `cancel_login` with [`Self::login`].
+    pub async fn login_with_device_code(
+        &self,
+        provider: &str,
+        account: &str,
+        extra: BTreeMap<String, String>,
+    ) -> Result<SessionStatus> {
+        let (cancel, _slot) = self.take_slot(provider)?;
+        let app = self._app.clone();
+        let show = move |code: &crate::DeviceCode| {
+            let _ = app.emit(crate::events::DEVICE_CODE, code);
+        };
+        self.sessions
+            .login_with_device_code(provider, account, &show, &extra, cancel)
+            .await
     }
 
     /// Signs out: revokes at the provider, wipes the store, notifies every window. The report

@@ -132,6 +132,7 @@ fn the_default_permission_set_includes_fetch_but_never_get_token() {
         "cancel_login",
         "fetch",
         "login",
+        "login_device_code",
         "logout",
         "refresh",
         "session",
@@ -416,4 +417,68 @@ fn a_sign_in_dropped_by_its_caller_frees_the_provider_for_the_next_one() {
         assert_eq!(s.subject.as_deref(), Some("ida"));
         assert!(!vault.cancel_login("idp"), "no sign-in left running");
     });
+}
+
+/// `login_device_code` through the IPC: the user code reaches the app as the
+/// `token-vault://device-code` event (no token, no device code in it), the stand-in approves on
+/// "another device", and the command answers the signed-in session; a second device sign-in of
+/// the same provider meanwhile is `login_in_progress`.
+#[test]
+fn a_device_code_sign_in_through_ipc_announces_the_user_code() {
+    support::require_secret_service();
+    let idp = support::Idp::start_with(&[("IDP_DEVICE", "1")]);
+    let a = app(
+        provider_config(&idp, &support::unique_service("ipc-device")),
+        &default_commands(),
+    )
+    .unwrap();
+    let shown: Arc<Mutex<Vec<Value>>> = Arc::default();
+    let sink = Arc::clone(&shown);
+    let window = a.window.clone();
+    a._app
+        .listen_any(tauri_plugin_token_vault::DEVICE_CODE, move |e| {
+            let code: Value = serde_json::from_str(e.payload()).unwrap();
+            let (window, sink) = (window.clone(), Arc::clone(&sink));
+            // Not on the emitting thread (the command's own): this waits for another command.
+            std::thread::spawn(move || {
+                // While this sign-in waits, another one of the same provider is refused.
+                let busy = invoke(&window, "login_device_code", json!({ "provider": "idp" }));
+                sink.lock()
+                    .unwrap()
+                    .push(json!({ "code": code.clone(), "busy": busy.err() }));
+                let uri = code["verificationUriComplete"]
+                    .as_str()
+                    .unwrap()
+                    .to_string();
+                std::process::Command::new("node")
+                    .arg(support::root().join("tests/support/browser-standin.mjs"))
+                    .args(["--device", &uri, "--as", "ida"])
+                    .status()
+                    .unwrap()
+            });
+        });
+    let s = invoke(&a.window, "login_device_code", json!({ "provider": "idp" })).unwrap();
+    assert_eq!(s["signedIn"], true);
+    assert_eq!(s["subject"], "ida");
+    let shown = shown.lock().unwrap();
+    assert_eq!(shown.len(), 1);
+    let code = &shown[0]["code"];
+    let mut keys: Vec<_> = code.as_object().unwrap().keys().cloned().collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            "account",
+            "expiresInSecs",
+            "provider",
+            "userCode",
+            "verificationUri",
+            "verificationUriComplete"
+        ]
+    );
+    assert_eq!(
+        shown[0]["busy"]["code"], "login_in_progress",
+        "{}",
+        shown[0]
+    );
 }

@@ -12,7 +12,7 @@ use oauth2::basic::{
     BasicTokenType,
 };
 use oauth2::{
-    CsrfToken, EndpointMaybeSet, EndpointNotSet, EndpointSet, ExtraTokenFields, PkceCodeChallenge,
+    CsrfToken, EndpointMaybeSet, EndpointSet, ExtraTokenFields, PkceCodeChallenge,
     PkceCodeVerifier, RedirectUrl, RequestTokenError, Scope, StandardRevocableToken,
     StandardTokenResponse, TokenResponse,
 };
@@ -56,11 +56,50 @@ type Oauth2Client = oauth2::Client<
     StandardRevocableToken,
     BasicRevocationErrorResponse,
     EndpointSet,
-    EndpointNotSet,
+    EndpointMaybeSet,
     EndpointMaybeSet,
     EndpointMaybeSet,
     EndpointSet,
 >;
+
+/// A device authorization (RFC 8628 §3.2) in progress: what to show the user, and what to poll
+/// with. `Debug` shows neither code.
+pub struct DeviceAuthorization {
+    response: oauth2::StandardDeviceAuthorizationResponse,
+}
+
+impl std::fmt::Debug for DeviceAuthorization {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeviceAuthorization")
+            .field("verification_uri", &self.verification_uri())
+            .field("expires_in", &self.expires_in())
+            .finish_non_exhaustive()
+    }
+}
+
+impl DeviceAuthorization {
+    /// The code the user enters at the verification URI (shown to the user; never logged).
+    pub fn user_code(&self) -> &str {
+        self.response.user_code().secret()
+    }
+
+    /// Where the user goes to enter the code.
+    pub fn verification_uri(&self) -> &str {
+        self.response.verification_uri().as_str()
+    }
+
+    /// The verification URI with the user code in it (for a QR code), when the provider gives one.
+    pub fn verification_uri_complete(&self) -> Option<&str> {
+        self.response
+            .verification_uri_complete()
+            .map(|u| u.secret().as_str())
+    }
+
+    /// How long the codes are valid.
+    pub fn expires_in(&self) -> Duration {
+        self.response.expires_in()
+    }
+}
 
 /// Tokens from the token endpoint.
 #[derive(Debug, Clone)]
@@ -270,6 +309,12 @@ impl OAuthClient {
                     .revocation_endpoint
                     .clone()
                     .map(oauth2::RevocationUrl::from_url),
+            )
+            .set_device_authorization_url_option(
+                metadata
+                    .device_authorization_endpoint
+                    .clone()
+                    .map(oauth2::DeviceAuthorizationUrl::from_url),
             );
         if config.par == ParMode::Required
             && metadata.pushed_authorization_request_endpoint.is_none()
@@ -593,6 +638,103 @@ impl OAuthClient {
                 v.verify(id.secret(), request.nonce.as_ref().map(Nonce::secret))
                     .await?,
             ),
+            (Some(_), None) => {
+                return Err(Error::IdTokenInvalid(
+                    "the token response has no id_token although `openid` was requested".into(),
+                ))
+            }
+            (None, _) => None,
+        };
+        Ok((tokens, claims))
+    }
+
+    /// Starts a device authorization (RFC 8628 §3.1) with the configured scopes and extra
+    /// parameters overlaid with `extra`. `unsupported` when the provider has no device
+    /// authorization endpoint.
+    pub async fn device_authorization(
+        &self,
+        extra: &BTreeMap<String, String>,
+    ) -> Result<DeviceAuthorization> {
+        let Some(endpoint) = self.metadata.device_authorization_endpoint.clone() else {
+            return Err(Error::Unsupported(
+                "device sign-in: the provider has no device_authorization_endpoint (set \
+                 `endpoints.deviceAuthorization`)"
+                    .into(),
+            ));
+        };
+        let auth = self.authenticated(&endpoint)?;
+        let mut request = auth
+            .oauth
+            .exchange_device_code()
+            .map_err(|e| Error::Internal(e.to_string()))?
+            .add_scopes(self.config.scopes.iter().cloned().map(Scope::new));
+        let mut params = self.config.extra_params.clone();
+        params.extend(extra.iter().map(|(k, v)| (k.clone(), v.clone())));
+        for (name, value) in &params {
+            request = request.add_extra_param(name.clone(), value.clone());
+        }
+        for (name, value) in &auth.params {
+            request = request.add_extra_param(*name, value.clone());
+        }
+        let response = request
+            .request_async(&transport(&self.http))
+            .await
+            .map_err(|e| {
+                map_token_error(e, |m| Error::AuthorizationFailed {
+                    error: "device_authorization_refused".into(),
+                    description: Some(m),
+                })
+            })?;
+        Ok(DeviceAuthorization { response })
+    }
+
+    /// Polls the token endpoint (RFC 8628 §3.4) until the user approved or denied the device
+    /// authorization, at the provider's `interval` (5 s when it names none), 5 s slower after
+    /// each `slow_down`. The user's refusal ⇒ `authorization_denied`; the codes expired ⇒
+    /// `login_timed_out`. Validates the ID token (no nonce in this grant).
+    pub async fn poll_device_token(
+        &self,
+        authorization: &DeviceAuthorization,
+    ) -> Result<(TokenSet, Option<IdTokenClaims>)> {
+        use oauth2::DeviceCodeErrorResponseType as Device;
+        let auth = self.authenticated(&self.metadata.token_endpoint)?;
+        let mut poll = auth
+            .oauth
+            .exchange_device_access_token(&authorization.response);
+        for (name, value) in &auth.params {
+            poll = poll.add_extra_param(*name, value.clone());
+        }
+        let expires = authorization.expires_in();
+        let response = poll
+            .request_async(&transport(&self.http), tokio::time::sleep, None)
+            .await
+            .map_err(|e| match e {
+                RequestTokenError::ServerResponse(r) => match r.error() {
+                    Device::AccessDenied => Error::AuthorizationDenied {
+                        error: "access_denied".into(),
+                        description: r.error_description().cloned(),
+                    },
+                    // The provider's `expired_token`, or oauth2's own deadline (the codes'
+                    // `expires_in`) passed while polling.
+                    Device::ExpiredToken => Error::LoginTimedOut(expires.as_secs()),
+                    other => Error::AuthorizationFailed {
+                        error: other.as_ref().to_string(),
+                        description: r.error_description().cloned(),
+                    },
+                },
+                RequestTokenError::Request(t @ TransportError::TooLarge(_)) => {
+                    Error::InvalidResponse(format!("token endpoint {t}"))
+                }
+                RequestTokenError::Request(t) => Error::Network(t.to_string()),
+                RequestTokenError::Parse(p, _body) => Error::InvalidResponse(format!(
+                    "token endpoint response does not parse at `{}`",
+                    p.path()
+                )),
+                RequestTokenError::Other(m) => Error::InvalidResponse(m),
+            })?;
+        let tokens = self.token_set(response)?;
+        let claims = match (&self.id_tokens, &tokens.id_token) {
+            (Some(v), Some(id)) => Some(v.verify(id.secret(), None).await?),
             (Some(_), None) => {
                 return Err(Error::IdTokenInvalid(
                     "the token response has no id_token although `openid` was requested".into(),

@@ -54,6 +54,9 @@ pub struct ProviderMetadata {
     /// The client authentication methods the token endpoint accepts (RFC 8414 §2).
     #[serde(default)]
     pub token_endpoint_auth_methods_supported: Option<Vec<String>>,
+    /// RFC 8628: the device authorization endpoint.
+    #[serde(default)]
+    pub device_authorization_endpoint: Option<Url>,
     /// RFC 9126: the pushed authorization request endpoint.
     #[serde(default)]
     pub pushed_authorization_request_endpoint: Option<Url>,
@@ -110,6 +113,7 @@ impl ProviderMetadata {
                     code_challenge_methods_supported: None,
                     authorization_response_iss_parameter_supported: false,
                     token_endpoint_auth_methods_supported: None,
+                    device_authorization_endpoint: None,
                     pushed_authorization_request_endpoint: None,
                     require_pushed_authorization_requests: false,
                 }
@@ -122,6 +126,7 @@ impl ProviderMetadata {
             revocation,
             userinfo,
             end_session,
+            device_authorization,
         } = overrides;
         if let Some(u) = authorization {
             meta.authorization_endpoint = u;
@@ -134,6 +139,10 @@ impl ProviderMetadata {
             (&mut meta.revocation_endpoint, revocation),
             (&mut meta.userinfo_endpoint, userinfo),
             (&mut meta.end_session_endpoint, end_session),
+            (
+                &mut meta.device_authorization_endpoint,
+                device_authorization,
+            ),
         ] {
             if u.is_some() {
                 *field = u;
@@ -254,6 +263,10 @@ impl ProviderMetadata {
             ("introspection_endpoint", &self.introspection_endpoint),
             ("userinfo_endpoint", &self.userinfo_endpoint),
             ("end_session_endpoint", &self.end_session_endpoint),
+            (
+                "device_authorization_endpoint",
+                &self.device_authorization_endpoint,
+            ),
             (
                 "pushed_authorization_request_endpoint",
                 &self.pushed_authorization_request_endpoint,

@@ -31,7 +31,7 @@ use self::account::{Access, Account, Inner};
 use crate::config::ProviderConfig;
 use crate::error::{Error, Result};
 use crate::http::Transport;
-use crate::models::{SessionChangeReason, SessionEvent, SessionState, SessionStatus};
+use crate::models::{DeviceCode, SessionChangeReason, SessionEvent, SessionState, SessionStatus};
 use crate::oauth::{Clock, DiskCache, IdTokenClaims, OAuthClient};
 use crate::redirect::native::AuthSession;
 #[cfg(desktop)]
@@ -39,7 +39,7 @@ use crate::redirect::Browser;
 use crate::secret::{AccessToken, IdToken, RefreshToken};
 #[cfg(desktop)]
 use crate::signin::sign_in;
-use crate::signin::sign_in_with_session;
+use crate::signin::{sign_in_with_device_code, sign_in_with_session};
 use crate::vault::{Record, Vault};
 
 /// Cancels a running [`SessionManager::login`] (cheap to clone; every clone cancels the same
@@ -147,6 +147,8 @@ enum Step<'a> {
     Browser(&'a dyn Browser),
     /// A platform authentication session with the provider's `mobile.redirectUri`.
     Session(&'a dyn AuthSession),
+    /// The device authorization grant; the callback shows the user code.
+    Device(&'a (dyn Fn(&DeviceCode) + Send + Sync)),
 }
 
 struct Provider {
@@ -519,6 +521,39 @@ impl SessionManager {
             .await
     }
 
+    /// Signs in with the device authorization grant (RFC 8628: no browser on this host; the
+    /// user approves on another device) and stores the session like [`Self::login`] does.
+    /// `show` gets the user code and the verification URI to display as soon as the provider
+    /// issued them; the call returns once the user approved. The user's refusal ⇒
+    /// `authorization_denied`; the codes expired ⇒ `login_timed_out`; `cancel` ⇒
+    /// `login_cancelled`; a provider without a device authorization endpoint ⇒ `unsupported`.
+    ///
+    /// ```no_run
+    /// use tauri_plugin_token_vault::{DeviceCode, LoginCancel, SessionManager};
+    ///
+    /// # async fn run(sessions: SessionManager) -> tauri_plugin_token_vault::Result<()> {
+    /// let show = |code: &DeviceCode| {
+    ///     eprintln!("Open {} and enter {}", code.verification_uri, code.user_code);
+    /// };
+    /// let status = sessions
+    ///     .login_with_device_code("github", "default", &show, &Default::default(), LoginCancel::new())
+    ///     .await?;
+    /// assert!(status.signed_in);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn login_with_device_code(
+        &self,
+        provider: &str,
+        account: &str,
+        show: &(dyn Fn(&DeviceCode) + Send + Sync),
+        extra: &BTreeMap<String, String>,
+        cancel: LoginCancel,
+    ) -> Result<SessionStatus> {
+        self.login_via(provider, account, Step::Device(show), extra, cancel)
+            .await
+    }
+
     /// [`Self::login`] and [`Self::login_with_session`]: only the browser step differs.
     async fn login_via(
         &self,
@@ -657,6 +692,23 @@ impl SessionManager {
                 let uri = client.config().mobile_redirect(&field)?.clone();
                 self.check_store(provider, account).await?;
                 sign_in_with_session(client, session, &uri, extra, cancel.0).await
+            }
+            Step::Device(show) => {
+                self.check_store(provider, account).await?;
+                let (p, a) = (provider.to_string(), account.to_string());
+                let relay = move |d: &crate::oauth::client::DeviceAuthorization| {
+                    show(&DeviceCode {
+                        provider: p.clone(),
+                        account: a.clone(),
+                        user_code: d.user_code().to_string(),
+                        verification_uri: d.verification_uri().to_string(),
+                        verification_uri_complete: d
+                            .verification_uri_complete()
+                            .map(str::to_string),
+                        expires_in_secs: d.expires_in().as_secs(),
+                    })
+                };
+                sign_in_with_device_code(client, &relay, extra, cancel.0).await
             }
         }
     }

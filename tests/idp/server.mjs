@@ -22,6 +22,11 @@
 //   IDP_REFRESH_TTL   refresh token lifetime in seconds (default 86400)
 //   IDP_PAR           pushed authorization requests (RFC 9126): off unless set; `1` offers the
 //                     PAR endpoint, `required` also requires it (tests/par.rs)
+//   IDP_DEVICE        device authorization grant (RFC 8628) for tv-native: off unless set; the
+//                     device authorization response then carries `interval: 1` (the RFC's
+//                     default, 5 s, would make every test wait); `slow_down` also answers the
+//                     first device_code token request with `slow_down` (tests/device_code.rs)
+//   IDP_DEVICE_TTL    device code lifetime in seconds (default 600)
 //   IDP_RECORD_TOKENS 1 = keep every token endpoint exchange for GET /__test/token-exchanges
 //                     (test-only: leak tests need the real codes, verifiers and tokens of a run)
 //
@@ -102,6 +107,8 @@ const recordTokens = process.env.IDP_RECORD_TOKENS === '1';
 const tenantId = process.env.IDP_TENANT_ID || undefined;
 // Off by default: the rest of the suite checks the plain authorization request.
 const par = process.env.IDP_PAR || '';
+const device = process.env.IDP_DEVICE || '';
+const deviceTtl = intFromEnv('IDP_DEVICE_TTL', 600);
 
 // ---------------------------------------------------------------------------------------------
 // TLS: a fresh self-signed certificate for 127.0.0.1 per run.
@@ -149,6 +156,9 @@ function zeroStats() {
     discovery: 0,
     jwks: 0,
     par: 0,
+    device_authorization: 0,
+    // The times (ms since the epoch) of the device_code token requests.
+    device_code_polls: [],
   };
 }
 let stats = zeroStats();
@@ -250,7 +260,11 @@ const nativeClientBase = {
   application_type: 'native',
   // Native clients get RFC 8252 port-agnostic matching for loopback redirect URIs.
   redirect_uris: ['http://127.0.0.1/callback', 'com.example.tokenvault:/oauth/callback'],
-  grant_types: ['authorization_code', 'refresh_token'],
+  grant_types: [
+    'authorization_code',
+    'refresh_token',
+    ...(device ? ['urn:ietf:params:oauth:grant-type:device_code'] : []),
+  ],
   response_types: ['code'],
 };
 
@@ -315,6 +329,7 @@ const configuration = {
     AccessToken: accessTtl,
     IdToken: idTokenTtl,
     RefreshToken: refreshTtl,
+    DeviceCode: deviceTtl,
   },
   async findAccount(ctx, id) {
     return {
@@ -332,6 +347,7 @@ const configuration = {
   },
   features: {
     devInteractions: { enabled: true },
+    deviceFlow: { enabled: device !== '' },
     pushedAuthorizationRequests: {
       enabled: par !== '',
       requirePushedAuthorizationRequests: par === 'required',
@@ -377,6 +393,25 @@ provider.on('server_error', (ctx, err) => {
   process.stderr.write(`test idp: server_error on ${ctx.method} ${ctx.path}: ${err.stack || err}\n`);
 });
 
+// The device flow's test knobs (IDP_DEVICE): a 1 s interval; with `slow_down`, the first
+// device_code token request the provider answers `authorization_pending` is answered
+// `slow_down` instead (the provider itself never sends it).
+let slowedDown = false;
+provider.use(async (ctx, next) => {
+  await next();
+  if (!device) return;
+  if (ctx.oidc?.route === 'device_authorization' && ctx.status === 200
+    && ctx.body && typeof ctx.body === 'object') {
+    ctx.body = { ...ctx.body, interval: 1 };
+  }
+  if (device === 'slow_down' && !slowedDown && ctx.oidc?.route === 'token'
+    && ctx.oidc.body?.grant_type === 'urn:ietf:params:oauth:grant-type:device_code'
+    && ctx.body?.error === 'authorization_pending') {
+    slowedDown = true;
+    ctx.body = { error: 'slow_down', error_description: 'test: polling too quickly' };
+  }
+});
+
 // Request counters (see header comment).
 provider.use(async (ctx, next) => {
   try {
@@ -387,6 +422,9 @@ provider.use(async (ctx, next) => {
       case 'token': {
         const grantType = oidc.body?.grant_type;
         if (Object.hasOwn(stats.token, grantType)) stats.token[grantType] += 1;
+        if (grantType === 'urn:ietf:params:oauth:grant-type:device_code') {
+          stats.device_code_polls.push(Date.now());
+        }
         if (recordTokens) {
           const str = (v) => (typeof v === 'string' ? v : null);
           const issued = ctx.body && typeof ctx.body === 'object' ? ctx.body : {};
@@ -422,6 +460,9 @@ provider.use(async (ctx, next) => {
         break;
       case 'pushed_authorization_request':
         stats.par += 1;
+        break;
+      case 'device_authorization':
+        stats.device_authorization += 1;
         break;
       default:
         break;

@@ -3,6 +3,13 @@
 //
 //   browser-standin.mjs <launch URL | authorization URL>
 //   browser-standin.mjs --callback <redirect URI> <authorization URL>
+//   browser-standin.mjs --device <verification URI (complete)> [--as <name|deny>]
+//
+// With --device it is the user completing a device authorization (RFC 8628) on another device:
+// it opens the verification URI (with the user code), confirms the code on the provider's page
+// (oidc-provider's `op.deviceConfirmForm`; `--as deny` presses its Abort), logs in as the name
+// (default alice) and consents, and exits 0 on the provider's success (or, denied, interrupted)
+// page.
 //
 // With --callback it stands in for a mobile authentication session (ASWebAuthenticationSession,
 // Custom Tabs): when the provider redirects to the redirect URI (same scheme, host and path; a
@@ -264,6 +271,7 @@ function parseForms(html) {
     let im;
     while ((im = inputRe.exec(m[2])) !== null) inputs.push(parseAttrs(im[1].replace(/\/\s*$/, '')));
     forms.push({
+      id: attrs.id ?? '',
       action: attrs.action ?? '',
       method: (attrs.method ?? 'get').toLowerCase(),
       inputs,
@@ -313,7 +321,7 @@ function pageError(html) {
 
 async function run(startUrl, login) {
   let request = { method: 'GET', url: startUrl, body: undefined };
-  const seen = { login: 0, consent: 0, abort: 0 };
+  const seen = { login: 0, consent: 0, abort: 0, confirm: 0 };
 
   for (let step = 0; step < MAX_STEPS; step += 1) {
     const { method, url, body } = request;
@@ -378,6 +386,35 @@ async function run(startUrl, login) {
       continue;
     }
 
+    if (deviceFlow) {
+      if (/<title>Sign-in Success<\/title>/i.test(res.text)) return 'device-success';
+      if (/interrupted/i.test(res.text)) return 'device-aborted';
+      // An auto-submitting form (oidc-provider's "Submitting Callback" page): submitted, as a
+      // browser with scripts on does.
+      if (forms.length > 0 && /document\.forms\[0\]\.submit\(\)/.test(res.text)) {
+        const f = forms[0];
+        const target = new URL(f.action || url.href, url);
+        if (target.protocol !== 'https:' || target.host !== url.host) {
+          throw new Unexpected(`auto-submitting form posts to an unexpected origin ${target.origin}`);
+        }
+        const fields = formFields(f, login).toString();
+        request = f.method === 'post'
+          ? { method: 'POST', url: target, body: fields }
+          : { method: 'GET', url: new URL(`${target.origin}${target.pathname}?${fields}`), body: undefined };
+        continue;
+      }
+      // The provider's confirmation of the user code: Continue, or Abort when denying.
+      const confirm = forms.find((f) => f.id === 'op.deviceConfirmForm');
+      if (confirm) {
+        seen.confirm += 1;
+        if (seen.confirm > 1) throw new Unexpected('device confirmation shown again');
+        const fields = formFields(confirm, login);
+        if (mode === 'deny') fields.append('abort', 'yes');
+        request = { method: 'POST', url: new URL(confirm.action || url.href, url), body: fields.toString() };
+        continue;
+      }
+    }
+
     if (mode === 'deny') {
       const abort = parseLinks(res.text)
         .map((href) => { try { return new URL(href, url); } catch { return undefined; } })
@@ -415,8 +452,22 @@ function isCallback(url) {
     && url.pathname === callback.pathname;
 }
 
+// --device: the run completes a device authorization instead of reaching a redirect.
+let deviceFlow = false;
+
 async function main() {
   const args = process.argv.slice(2);
+  if (args[0] === '--device') {
+    deviceFlow = true;
+    const verification = new URL(args[1]);
+    if (verification.protocol !== 'https:') throw new Unexpected('refusing a non-https verification URI');
+    const as = args[2] === '--as' ? args[3] : undefined;
+    mode = as === 'deny' ? 'deny' : 'login';
+    recordValues({ event: 'device', url: args[1] });
+    const outcome = await run(verification, as && as !== 'deny' ? as : DEFAULT_LOGIN);
+    finish(0, mode, outcome);
+    return;
+  }
   if (args[0] === '--callback') {
     try {
       callback = new URL(args[1]);
