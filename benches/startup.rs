@@ -138,7 +138,7 @@ async fn run((bare, with_plugin): (f64, f64)) {
         let fresh = OAuthClient::from_parts(
             config.clone(),
             floor_client.metadata().clone(),
-            HttpClient::new(Duration::from_secs(10), &[pem.clone()]).unwrap(),
+            HttpClient::new(Duration::from_secs(10), std::slice::from_ref(&pem)).unwrap(),
         )
         .unwrap();
         let t = Instant::now();

@@ -182,6 +182,8 @@ impl Builder {
                 config.validate()?;
                 let vault = token_vault::init(app, api, config)?;
                 app.manage(vault);
+                #[cfg(feature = "fetch")]
+                app.manage(commands::FetchRegistry::default());
                 Ok(())
             })
             .build()
