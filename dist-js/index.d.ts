@@ -397,10 +397,11 @@ export declare function onSessionChanged(handler: (event: SessionChangedEvent) =
  * Options of {@link authFetch}: the standard `fetch` options plus which session's token to
  * attach and a timeout.
  *
- * Of the standard options, `method`, `headers`, `body` and `signal` (checked once, before the
- * request is sent) are used; `mode`, `credentials`, `cache`, `redirect`, `referrer`,
- * `integrity`, `keepalive` and `priority` have no effect, because the request is made by the
- * plugin in Rust, not by the webview (no cookies are sent, redirects are never followed).
+ * Of the standard options, `method`, `headers`, `body` and `signal` (aborting cancels the
+ * request in Rust, in flight or while its body streams) are used; `mode`, `credentials`,
+ * `cache`, `redirect`, `referrer`, `integrity`, `keepalive` and `priority` have no effect,
+ * because the request is made by the plugin in Rust, not by the webview (no cookies are sent,
+ * redirects are never followed).
  *
  * @example
  * ```ts
@@ -443,15 +444,20 @@ export interface AuthFetchInit extends RequestInit {
  * - **Headers.** Do not set `Authorization` (rejects with `fetch_invalid_request`). Cookies of
  *   the webview are not sent.
  * - **Abort.** A `signal` that is already aborted rejects with its reason (an `AbortError`)
- *   before anything is sent; aborting later does not cancel the request in flight (use
- *   `timeoutMs` to bound it).
+ *   before anything is sent; aborting later cancels the request in Rust (its connection is
+ *   closed), rejecting `authFetch` or erroring the body stream with the signal's reason.
  * - **Errors** are {@link TokenVaultError}s: `fetch_not_allowed`, `fetch_invalid_request`,
- *   `fetch_response_too_large` (over the provider's `fetchMaxBodyBytes`), `network`,
+ *   `fetch_response_too_large` (a streamed body over the provider's `fetchMaxStreamBytes`:
+ *   the body stream errors with it), `network`,
  *   `not_signed_in`, `session_expired`, ..., and `not_allowed` when the app's capabilities do
  *   not grant the command. An invalid URL or init rejects with a `TypeError`, like `fetch`.
  *   An HTTP error status (404, 500, ...) resolves like `fetch` does; check `res.ok`.
  *
- * Bodies cross the IPC as base64, whole: fine for API calls, not for streaming large files.
+ * - **Bodies** cross the IPC as raw bytes (any `BodyInit`: string, `Blob`, `ArrayBuffer`,
+ *   typed array, `FormData`, `URLSearchParams`; exactly as `fetch` encodes them). A response
+ *   body up to the provider's `fetchMaxBodyBytes` (default 10 MiB) arrives whole; a larger
+ *   one streams: `res.body` is a `ReadableStream` fed as page script reads it (memory stays
+ *   bounded), up to `fetchMaxStreamBytes` (default 1 GiB).
  *
  * @param input A URL, or a `Request`.
  * @param init `fetch` options, plus `provider`, `account` and `timeoutMs`.
@@ -470,6 +476,13 @@ export interface AuthFetchInit extends RequestInit {
  *   headers: { 'content-type': 'application/json' },
  *   body: JSON.stringify({ text: 'hello' })
  * })
+ *
+ * // A large download, streamed and cancellable.
+ * const abort = new AbortController()
+ * const big = await authFetch('https://api.example.com/export.zip', { signal: abort.signal })
+ * for await (const chunk of big.body!) {
+ *   console.log(`${chunk.length} bytes`) // abort.abort() stops the download in Rust
+ * }
  * ```
  */
 export declare function authFetch(input: RequestInfo | URL, init?: AuthFetchInit): Promise<Response>;

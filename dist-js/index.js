@@ -1,4 +1,4 @@
-import { invoke } from '@tauri-apps/api/core';
+import { Channel, invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
 
 // tauri-plugin-token-vault-api: typed bindings for the webview.
@@ -264,37 +264,46 @@ async function onSessionChanged(handler) {
         throw toTokenVaultError(e);
     }
 }
+/** The IPC header holding a `fetch` call's description. */
+const FETCH_HEADER = 'Token-Vault-Fetch';
+/** First byte of a `send` answer whose body comes over the channel (0: it follows the head). */
+const BODY_STREAMED = 1;
+/** A streamed body is acknowledged to Rust in steps of at least this many bytes. */
+const ACK_STEP = 1 << 20;
 /** Statuses whose response has no body (Fetch standard: "null body status"). */
 const NULL_BODY_STATUSES = [101, 204, 205, 304];
-/** Standard base64 of `bytes`, in chunks (no huge argument lists, no Buffer). */
-function bytesToBase64(bytes) {
-    // A multiple of 3 bytes per chunk, so each chunk encodes without padding and the encodings
-    // concatenate into the encoding of the whole.
-    const chunk = 3 * 8192;
-    const parts = [];
-    for (let i = 0; i < bytes.length; i += chunk) {
-        const part = bytes.subarray(i, i + chunk);
-        let binary = '';
-        for (let j = 0; j < part.length; j++) {
-            binary += String.fromCharCode(part[j]);
-        }
-        parts.push(btoa(binary));
-    }
-    return parts.join('');
+/** Calls the `fetch` command with `op` in its header and `body` as raw payload. */
+async function fetchCall(op, body = new Uint8Array(0)) {
+    return await invoke('plugin:token-vault|fetch', body, {
+        headers: { [FETCH_HEADER]: encodeURIComponent(JSON.stringify(op)) }
+    });
 }
-/** The bytes of standard base64 `text`. */
-function base64ToBytes(text) {
-    const binary = atob(text);
-    const bytes = new Uint8Array(binary.length);
-    for (let i = 0; i < binary.length; i++) {
-        bytes[i] = binary.charCodeAt(i);
+/** A raw IPC answer as bytes (an `ArrayBuffer`; a number array through the IPC fallback). */
+function answerBytes(r) {
+    if (r instanceof ArrayBuffer) {
+        return new Uint8Array(r);
     }
-    return bytes;
+    if (ArrayBuffer.isView(r)) {
+        return new Uint8Array(r.buffer, r.byteOffset, r.byteLength);
+    }
+    if (Array.isArray(r)) {
+        return Uint8Array.from(r);
+    }
+    throw new TokenVaultError('internal', 'the fetch command answered something other than bytes');
+}
+/** A fresh request id (unguessable by other scripts, unique per webview). */
+function requestId() {
+    const b = crypto.getRandomValues(new Uint8Array(16));
+    return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+}
+/** The abort reason of `signal` (an `AbortError` `DOMException` unless one was given). */
+function abortReason(signal) {
+    return signal.reason ?? new DOMException('This operation was aborted', 'AbortError');
 }
 /** Rejects with the signal's reason (an `AbortError` `DOMException`) when it is aborted. */
 function throwIfAborted(signal) {
     if (signal?.aborted) {
-        throw signal.reason ?? new DOMException('This operation was aborted', 'AbortError');
+        throw abortReason(signal);
     }
 }
 /**
@@ -316,15 +325,20 @@ function throwIfAborted(signal) {
  * - **Headers.** Do not set `Authorization` (rejects with `fetch_invalid_request`). Cookies of
  *   the webview are not sent.
  * - **Abort.** A `signal` that is already aborted rejects with its reason (an `AbortError`)
- *   before anything is sent; aborting later does not cancel the request in flight (use
- *   `timeoutMs` to bound it).
+ *   before anything is sent; aborting later cancels the request in Rust (its connection is
+ *   closed), rejecting `authFetch` or erroring the body stream with the signal's reason.
  * - **Errors** are {@link TokenVaultError}s: `fetch_not_allowed`, `fetch_invalid_request`,
- *   `fetch_response_too_large` (over the provider's `fetchMaxBodyBytes`), `network`,
+ *   `fetch_response_too_large` (a streamed body over the provider's `fetchMaxStreamBytes`:
+ *   the body stream errors with it), `network`,
  *   `not_signed_in`, `session_expired`, ..., and `not_allowed` when the app's capabilities do
  *   not grant the command. An invalid URL or init rejects with a `TypeError`, like `fetch`.
  *   An HTTP error status (404, 500, ...) resolves like `fetch` does; check `res.ok`.
  *
- * Bodies cross the IPC as base64, whole: fine for API calls, not for streaming large files.
+ * - **Bodies** cross the IPC as raw bytes (any `BodyInit`: string, `Blob`, `ArrayBuffer`,
+ *   typed array, `FormData`, `URLSearchParams`; exactly as `fetch` encodes them). A response
+ *   body up to the provider's `fetchMaxBodyBytes` (default 10 MiB) arrives whole; a larger
+ *   one streams: `res.body` is a `ReadableStream` fed as page script reads it (memory stays
+ *   bounded), up to `fetchMaxStreamBytes` (default 1 GiB).
  *
  * @param input A URL, or a `Request`.
  * @param init `fetch` options, plus `provider`, `account` and `timeoutMs`.
@@ -343,6 +357,13 @@ function throwIfAborted(signal) {
  *   headers: { 'content-type': 'application/json' },
  *   body: JSON.stringify({ text: 'hello' })
  * })
+ *
+ * // A large download, streamed and cancellable.
+ * const abort = new AbortController()
+ * const big = await authFetch('https://api.example.com/export.zip', { signal: abort.signal })
+ * for await (const chunk of big.body!) {
+ *   console.log(`${chunk.length} bytes`) // abort.abort() stops the download in Rust
+ * }
  * ```
  */
 async function authFetch(input, init) {
@@ -355,13 +376,7 @@ async function authFetch(input, init) {
     }
     throwIfAborted(rest.signal);
     throwIfAborted(req.signal);
-    let body = null;
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-        const bytes = new Uint8Array(await req.arrayBuffer());
-        if (bytes.length > 0) {
-            body = bytesToBase64(bytes);
-        }
-    }
+    const body = req.method !== 'GET' && req.method !== 'HEAD' ? new Uint8Array(await req.arrayBuffer()) : undefined;
     const headers = [];
     req.headers.forEach((value, name) => {
         headers.push([name, value]);
@@ -372,26 +387,117 @@ async function authFetch(input, init) {
         method: req.method,
         url: hash < 0 ? req.url : req.url.slice(0, hash),
         headers,
-        body,
         timeoutMs: timeoutMs ?? null
     };
-    const r = await call('fetch', { provider, account, request });
+    const signal = rest.signal ?? req.signal;
+    throwIfAborted(signal);
+    const id = requestId();
+    const cancel = () => {
+        fetchCall({ op: 'cancel', id }).catch(() => { });
+    };
+    // A body over fetchMaxBodyBytes streams over this channel (raw chunks, then the end or an
+    // error), `ack`ed as it is read so Rust never runs more than a window ahead.
+    let controller;
+    let unacked = 0;
+    let finished = false;
+    const ack = () => {
+        if (unacked > 0 && !finished) {
+            const bytes = unacked;
+            unacked = 0;
+            fetchCall({ op: 'ack', id, bytes }).catch(() => { });
+        }
+    };
+    const finish = () => {
+        finished = true;
+        signal?.removeEventListener('abort', onAbort);
+    };
+    const stream = new ReadableStream({
+        start(c) {
+            controller = c;
+        },
+        pull() {
+            ack();
+        },
+        cancel() {
+            if (!finished) {
+                finish();
+                cancel();
+            }
+        }
+    }, new ByteLengthQueuingStrategy({ highWaterMark: ACK_STEP }));
+    const channel = new Channel((m) => {
+        if (finished) {
+            return;
+        }
+        if (m instanceof ArrayBuffer) {
+            controller.enqueue(new Uint8Array(m));
+            unacked += m.byteLength;
+            if (unacked >= ACK_STEP && (controller.desiredSize ?? 0) > 0) {
+                ack();
+            }
+        }
+        else if ('end' in m) {
+            finish();
+            controller.close();
+        }
+        else {
+            finish();
+            controller.error(toTokenVaultError(m.error));
+        }
+    });
+    let rejectAbort = () => { };
+    const aborted = new Promise((_, reject) => {
+        rejectAbort = reject;
+    });
+    function onAbort() {
+        const reason = abortReason(signal);
+        if (!finished) {
+            finish();
+            cancel();
+            controller.error(reason);
+        }
+        rejectAbort(reason);
+    }
+    signal?.addEventListener('abort', onAbort);
+    let answer;
+    try {
+        const sent = fetchCall({ op: 'send', id, provider, account, channel: channel.toJSON(), request }, body);
+        answer = answerBytes(await Promise.race([sent, aborted]));
+    }
+    catch (e) {
+        finish();
+        if (signal?.aborted) {
+            throw abortReason(signal);
+        }
+        throw toTokenVaultError(e);
+    }
+    const headLength = new DataView(answer.buffer, answer.byteOffset + 1, 4).getUint32(0, true);
+    const head = JSON.parse(new TextDecoder().decode(answer.subarray(5, 5 + headLength)));
+    const streamed = answer[0] === BODY_STREAMED;
+    if (!streamed) {
+        finish();
+    }
     let res;
     try {
-        res = new Response(NULL_BODY_STATUSES.includes(r.status) ? null : base64ToBytes(r.body), {
-            status: r.status,
-            statusText: r.statusText,
-            headers: r.headers
+        const nullBody = NULL_BODY_STATUSES.includes(head.status);
+        res = new Response(nullBody ? null : streamed ? stream : answer.subarray(5 + headLength), {
+            status: head.status,
+            statusText: head.statusText,
+            headers: head.headers
         });
     }
     catch (e) {
+        if (streamed) {
+            finish();
+            cancel();
+        }
         // A status outside 200-599, or a reason phrase or header the Fetch API cannot represent.
         const text = e instanceof Error ? e.message : String(e);
         throw new TokenVaultError('invalid_response', `response cannot be represented: ${text}`, {
             cause: e
         });
     }
-    Object.defineProperty(res, 'url', { value: r.url, enumerable: true });
+    Object.defineProperty(res, 'url', { value: head.url, enumerable: true });
     return res;
 }
 

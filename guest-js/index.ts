@@ -3,7 +3,7 @@
 // Every function calls one command of the `token-vault` plugin. Page script never sees a
 // refresh token, and sees an access token only through `getToken`, which the default
 // permission set does not allow.
-import { invoke } from '@tauri-apps/api/core'
+import { Channel, invoke } from '@tauri-apps/api/core'
 import { listen, type UnlistenFn } from '@tauri-apps/api/event'
 
 /**
@@ -513,10 +513,11 @@ export async function onSessionChanged(
  * Options of {@link authFetch}: the standard `fetch` options plus which session's token to
  * attach and a timeout.
  *
- * Of the standard options, `method`, `headers`, `body` and `signal` (checked once, before the
- * request is sent) are used; `mode`, `credentials`, `cache`, `redirect`, `referrer`,
- * `integrity`, `keepalive` and `priority` have no effect, because the request is made by the
- * plugin in Rust, not by the webview (no cookies are sent, redirects are never followed).
+ * Of the standard options, `method`, `headers`, `body` and `signal` (aborting cancels the
+ * request in Rust, in flight or while its body streams) are used; `mode`, `credentials`,
+ * `cache`, `redirect`, `referrer`, `integrity`, `keepalive` and `priority` have no effect,
+ * because the request is made by the plugin in Rust, not by the webview (no cookies are sent,
+ * redirects are never followed).
  *
  * @example
  * ```ts
@@ -541,60 +542,90 @@ export interface AuthFetchInit extends RequestInit {
   timeoutMs?: number
 }
 
-/** Request of the `fetch` command. */
-interface FetchRequest {
+/** The request part of a `send` call of the `fetch` command (its body is the raw payload). */
+interface FetchArgs {
   method: string
   url: string
   headers: [string, string][]
-  /** Standard base64 of the body bytes; null when there is no body. */
-  body: string | null
   timeoutMs: number | null
 }
 
-/** Response of the `fetch` command. */
-interface FetchResponse {
+/**
+ * One call of the `fetch` command, sent as percent-encoded JSON in the {@link FETCH_HEADER}
+ * IPC header: `send` a request (body: the call's raw payload), `cancel` one, or `ack` bytes
+ * of a streamed body that page script has taken (flow control).
+ */
+type FetchCall =
+  | {
+      op: 'send'
+      id: string
+      provider?: string
+      account?: string
+      channel: string
+      request: FetchArgs
+    }
+  | { op: 'cancel'; id: string }
+  | { op: 'ack'; id: string; bytes: number }
+
+/** The JSON head of a `send` answer. */
+interface FetchHead {
   status: number
   statusText: string
   headers: [string, string][]
-  /** Standard base64 of the body bytes. */
-  body: string
   url: string
 }
+
+/** What the stream of a large body gets besides raw chunks: its end or its error. */
+type StreamControl = { end: true } | { error: { code: string; message: string } }
+
+/** The IPC header holding a `fetch` call's description. */
+const FETCH_HEADER = 'Token-Vault-Fetch'
+
+/** First byte of a `send` answer whose body comes over the channel (0: it follows the head). */
+const BODY_STREAMED = 1
+
+/** A streamed body is acknowledged to Rust in steps of at least this many bytes. */
+const ACK_STEP = 1 << 20
 
 /** Statuses whose response has no body (Fetch standard: "null body status"). */
 const NULL_BODY_STATUSES = [101, 204, 205, 304]
 
-/** Standard base64 of `bytes`, in chunks (no huge argument lists, no Buffer). */
-function bytesToBase64(bytes: Uint8Array): string {
-  // A multiple of 3 bytes per chunk, so each chunk encodes without padding and the encodings
-  // concatenate into the encoding of the whole.
-  const chunk = 3 * 8192
-  const parts: string[] = []
-  for (let i = 0; i < bytes.length; i += chunk) {
-    const part = bytes.subarray(i, i + chunk)
-    let binary = ''
-    for (let j = 0; j < part.length; j++) {
-      binary += String.fromCharCode(part[j])
-    }
-    parts.push(btoa(binary))
-  }
-  return parts.join('')
+/** Calls the `fetch` command with `op` in its header and `body` as raw payload. */
+async function fetchCall(op: FetchCall, body: Uint8Array = new Uint8Array(0)): Promise<unknown> {
+  return await invoke<unknown>('plugin:token-vault|fetch', body, {
+    headers: { [FETCH_HEADER]: encodeURIComponent(JSON.stringify(op)) }
+  })
 }
 
-/** The bytes of standard base64 `text`. */
-function base64ToBytes(text: string): Uint8Array<ArrayBuffer> {
-  const binary = atob(text)
-  const bytes = new Uint8Array(binary.length)
-  for (let i = 0; i < binary.length; i++) {
-    bytes[i] = binary.charCodeAt(i)
+/** A raw IPC answer as bytes (an `ArrayBuffer`; a number array through the IPC fallback). */
+function answerBytes(r: unknown): Uint8Array<ArrayBuffer> {
+  if (r instanceof ArrayBuffer) {
+    return new Uint8Array(r)
   }
-  return bytes
+  if (ArrayBuffer.isView(r)) {
+    return new Uint8Array(r.buffer as ArrayBuffer, r.byteOffset, r.byteLength)
+  }
+  if (Array.isArray(r)) {
+    return Uint8Array.from(r as number[])
+  }
+  throw new TokenVaultError('internal', 'the fetch command answered something other than bytes')
+}
+
+/** A fresh request id (unguessable by other scripts, unique per webview). */
+function requestId(): string {
+  const b = crypto.getRandomValues(new Uint8Array(16))
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('')
+}
+
+/** The abort reason of `signal` (an `AbortError` `DOMException` unless one was given). */
+function abortReason(signal: AbortSignal): unknown {
+  return signal.reason ?? new DOMException('This operation was aborted', 'AbortError')
 }
 
 /** Rejects with the signal's reason (an `AbortError` `DOMException`) when it is aborted. */
 function throwIfAborted(signal: AbortSignal | null | undefined): void {
   if (signal?.aborted) {
-    throw signal.reason ?? new DOMException('This operation was aborted', 'AbortError')
+    throw abortReason(signal)
   }
 }
 
@@ -617,15 +648,20 @@ function throwIfAborted(signal: AbortSignal | null | undefined): void {
  * - **Headers.** Do not set `Authorization` (rejects with `fetch_invalid_request`). Cookies of
  *   the webview are not sent.
  * - **Abort.** A `signal` that is already aborted rejects with its reason (an `AbortError`)
- *   before anything is sent; aborting later does not cancel the request in flight (use
- *   `timeoutMs` to bound it).
+ *   before anything is sent; aborting later cancels the request in Rust (its connection is
+ *   closed), rejecting `authFetch` or erroring the body stream with the signal's reason.
  * - **Errors** are {@link TokenVaultError}s: `fetch_not_allowed`, `fetch_invalid_request`,
- *   `fetch_response_too_large` (over the provider's `fetchMaxBodyBytes`), `network`,
+ *   `fetch_response_too_large` (a streamed body over the provider's `fetchMaxStreamBytes`:
+ *   the body stream errors with it), `network`,
  *   `not_signed_in`, `session_expired`, ..., and `not_allowed` when the app's capabilities do
  *   not grant the command. An invalid URL or init rejects with a `TypeError`, like `fetch`.
  *   An HTTP error status (404, 500, ...) resolves like `fetch` does; check `res.ok`.
  *
- * Bodies cross the IPC as base64, whole: fine for API calls, not for streaming large files.
+ * - **Bodies** cross the IPC as raw bytes (any `BodyInit`: string, `Blob`, `ArrayBuffer`,
+ *   typed array, `FormData`, `URLSearchParams`; exactly as `fetch` encodes them). A response
+ *   body up to the provider's `fetchMaxBodyBytes` (default 10 MiB) arrives whole; a larger
+ *   one streams: `res.body` is a `ReadableStream` fed as page script reads it (memory stays
+ *   bounded), up to `fetchMaxStreamBytes` (default 1 GiB).
  *
  * @param input A URL, or a `Request`.
  * @param init `fetch` options, plus `provider`, `account` and `timeoutMs`.
@@ -644,6 +680,13 @@ function throwIfAborted(signal: AbortSignal | null | undefined): void {
  *   headers: { 'content-type': 'application/json' },
  *   body: JSON.stringify({ text: 'hello' })
  * })
+ *
+ * // A large download, streamed and cancellable.
+ * const abort = new AbortController()
+ * const big = await authFetch('https://api.example.com/export.zip', { signal: abort.signal })
+ * for await (const chunk of big.body!) {
+ *   console.log(`${chunk.length} bytes`) // abort.abort() stops the download in Rust
+ * }
  * ```
  */
 export async function authFetch(input: RequestInfo | URL, init?: AuthFetchInit): Promise<Response> {
@@ -657,42 +700,135 @@ export async function authFetch(input: RequestInfo | URL, init?: AuthFetchInit):
   throwIfAborted(rest.signal)
   throwIfAborted(req.signal)
 
-  let body: string | null = null
-  if (req.method !== 'GET' && req.method !== 'HEAD') {
-    const bytes = new Uint8Array(await req.arrayBuffer())
-    if (bytes.length > 0) {
-      body = bytesToBase64(bytes)
-    }
-  }
+  const body =
+    req.method !== 'GET' && req.method !== 'HEAD' ? new Uint8Array(await req.arrayBuffer()) : undefined
   const headers: [string, string][] = []
   req.headers.forEach((value, name) => {
     headers.push([name, value])
   })
   // The fragment is not part of an HTTP request, and fetch's Response.url has none either.
   const hash = req.url.indexOf('#')
-  const request: FetchRequest = {
+  const request: FetchArgs = {
     method: req.method,
     url: hash < 0 ? req.url : req.url.slice(0, hash),
     headers,
-    body,
     timeoutMs: timeoutMs ?? null
   }
+  const signal = rest.signal ?? req.signal
+  throwIfAborted(signal)
+  const id = requestId()
+  const cancel = (): void => {
+    fetchCall({ op: 'cancel', id }).catch(() => {})
+  }
 
-  const r = await call<FetchResponse>('fetch', { provider, account, request })
+  // A body over fetchMaxBodyBytes streams over this channel (raw chunks, then the end or an
+  // error), `ack`ed as it is read so Rust never runs more than a window ahead.
+  let controller!: ReadableStreamDefaultController<Uint8Array>
+  let unacked = 0
+  let finished = false
+  const ack = (): void => {
+    if (unacked > 0 && !finished) {
+      const bytes = unacked
+      unacked = 0
+      fetchCall({ op: 'ack', id, bytes }).catch(() => {})
+    }
+  }
+  const finish = (): void => {
+    finished = true
+    signal?.removeEventListener('abort', onAbort)
+  }
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      start(c) {
+        controller = c
+      },
+      pull() {
+        ack()
+      },
+      cancel() {
+        if (!finished) {
+          finish()
+          cancel()
+        }
+      }
+    },
+    new ByteLengthQueuingStrategy({ highWaterMark: ACK_STEP })
+  )
+  const channel = new Channel<ArrayBuffer | StreamControl>((m) => {
+    if (finished) {
+      return
+    }
+    if (m instanceof ArrayBuffer) {
+      controller.enqueue(new Uint8Array(m))
+      unacked += m.byteLength
+      if (unacked >= ACK_STEP && (controller.desiredSize ?? 0) > 0) {
+        ack()
+      }
+    } else if ('end' in m) {
+      finish()
+      controller.close()
+    } else {
+      finish()
+      controller.error(toTokenVaultError(m.error))
+    }
+  })
+
+  let rejectAbort: (reason: unknown) => void = () => {}
+  const aborted = new Promise<never>((_, reject) => {
+    rejectAbort = reject
+  })
+  function onAbort(): void {
+    const reason = abortReason(signal!)
+    if (!finished) {
+      finish()
+      cancel()
+      controller.error(reason)
+    }
+    rejectAbort(reason)
+  }
+  signal?.addEventListener('abort', onAbort)
+
+  let answer: Uint8Array<ArrayBuffer>
+  try {
+    const sent = fetchCall(
+      { op: 'send', id, provider, account, channel: channel.toJSON(), request },
+      body
+    )
+    answer = answerBytes(await Promise.race([sent, aborted]))
+  } catch (e) {
+    finish()
+    if (signal?.aborted) {
+      throw abortReason(signal)
+    }
+    throw toTokenVaultError(e)
+  }
+  const headLength = new DataView(answer.buffer, answer.byteOffset + 1, 4).getUint32(0, true)
+  const head = JSON.parse(
+    new TextDecoder().decode(answer.subarray(5, 5 + headLength))
+  ) as FetchHead
+  const streamed = answer[0] === BODY_STREAMED
+  if (!streamed) {
+    finish()
+  }
   let res: Response
   try {
-    res = new Response(NULL_BODY_STATUSES.includes(r.status) ? null : base64ToBytes(r.body), {
-      status: r.status,
-      statusText: r.statusText,
-      headers: r.headers
+    const nullBody = NULL_BODY_STATUSES.includes(head.status)
+    res = new Response(nullBody ? null : streamed ? stream : answer.subarray(5 + headLength), {
+      status: head.status,
+      statusText: head.statusText,
+      headers: head.headers
     })
   } catch (e) {
+    if (streamed) {
+      finish()
+      cancel()
+    }
     // A status outside 200-599, or a reason phrase or header the Fetch API cannot represent.
     const text = e instanceof Error ? e.message : String(e)
     throw new TokenVaultError('invalid_response', `response cannot be represented: ${text}`, {
       cause: e
     })
   }
-  Object.defineProperty(res, 'url', { value: r.url, enumerable: true })
+  Object.defineProperty(res, 'url', { value: head.url, enumerable: true })
   return res
 }

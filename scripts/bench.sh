@@ -1,10 +1,26 @@
 #!/usr/bin/env bash
-# Benchmarks (timing goals live here, not in tests): sets up the machine, then runs the bench
-# binaries against the real provider and a private Secret Service.
+# Benchmarks (timing goals live here, not in tests): sets up the machine, runs the bench
+# binaries against the real provider and a private Secret Service, then the real-window
+# benchmark (tests/bench/window.mjs): the example app built in release with `--features bench`,
+# under Xvfb over WebDriver, authFetch against the webview's fetch and @tauri-apps/plugin-http.
+# BENCH_RUNS (default 7) sets the runs per cell of the real-window benchmark; BENCH_WINDOW_ONLY=1
+# skips the bench binaries.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # rustup installs cargo in ~/.cargo/bin, which a non-interactive shell may not have on PATH.
 if [ -d "${HOME:-/root}/.cargo/bin" ]; then export PATH="${HOME:-/root}/.cargo/bin:$PATH"; fi
 scripts/setup.sh
 export BROWSER="$PWD/tests/support/browser-standin.mjs"
-scripts/with-keyring.sh cargo bench --locked --bench get_token --bench fetch
+if [ "${BENCH_WINDOW_ONLY:-0}" != 1 ]; then
+  scripts/with-keyring.sh cargo bench --locked --bench get_token --bench fetch --bench startup
+fi
+
+echo "== real-window benchmark"
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+# @tauri-apps/plugin-http (pinned by package-lock.json) for the page, which has no bundler.
+npx rollup --silent -c tests/bench/rollup.config.mjs
+cargo build --locked --release -p token-vault-example-app --features bench
+export E2E_APP="$PWD/target/release/token-vault-example-app"
+scripts/with-keyring.sh xvfb-run -a -s "-screen 0 1280x900x24" node tests/bench/window.mjs

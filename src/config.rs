@@ -518,6 +518,9 @@ fn default_dead_refresh_token_errors() -> Vec<String> {
 fn default_fetch_max_body() -> usize {
     10 * 1024 * 1024
 }
+fn default_fetch_max_stream() -> u64 {
+    1024 * 1024 * 1024
+}
 
 /// One OAuth 2.0 / OpenID Connect provider: `plugins.token-vault.providers.<id>` in
 /// `tauri.conf.json` (camelCase keys, see the README), or built in Rust with setters.
@@ -609,6 +612,10 @@ pub struct ProviderConfig {
     /// Largest response body `fetch` returns, in bytes; default 10 MiB.
     #[serde(default = "default_fetch_max_body")]
     pub(crate) fetch_max_body_bytes: usize,
+    /// Largest response body `authFetch` streams to page script (bodies over
+    /// `fetchMaxBodyBytes` flow as a `ReadableStream`), in bytes; default 1 GiB.
+    #[serde(default = "default_fetch_max_stream")]
+    pub(crate) fetch_max_stream_bytes: u64,
     /// OpenID Connect Core §11: when `offline_access` is requested, also send `prompt=consent`
     /// (unless `extraParams` sets a `prompt`). Default true; some providers (Entra ID) want false.
     #[serde(default = "default_true")]
@@ -670,6 +677,7 @@ impl ProviderConfig {
             default_token_lifetime_secs: default_token_lifetime(),
             fetch_allowlist: Allowlist::default(),
             fetch_max_body_bytes: default_fetch_max_body(),
+            fetch_max_stream_bytes: default_fetch_max_stream(),
             offline_access_prompt_consent: true,
             dead_refresh_token_errors: default_dead_refresh_token_errors(),
             issuer_template: None,
@@ -963,9 +971,19 @@ impl ProviderConfig {
         self
     }
 
-    /// Largest response body `fetch` returns, in bytes (default 10 MiB).
+    /// Largest response body `fetch` returns, in bytes (default 10 MiB). Page script's
+    /// `authFetch` receives a larger body as a stream (see [`Self::fetch_max_stream_bytes`]).
     pub fn fetch_max_body_bytes(mut self, bytes: usize) -> Self {
         self.fetch_max_body_bytes = bytes;
+        self
+    }
+
+    /// Largest response body `authFetch` streams to page script, in bytes (default 1 GiB): a
+    /// body over [`Self::fetch_max_body_bytes`] flows to page script as a `ReadableStream`
+    /// (memory stays bounded), and one over this cap errors that stream with
+    /// `fetch_response_too_large`.
+    pub fn fetch_max_stream_bytes(mut self, bytes: u64) -> Self {
+        self.fetch_max_stream_bytes = bytes;
         self
     }
 
@@ -1248,6 +1266,12 @@ impl ProviderConfig {
         if self.fetch_max_body_bytes == 0 {
             return Err(Error::config(
                 format!("{field}.fetchMaxBodyBytes"),
+                "must be > 0",
+            ));
+        }
+        if self.fetch_max_stream_bytes == 0 {
+            return Err(Error::config(
+                format!("{field}.fetchMaxStreamBytes"),
                 "must be > 0",
             ));
         }

@@ -15,7 +15,7 @@ use url::Url;
 
 use crate::error::{Error, Result};
 use crate::http::{describe_reqwest, read_capped};
-use crate::models::{FetchArgs, FetchResult};
+use crate::models::FetchArgs;
 use crate::secret::AccessToken;
 use crate::session::SessionManager;
 use crate::url_policy::{is_loopback, secure_scheme, Allowlist, Refusal};
@@ -190,42 +190,108 @@ fn route(url: &Url) -> Result<Route> {
     }
 }
 
-impl TryFrom<FetchArgs> for FetchRequest {
-    type Error = Error;
-
-    /// Validates a request from page script (`authFetch`): an absolute URL and a base64 body.
-    fn try_from(a: FetchArgs) -> Result<Self> {
-        use base64::Engine;
+impl FetchRequest {
+    /// A request from page script (`authFetch`): its description (the IPC's JSON side
+    /// channel) and its body bytes (the IPC's raw payload; empty for none).
+    pub(crate) fn from_ipc(a: FetchArgs, body: Vec<u8>) -> Result<Self> {
         let url = Url::parse(&a.url)
             .map_err(|e| Error::FetchInvalidRequest(format!("URL `{}`: {e}", a.url)))?;
-        let body = match a.body {
-            Some(b) => Some(
-                base64::engine::general_purpose::STANDARD
-                    .decode(b)
-                    .map_err(|e| Error::FetchInvalidRequest(format!("body is not base64: {e}")))?,
-            ),
-            None => None,
-        };
         Ok(FetchRequest {
             method: a.method,
             url,
             headers: a.headers,
-            body,
+            body: (!body.is_empty()).then_some(body),
             timeout: a.timeout_ms.map(Duration::from_millis),
         })
     }
 }
 
-impl From<FetchResponse> for FetchResult {
-    fn from(r: FetchResponse) -> Self {
-        use base64::Engine;
-        Self {
-            status: r.status,
-            status_text: r.status_text,
-            headers: r.headers,
-            body: base64::engine::general_purpose::STANDARD.encode(&r.body),
-            url: r.url.to_string(),
+/// A response whose head has arrived and whose body is still to be read: read whole
+/// ([`StartedFetch::read_to_end`], capped at `fetchMaxBodyBytes`) or chunk by chunk
+/// ([`StartedFetch::chunk`], capped at `fetchMaxStreamBytes`).
+pub(crate) struct StartedFetch {
+    /// Status code.
+    pub status: u16,
+    /// Reason phrase, empty when unknown.
+    pub status_text: String,
+    /// Headers in order, repeated names kept.
+    pub headers: Vec<(String, String)>,
+    /// The URL that answered.
+    pub url: Url,
+    /// The provider's `fetchMaxBodyBytes`.
+    pub max_body: usize,
+    /// The provider's `fetchMaxStreamBytes`.
+    pub max_stream: u64,
+    response: reqwest::Response,
+    read: u64,
+}
+
+impl StartedFetch {
+    /// The body length the server announced (`Content-Length`), if it did.
+    pub fn content_length(&self) -> Option<u64> {
+        self.response.content_length()
+    }
+
+    /// The next piece of the body, `None` at its end; over `fetchMaxStreamBytes` in all is
+    /// `fetch_response_too_large`. Cancel-safe: dropping the future loses no data.
+    pub async fn chunk(&mut self) -> Result<Option<Vec<u8>>> {
+        let c = self
+            .response
+            .chunk()
+            .await
+            .map_err(|e| Error::Network(describe_reqwest(&e, &self.url)))?;
+        let Some(c) = c else { return Ok(None) };
+        self.read += c.len() as u64;
+        if self.read > self.max_stream {
+            return Err(Error::FetchResponseTooLarge(
+                usize::try_from(self.max_stream).unwrap_or(usize::MAX),
+            ));
         }
+        Ok(Some(c.to_vec()))
+    }
+
+    /// The next pieces of the body that are ready now, joined up to about `want` bytes (at
+    /// least one piece, waiting for it); `None` at the end. Fewer IPC messages for the same
+    /// bytes, without holding back a slow stream.
+    pub async fn chunks(&mut self, want: usize) -> Result<Option<Vec<u8>>> {
+        let Some(mut out) = self.chunk().await? else {
+            return Ok(None);
+        };
+        while out.len() < want {
+            let next = tokio::select! {
+                biased;
+                c = self.response.chunk() => c,
+                () = std::future::ready(()) => break,
+            };
+            match next.map_err(|e| Error::Network(describe_reqwest(&e, &self.url)))? {
+                Some(c) => {
+                    self.read += c.len() as u64;
+                    if self.read > self.max_stream {
+                        return Err(Error::FetchResponseTooLarge(
+                            usize::try_from(self.max_stream).unwrap_or(usize::MAX),
+                        ));
+                    }
+                    out.extend_from_slice(&c);
+                }
+                None => break,
+            }
+        }
+        Ok(Some(out))
+    }
+
+    /// The whole body (at most `fetchMaxBodyBytes`, else `fetch_response_too_large`).
+    pub async fn read_to_end(self) -> Result<FetchResponse> {
+        let max = self.max_body;
+        let body = read_capped(self.response, max, &self.url)
+            .await?
+            .ok_or(Error::FetchResponseTooLarge(max))?;
+        Ok(FetchResponse {
+            status: self.status,
+            status_text: self.status_text,
+            headers: self.headers,
+            body,
+            url: self.url,
+        })
     }
 }
 
@@ -254,6 +320,20 @@ impl SessionManager {
         account: &str,
         request: FetchRequest,
     ) -> Result<FetchResponse> {
+        self.start_fetch(provider, account, request)
+            .await?
+            .read_to_end()
+            .await
+    }
+
+    /// [`Self::fetch`] up to the response head: every check, the token, the 401 retry; the
+    /// body is left to the caller.
+    pub(crate) async fn start_fetch(
+        &self,
+        provider: &str,
+        account: &str,
+        request: FetchRequest,
+    ) -> Result<StartedFetch> {
         let config = self.provider_config(provider)?;
         check_allowed(&config.fetch_allowlist, &request.url)?;
         let route = route(&request.url)?;
@@ -289,20 +369,22 @@ impl SessionManager {
                 .map_err(|_| Error::FetchInvalidRequest(format!("value of header `{name}`")))?;
             headers.append(name, value);
         }
-        let max = config.fetch_max_body_bytes;
+        let (max_body, max_stream) = (config.fetch_max_body_bytes, config.fetch_max_stream_bytes);
         let client = self.client(provider).await?;
         let http = match route {
             Route::SystemProxyOverTls => client.http().reqwest().clone(),
             Route::Direct => client.http().direct_reqwest().clone(),
         };
 
+        // Shared by the first try and the retry after a 401, not copied.
+        let body = request.body.map(bytes::Bytes::from);
         let token = self.get_token(provider, account, Duration::ZERO).await?;
         let send = |token: AccessToken| {
             let mut b = http
                 .request(method.clone(), request.url.clone())
                 .headers(headers.clone())
                 .bearer_auth(token.secret());
-            if let Some(body) = &request.body {
+            if let Some(body) = &body {
                 b = b.body(body.clone());
             }
             if let Some(t) = request.timeout {
@@ -320,27 +402,23 @@ impl SessionManager {
             let fresh = self.refresh_if_current(provider, account, &token).await?;
             response = send(fresh).await?;
         }
-        read_response(response, request.url, max).await
+        let status = response.status();
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.as_str().to_string(), header_text(v.as_bytes())))
+            .collect();
+        Ok(StartedFetch {
+            status: status.as_u16(),
+            status_text: status.canonical_reason().unwrap_or("").to_string(),
+            headers,
+            url: request.url,
+            max_body,
+            max_stream,
+            response,
+            read: 0,
+        })
     }
-}
-
-async fn read_response(r: reqwest::Response, url: Url, max: usize) -> Result<FetchResponse> {
-    let status = r.status();
-    let headers = r
-        .headers()
-        .iter()
-        .map(|(k, v)| (k.as_str().to_string(), header_text(v.as_bytes())))
-        .collect();
-    let body = read_capped(r, max, &url)
-        .await?
-        .ok_or(Error::FetchResponseTooLarge(max))?;
-    Ok(FetchResponse {
-        status: status.as_u16(),
-        status_text: status.canonical_reason().unwrap_or("").to_string(),
-        headers,
-        body,
-        url,
-    })
 }
 
 /// A header value as text without losing bytes: each byte becomes the code point of the same
@@ -412,28 +490,32 @@ mod tests {
     fn page_script_requests_convert_and_bad_input_is_refused() {
         let args: FetchArgs = serde_json::from_value(serde_json::json!({
             "method": "POST", "url": "https://a.example/x", "headers": [["a", "b"]],
-            "body": "AAEC", "timeoutMs": 5
+            "timeoutMs": 5
         }))
         .unwrap();
-        let r = FetchRequest::try_from(args).unwrap();
-        assert_eq!(r.body.as_deref(), Some(&[0u8, 1, 2][..]));
+        let r = FetchRequest::from_ipc(args.clone(), vec![0, 0xff, 2]).unwrap();
+        assert_eq!(r.body.as_deref(), Some(&[0u8, 0xff, 2][..]));
         assert_eq!(r.timeout, Some(Duration::from_millis(5)));
-        for (url, body) in [
-            ("not a url", None),
-            ("https://a.example/", Some("not base64!")),
-        ] {
-            let args = FetchArgs {
-                method: "GET".into(),
-                url: url.into(),
-                headers: vec![],
-                body: body.map(String::from),
-                timeout_ms: None,
-            };
-            assert_eq!(
-                FetchRequest::try_from(args).unwrap_err().code(),
-                "fetch_invalid_request"
-            );
-        }
+        // An empty payload is no body.
+        assert_eq!(FetchRequest::from_ipc(args, vec![]).unwrap().body, None);
+        let args = FetchArgs {
+            method: "GET".into(),
+            url: "not a url".into(),
+            headers: vec![],
+            timeout_ms: None,
+        };
+        assert_eq!(
+            FetchRequest::from_ipc(args, vec![]).unwrap_err().code(),
+            "fetch_invalid_request"
+        );
+        // The old base64 field is refused, not ignored.
+        let old = serde_json::from_value::<FetchArgs>(serde_json::json!({
+            "method": "POST", "url": "https://a.example/x", "body": "AAEC"
+        }));
+        assert!(old
+            .unwrap_err()
+            .to_string()
+            .contains("unknown field `body`"));
     }
 
     /// WHATWG Fetch "forbidden request-header", each case with its outcome.

@@ -185,6 +185,8 @@ impl Builder {
                 config.validate()?;
                 let vault = token_vault::init(app, api, config)?;
                 app.manage(vault);
+                #[cfg(feature = "fetch")]
+                app.manage(commands::FetchRegistry::default());
                 Ok(())
             })
             .build()

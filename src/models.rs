@@ -194,10 +194,52 @@ pub(crate) fn epoch_millis(t: SystemTime) -> u64 {
         .unwrap_or(0)
 }
 
-/// A `fetch` request from page script (`authFetch`).
+/// One `fetch` IPC call from page script (`authFetch`): the JSON side channel, sent
+/// percent-encoded in the `Token-Vault-Fetch` IPC header; the request body (if any) is the
+/// call's raw payload. `op` names what to do.
 #[cfg(feature = "fetch")]
 #[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(tag = "op", rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) enum FetchCall {
+    /// Send a request. The answer is one raw IPC response: see `commands::fetch`.
+    #[serde(rename_all = "camelCase")]
+    Send {
+        /// The caller's id of this request (for `cancel` and `ack`), unique per webview.
+        #[serde(default)]
+        id: Option<String>,
+        /// Provider id (default: the only one configured).
+        #[serde(default)]
+        provider: Option<String>,
+        /// Account name (default: `default`).
+        #[serde(default)]
+        account: Option<String>,
+        /// A `Channel` (`__CHANNEL__:<n>`) to stream a body over `fetchMaxBodyBytes` on;
+        /// without one such a body is `fetch_response_too_large`.
+        #[serde(default)]
+        channel: Option<String>,
+        /// The request.
+        request: FetchArgs,
+    },
+    /// Cancel request `id`: in flight, the request is dropped (its connection closed); while
+    /// streaming, the stream ends. Unknown or finished ids are no error.
+    Cancel {
+        /// The request's id.
+        id: String,
+    },
+    /// Page script consumed `bytes` more of request `id`'s stream: Rust may send that much
+    /// more (flow control, so a slow reader keeps memory bounded).
+    Ack {
+        /// The request's id.
+        id: String,
+        /// How many bytes.
+        bytes: u64,
+    },
+}
+
+/// A `fetch` request from page script (`authFetch`), without its body.
+#[cfg(feature = "fetch")]
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct FetchArgs {
     /// HTTP method.
     pub method: String,
@@ -206,29 +248,24 @@ pub(crate) struct FetchArgs {
     /// Header pairs.
     #[serde(default)]
     pub headers: Vec<(String, String)>,
-    /// Body, standard base64; `null` for none.
-    #[serde(default)]
-    pub body: Option<String>,
     /// Timeout in milliseconds.
     #[serde(default)]
     pub timeout_ms: Option<u64>,
 }
 
-/// A `fetch` response for page script.
+/// The head of a `fetch` response for page script (the JSON part of the raw IPC response).
 #[cfg(feature = "fetch")]
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct FetchResult {
+pub(crate) struct FetchHead<'a> {
     /// Status code.
     pub status: u16,
     /// Reason phrase.
-    pub status_text: String,
+    pub status_text: &'a str,
     /// Header pairs.
-    pub headers: Vec<(String, String)>,
-    /// Body, standard base64.
-    pub body: String,
+    pub headers: &'a [(String, String)],
     /// The URL that answered.
-    pub url: String,
+    pub url: &'a str,
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::events::SESSION_CHANGED;
 #[cfg(feature = "fetch")]
-use crate::fetch::{FetchRequest, FetchResponse};
+use crate::fetch::{FetchRequest, FetchResponse, StartedFetch};
 use crate::models::{LogoutResult, SessionStatus};
 use crate::secret::AccessToken;
 use crate::session::{LoginCancel, LogoutReport, SessionManager};
@@ -187,22 +187,38 @@ impl<R: Runtime> TokenVault<R> {
         account: &str,
         request: FetchRequest,
     ) -> Result<FetchResponse> {
-        let provider = match provider {
-            Some(p) => p.to_string(),
+        let provider = self.fetch_provider(provider)?;
+        self.sessions.fetch(&provider, account, request).await
+    }
+
+    /// [`Self::fetch`] up to the response head (page script's `authFetch`).
+    #[cfg(feature = "fetch")]
+    pub(crate) async fn start_fetch(
+        &self,
+        provider: Option<&str>,
+        account: &str,
+        request: FetchRequest,
+    ) -> Result<StartedFetch> {
+        let provider = self.fetch_provider(provider)?;
+        self.sessions.start_fetch(&provider, account, request).await
+    }
+
+    /// `provider`, or the only configured one.
+    #[cfg(feature = "fetch")]
+    fn fetch_provider(&self, provider: Option<&str>) -> Result<String> {
+        match provider {
+            Some(p) => Ok(p.to_string()),
             None => {
                 let ids = self.sessions.provider_ids();
                 match ids.as_slice() {
-                    [only] => only.clone(),
-                    _ => {
-                        return Err(Error::FetchInvalidRequest(format!(
-                            "name the provider (configured: {})",
-                            ids.join(", ")
-                        )))
-                    }
+                    [only] => Ok(only.clone()),
+                    _ => Err(Error::FetchInvalidRequest(format!(
+                        "name the provider (configured: {})",
+                        ids.join(", ")
+                    ))),
                 }
             }
-        };
-        self.sessions.fetch(&provider, account, request).await
+        }
     }
 
     /// Cancels the running sign-in of `provider`; returns whether one was running.

@@ -7,7 +7,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 
 use serde_json::{json, Value};
-use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::ipc::{CallbackFn, InvokeBody, InvokeResponseBody};
 use tauri::test::{
     get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY,
 };
@@ -51,6 +51,8 @@ struct App {
     _app: tauri::App<MockRuntime>,
     window: WebviewWindow<MockRuntime>,
     events: Arc<Mutex<Vec<Value>>>,
+    /// Every message sent on a channel: (channel id, index, body).
+    channels: Arc<Mutex<Vec<(u32, usize, InvokeResponseBody)>>>,
 }
 
 /// An app with the plugin, `config` as `plugins.token-vault`, and `grants` allowed.
@@ -69,7 +71,13 @@ fn app(config: Value, grants: &BTreeSet<String>) -> Result<App, String> {
             tauri::utils::acl::ExecutionContext::Local,
         );
     }
+    let channels: Arc<Mutex<Vec<(u32, usize, InvokeResponseBody)>>> = Arc::default();
+    let sent = channels.clone();
     let app = mock_builder()
+        .channel_interceptor(move |_, id, index, body| {
+            sent.lock().unwrap().push((id.0, index, body.clone()));
+            true
+        })
         .plugin(tauri_plugin_token_vault::init())
         .build(ctx)
         .map_err(|e| e.to_string())?;
@@ -87,6 +95,7 @@ fn app(config: Value, grants: &BTreeSet<String>) -> Result<App, String> {
         _app: app,
         window,
         events,
+        channels,
     })
 }
 
@@ -104,6 +113,262 @@ fn invoke(w: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Valu
         },
     )
     .map(|b| b.deserialize::<Value>().unwrap())
+}
+
+/// A `fetch` call as page script makes it: `call` as percent-encoded JSON in the
+/// `Token-Vault-Fetch` header, `payload` as the raw body. The raw answer, or the error.
+fn fetch_call(
+    w: &WebviewWindow<MockRuntime>,
+    call: &Value,
+    payload: Vec<u8>,
+) -> Result<Vec<u8>, Value> {
+    let header = percent_encoding::utf8_percent_encode(
+        &call.to_string(),
+        percent_encoding::NON_ALPHANUMERIC,
+    )
+    .to_string();
+    fetch_call_with(w, Some(&header), InvokeBody::Raw(payload))
+}
+
+fn fetch_call_with(
+    w: &WebviewWindow<MockRuntime>,
+    header: Option<&str>,
+    body: InvokeBody,
+) -> Result<Vec<u8>, Value> {
+    let mut headers = tauri::http::HeaderMap::new();
+    if let Some(h) = header {
+        headers.insert("token-vault-fetch", h.parse().unwrap());
+    }
+    get_ipc_response(
+        w,
+        InvokeRequest {
+            cmd: "plugin:token-vault|fetch".into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: "tauri://localhost".parse().unwrap(),
+            body,
+            headers,
+            invoke_key: INVOKE_KEY.to_string(),
+        },
+    )
+    .map(|b| match b {
+        InvokeResponseBody::Raw(bytes) => bytes,
+        InvokeResponseBody::Json(j) => panic!("a JSON answer: {j}"),
+    })
+}
+
+/// A `send` call of request `id` with optional channel.
+fn send(id: &str, channel: Option<u32>, request: Value) -> Value {
+    let mut call = json!({ "op": "send", "id": id, "request": request });
+    if let Some(c) = channel {
+        call["channel"] = json!(format!("__CHANNEL__:{c}"));
+    }
+    call
+}
+
+/// A `send` answer: (kind, head, body). Kind 0: the body follows; 1: it streams.
+fn answer(bytes: &[u8]) -> (u8, Value, Vec<u8>) {
+    let n = u32::from_le_bytes(bytes[1..5].try_into().unwrap()) as usize;
+    let head = serde_json::from_slice(&bytes[5..5 + n]).unwrap();
+    (bytes[0], head, bytes[5 + n..].to_vec())
+}
+
+/// Byte `i` of every body [`ByteServer`] serves and of the uploads here: all 256 values, so
+/// never valid UTF-8 for long.
+fn pattern(n: usize) -> Vec<u8> {
+    (0..n).map(|i| ((i * 31 + 7) % 256) as u8).collect()
+}
+
+/// Reads channel `id`'s messages until its JSON end or error message (30 s at most),
+/// acknowledging raw bytes as they arrive when `ack` is set. (The body, the last message.)
+fn read_stream(a: &App, id: u32, request_id: &str, ack: bool) -> (Vec<u8>, Value) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let mut body = Vec::new();
+    let mut next = 0;
+    loop {
+        let msgs: Vec<_> = a
+            .channels
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(c, i, _)| *c == id && *i >= next)
+            .cloned()
+            .collect();
+        let mut msgs = msgs;
+        msgs.sort_by_key(|(_, i, _)| *i);
+        for (_, i, m) in msgs {
+            if i != next {
+                break;
+            }
+            next += 1;
+            match m {
+                InvokeResponseBody::Raw(bytes) => {
+                    body.extend_from_slice(&bytes);
+                    if ack {
+                        let call = json!({ "op": "ack", "id": request_id, "bytes": bytes.len() });
+                        fetch_call(&a.window, &call, vec![]).unwrap();
+                    }
+                }
+                InvokeResponseBody::Json(j) => {
+                    return (body, serde_json::from_str(&j).unwrap());
+                }
+            }
+        }
+        assert!(std::time::Instant::now() < deadline, "stream did not end");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
+
+/// Raw bytes on channel `id` so far.
+fn streamed_bytes(a: &App, id: u32) -> usize {
+    a.channels
+        .lock()
+        .unwrap()
+        .iter()
+        .filter_map(|(c, _, m)| match m {
+            InvokeResponseBody::Raw(b) if *c == id => Some(b.len()),
+            _ => None,
+        })
+        .sum()
+}
+
+/// A loopback HTTP/1.1 server for bodies and hangs, which records the requests whose
+/// connection the client closed before the answer was complete.
+/// `GET /bytes?n=N` answers N bytes of [`pattern`] (with `Content-Length`; `&unknown` without,
+/// ended by closing); `GET /hang` never answers.
+struct ByteServer {
+    origin: url::Url,
+    closed_early: Arc<Mutex<Vec<String>>>,
+}
+
+impl ByteServer {
+    async fn start() -> Self {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let origin =
+            url::Url::parse(&format!("http://{}", listener.local_addr().unwrap())).unwrap();
+        let closed_early: Arc<Mutex<Vec<String>>> = Arc::default();
+        let log = closed_early.clone();
+        tokio::spawn(async move {
+            while let Ok((mut s, _)) = listener.accept().await {
+                let log = log.clone();
+                tokio::spawn(async move {
+                    let mut head = Vec::new();
+                    let mut buf = [0u8; 4096];
+                    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                        match s.read(&mut buf).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => head.extend_from_slice(&buf[..n]),
+                        }
+                    }
+                    let line = String::from_utf8_lossy(&head)
+                        .lines()
+                        .next()
+                        .unwrap_or("")
+                        .to_string();
+                    let target = line.split(' ').nth(1).unwrap_or("/").to_string();
+                    let url = url::Url::parse("http://x").unwrap().join(&target).unwrap();
+                    let param = |k: &str| {
+                        url.query_pairs()
+                            .find(|(n, _)| n == k)
+                            .map(|(_, v)| v.to_string())
+                    };
+                    match url.path() {
+                        "/bytes" => {
+                            let n: usize = param("n").unwrap().parse().unwrap();
+                            let framing = if param("unknown").is_some() {
+                                "connection: close".to_string()
+                            } else {
+                                format!("content-length: {n}")
+                            };
+                            let h = format!("HTTP/1.1 200 OK\r\ncontent-type: application/octet-stream\r\n{framing}\r\n\r\n");
+                            if s.write_all(h.as_bytes()).await.is_err() {
+                                log.lock().unwrap().push(target);
+                                return;
+                            }
+                            let body = pattern(n);
+                            for piece in body.chunks(64 * 1024) {
+                                if s.write_all(piece).await.is_err() {
+                                    log.lock().unwrap().push(target);
+                                    return;
+                                }
+                            }
+                            let _ = s.shutdown().await;
+                        }
+                        _ => {
+                            // Hang: no answer; the client closing is seen as end of input.
+                            loop {
+                                match s.read(&mut buf).await {
+                                    Ok(0) | Err(_) => break,
+                                    Ok(_) => {}
+                                }
+                            }
+                            log.lock().unwrap().push(target);
+                        }
+                    }
+                });
+            }
+        });
+        ByteServer {
+            origin,
+            closed_early,
+        }
+    }
+
+    /// Whether the client closed `target` early by now.
+    fn wait_closed_early_quick(&self, target: &str) -> bool {
+        self.closed_early
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|t| t == target)
+    }
+
+    fn url(&self, path: &str) -> String {
+        self.origin.join(path).unwrap().to_string()
+    }
+
+    /// Waits (10 s at most) until the client closed `target` early.
+    fn wait_closed_early(&self, target: &str) -> bool {
+        for _ in 0..1000 {
+            if self
+                .closed_early
+                .lock()
+                .unwrap()
+                .iter()
+                .any(|t| t == target)
+            {
+                return true;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        false
+    }
+}
+
+/// An app signed in to a fresh provider, allowed to fetch from a fresh [`ByteServer`]; bodies
+/// over 1 MiB stream, streams over 20 MiB are refused.
+fn signed_in_with_byte_server(name: &str) -> (App, ByteServer, support::Idp) {
+    support::require_secret_service();
+    let idp = support::Idp::start();
+    let server = tauri::async_runtime::block_on(ByteServer::start());
+    let mut config = provider_config(&idp, &support::unique_service(name));
+    let p = &mut config["providers"]["idp"];
+    p["fetchAllowlist"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!(server.origin.as_str()));
+    p["fetchMaxBodyBytes"] = json!(1 << 20);
+    p["fetchMaxStreamBytes"] = json!(20 << 20);
+    let a = app(config, &default_commands()).unwrap();
+    let s = invoke(
+        &a.window,
+        "login",
+        json!({ "provider": "idp", "extraParams": { "login_hint": "ida" } }),
+    )
+    .unwrap();
+    assert_eq!(s["signedIn"], true);
+    (a, server, idp)
 }
 
 fn provider_config(idp: &support::Idp, service: &str) -> Value {
@@ -286,40 +551,41 @@ fn every_command_through_ipc_against_the_real_provider_and_store() {
 
     // authFetch's command: the provider's userinfo endpoint, token attached in Rust.
     let me = idp.url("/me");
-    let request = json!({ "method": "GET", "url": me.as_str(), "headers": [["accept", "application/json"]], "body": null, "timeoutMs": 5000 });
-    let r = invoke(w, "fetch", json!({ "request": request })).unwrap();
-    assert_eq!(r["status"], 200, "{r}");
-    use base64::Engine;
-    let body = base64::engine::general_purpose::STANDARD
-        .decode(r["body"].as_str().unwrap())
-        .unwrap();
+    let request = json!({ "method": "GET", "url": me.as_str(), "headers": [["accept", "application/json"]], "timeoutMs": 5000 });
+    let r = fetch_call(w, &send("r1", None, request), vec![]).unwrap();
+    let (kind, head, body) = answer(&r);
+    assert_eq!((kind, head["status"].clone()), (0, json!(200)), "{head}");
     let body: Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(body["sub"], "ida");
-    let e = invoke(
+    let e = fetch_call(
         w,
-        "fetch",
-        json!({ "request": { "method": "GET", "url": "https://elsewhere.example/me" } }),
+        &send(
+            "r2",
+            None,
+            json!({ "method": "GET", "url": "https://elsewhere.example/me" }),
+        ),
+        vec![],
     )
     .unwrap_err();
     assert_eq!(e["code"], "fetch_not_allowed");
-    let e = invoke(
-        w,
-        "fetch",
-        json!({ "request": { "method": "GET", "url": me.as_str(), "body": "not base64!" } }),
-    )
-    .unwrap_err();
-    assert_eq!(e["code"], "fetch_invalid_request");
 
-    // A 300 000-byte binary body, encoded by the webview API itself (dist-js in node), through
-    // the Rust command to a recording server: the server receives the same bytes, and the echo
-    // the command returns decodes in the webview API to the same bytes again.
+    // A 300 000-byte binary body, handed to the IPC by the webview API itself (dist-js in
+    // node), through the Rust command to a recording server: the server receives the same
+    // bytes, and the echo the command returns reads in the webview API as the same bytes again.
     let n = 300_000usize;
-    let bytes: Vec<u8> = (0..n).map(|i| ((i * 31 + 7) % 256) as u8).collect();
+    let bytes = pattern(n);
     let echo = rs.url("/echo");
-    let request = support::js_bridge(&["encode", echo.as_str(), &n.to_string()], b"");
-    assert_eq!(request["method"], "POST");
-    let r = invoke(w, "fetch", json!({ "request": request })).unwrap();
-    assert_eq!(r["status"], 200, "{r}");
+    let sent = support::js_bridge(&["encode", echo.as_str(), &n.to_string()], b"");
+    let header = sent["header"].as_str().unwrap();
+    let payload: Vec<u8> = (0..sent["payload"].as_str().unwrap().len() / 2)
+        .map(|i| {
+            u8::from_str_radix(&sent["payload"].as_str().unwrap()[2 * i..2 * i + 2], 16).unwrap()
+        })
+        .collect();
+    assert_eq!(payload, bytes, "the raw payload is the body");
+    let r = fetch_call_with(w, Some(header), InvokeBody::Raw(payload)).unwrap();
+    let (kind, head, _) = answer(&r);
+    assert_eq!((kind, head["status"].clone()), (0, json!(200)), "{head}");
     let seen = rs.requests();
     let got = seen.last().unwrap();
     assert_eq!(got.method, "POST");
@@ -332,7 +598,7 @@ fn every_command_through_ipc_against_the_real_provider_and_store() {
         got.body == bytes,
         "the server received the page's bytes exactly"
     );
-    let read = support::js_bridge(&["decode"], r.to_string().as_bytes());
+    let read = support::js_bridge(&["decode"], &r);
     use sha2::Digest;
     let want: String = sha2::Sha256::digest(&bytes)
         .iter()
@@ -481,4 +747,279 @@ fn a_device_code_sign_in_through_ipc_announces_the_user_code() {
         "{}",
         shown[0]
     );
+}
+
+#[test]
+fn fetch_bad_input_gets_fetch_invalid_request_naming_what_is_wrong() {
+    let mut config = offline_config();
+    config["providers"]["idp"]["fetchAllowlist"] = json!(["http://127.0.0.1:9"]);
+    let a = app(config, &default_commands()).unwrap();
+    let w = &a.window;
+    let get = json!({ "method": "GET", "url": "http://127.0.0.1:9/x" });
+    type Case<'a> = (&'a str, Result<Vec<u8>, Value>, &'a str);
+    let cases: Vec<Case> = vec![
+        (
+            "no header",
+            fetch_call_with(w, None, InvokeBody::Raw(vec![])),
+            "`token-vault-fetch` IPC header (the request's description) is missing",
+        ),
+        (
+            "header not JSON",
+            fetch_call_with(w, Some("%7Bnope"), InvokeBody::Raw(vec![])),
+            "the `token-vault-fetch` IPC header: ",
+        ),
+        (
+            "header not UTF-8",
+            fetch_call_with(w, Some("%FF%FE"), InvokeBody::Raw(vec![])),
+            "IPC header is not UTF-8",
+        ),
+        (
+            "unknown op",
+            fetch_call(w, &json!({ "op": "steal", "id": "x" }), vec![]),
+            "unknown variant `steal`",
+        ),
+        (
+            "no request",
+            fetch_call(w, &json!({ "op": "send", "id": "x" }), vec![]),
+            "missing field `request`",
+        ),
+        (
+            "the old base64 body field",
+            fetch_call(
+                w,
+                &send(
+                    "x",
+                    None,
+                    json!({ "method": "POST", "url": "http://127.0.0.1:9/x", "body": "AAEC" }),
+                ),
+                vec![],
+            ),
+            "unknown field `body`",
+        ),
+        (
+            "a JSON payload",
+            fetch_call_with(
+                w,
+                Some(
+                    &percent_encoding::utf8_percent_encode(
+                        &send("x", None, get.clone()).to_string(),
+                        percent_encoding::NON_ALPHANUMERIC,
+                    )
+                    .to_string(),
+                ),
+                InvokeBody::Json(json!({ "request": { "body": "AAEC" } })),
+            ),
+            "the request body must be the call's raw payload (bytes), not JSON",
+        ),
+        (
+            "a bad channel",
+            fetch_call(
+                w,
+                &json!({ "op": "send", "id": "x", "channel": "__CHANNEL__:abc", "request": get }),
+                vec![],
+            ),
+            "channel `__CHANNEL__:abc`: invalid channel ID",
+        ),
+        (
+            "a bad URL",
+            fetch_call(
+                w,
+                &send("x", None, json!({ "method": "GET", "url": "nope" })),
+                vec![],
+            ),
+            "URL `nope`",
+        ),
+        (
+            "a forbidden header",
+            fetch_call(
+                w,
+                &send(
+                    "x",
+                    None,
+                    json!({ "method": "GET", "url": "http://127.0.0.1:9/x", "headers": [["Host", "evil"]] }),
+                ),
+                vec![],
+            ),
+            "header `host` is one browsers forbid",
+        ),
+        (
+            "a forbidden method with a body",
+            fetch_call(
+                w,
+                &send(
+                    "x",
+                    None,
+                    json!({ "method": "TRACE", "url": "http://127.0.0.1:9/x" }),
+                ),
+                vec![1, 2, 3],
+            ),
+            "method `TRACE`",
+        ),
+    ];
+    for (what, got, want) in cases {
+        let e = got.expect_err(what);
+        assert_eq!(e["code"], "fetch_invalid_request", "{what}: {e}");
+        let msg = e["message"].as_str().unwrap();
+        assert!(msg.contains(want), "{what}: {msg}");
+    }
+    // Off the allow-list: its own code, nothing sent.
+    let e = fetch_call(
+        w,
+        &send(
+            "x",
+            None,
+            json!({ "method": "GET", "url": "http://127.0.0.1:8/x" }),
+        ),
+        vec![],
+    )
+    .unwrap_err();
+    assert_eq!(e["code"], "fetch_not_allowed");
+    // `cancel` and `ack` of unknown requests are no error (the request may have just ended).
+    for call in [
+        json!({ "op": "cancel", "id": "gone" }),
+        json!({ "op": "ack", "id": "gone", "bytes": 5 }),
+    ] {
+        assert_eq!(fetch_call(w, &call, vec![]).unwrap(), Vec::<u8>::new());
+    }
+}
+
+#[test]
+fn a_body_over_fetch_max_body_bytes_streams_complete_under_flow_control_and_the_stream_cap_refuses()
+{
+    let (a, server, _idp) = signed_in_with_byte_server("ipc-stream");
+    let w = &a.window;
+    let get = |path: &str| json!({ "method": "GET", "url": server.url(path) });
+    let mib = 1usize << 20;
+
+    // Up to fetchMaxBodyBytes: whole, in the answer, byte for byte.
+    for n in [0, 1000, mib] {
+        let r = fetch_call(
+            w,
+            &send(&format!("b{n}"), Some(1), get(&format!("/bytes?n={n}"))),
+            vec![],
+        )
+        .unwrap();
+        let (kind, head, body) = answer(&r);
+        assert_eq!(
+            (kind, head["status"].clone()),
+            (0, json!(200)),
+            "{n}: {head}"
+        );
+        assert!(body == pattern(n), "{n} bytes exactly");
+    }
+    // Over it: streamed over the channel, complete, announced or not.
+    for (ch, path, n) in [
+        (10, format!("/bytes?n={}", mib + 1), mib + 1),
+        (11, format!("/bytes?n={}", 3 * mib + 5), 3 * mib + 5),
+        (12, format!("/bytes?n={}&unknown", 3 * mib + 5), 3 * mib + 5),
+    ] {
+        let id = format!("s{ch}");
+        let r = fetch_call(w, &send(&id, Some(ch), get(&path)), vec![]).unwrap();
+        let (kind, head, body) = answer(&r);
+        assert_eq!((kind, head["status"].clone()), (1, json!(200)), "{path}");
+        assert_eq!(
+            head["headers"][0],
+            json!(["content-type", "application/octet-stream"])
+        );
+        assert!(body.is_empty());
+        let (body, last) = read_stream(&a, ch, &id, true);
+        assert_eq!(last, json!({ "end": true }), "{path}");
+        assert_eq!(body.len(), n, "{path}");
+        assert!(body == pattern(n), "{path}: the streamed bytes exactly");
+    }
+    // Without a channel, too large as before.
+    let e = fetch_call(
+        w,
+        &send("nc", None, get(&format!("/bytes?n={}", 3 * mib))),
+        vec![],
+    )
+    .unwrap_err();
+    assert_eq!(e["code"], "fetch_response_too_large", "{e}");
+
+    // Flow control: with nothing acknowledged, Rust stops at the 8 MiB window…
+    let n = 12 * mib;
+    let r = fetch_call(
+        w,
+        &send("fc", Some(20), get(&format!("/bytes?n={n}"))),
+        vec![],
+    )
+    .unwrap();
+    assert_eq!(answer(&r).0, 1);
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let sent = streamed_bytes(&a, 20);
+    // Whole messages of about 1 MiB: the window is full to within one message.
+    assert!(sent <= 8 * mib && sent > 6 * mib, "one window sent: {sent}");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert_eq!(
+        streamed_bytes(&a, 20),
+        sent,
+        "and nothing more without an ack"
+    );
+    // …and goes on as page script acknowledges.
+    let call = json!({ "op": "ack", "id": "fc", "bytes": 8 * mib });
+    fetch_call(w, &call, vec![]).unwrap();
+    let (body, last) = read_stream(&a, 20, "fc", true);
+    assert_eq!(last, json!({ "end": true }));
+    assert!(body == pattern(n), "the whole 12 MiB exactly");
+
+    // fetchMaxStreamBytes (20 MiB here): a longer stream ends with its error.
+    let r = fetch_call(
+        w,
+        &send("cap", Some(30), get(&format!("/bytes?n={}", 21 * mib))),
+        vec![],
+    )
+    .unwrap();
+    assert_eq!(answer(&r).0, 1);
+    let (body, last) = read_stream(&a, 30, "cap", true);
+    assert_eq!(last["error"]["code"], "fetch_response_too_large", "{last}");
+    assert!(body.len() <= 20 * mib, "{}", body.len());
+}
+
+#[test]
+fn cancel_drops_the_rust_request_in_flight_and_mid_stream_and_the_server_sees_it_closed() {
+    let (a, server, _idp) = signed_in_with_byte_server("ipc-cancel");
+    let w = &a.window;
+    let get = |path: &str| json!({ "method": "GET", "url": server.url(path) });
+
+    // In flight: the server never answers; the cancel closes the connection.
+    let w2 = w.clone();
+    let call = send("h1", Some(1), get("/hang"));
+    let pending = std::thread::spawn(move || fetch_call(&w2, &call, vec![]));
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert!(
+        !server.wait_closed_early_quick("/hang"),
+        "still open before the cancel"
+    );
+    fetch_call(w, &json!({ "op": "cancel", "id": "h1" }), vec![]).unwrap();
+    let e = pending.join().unwrap().unwrap_err();
+    assert_eq!(e["code"], "network", "{e}");
+    assert!(e["message"].as_str().unwrap().contains("cancelled"), "{e}");
+    assert!(
+        server.wait_closed_early("/hang"),
+        "the server saw the connection closed"
+    );
+
+    // Mid-stream: 100 MiB, stalled at the window; the cancel closes the connection and the
+    // stream ends with an error.
+    let path = format!("/bytes?n={}", 100usize << 20);
+    let r = fetch_call(w, &send("m1", Some(2), get(&path)), vec![]).unwrap();
+    assert_eq!(answer(&r).0, 1);
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert!(
+        !server.wait_closed_early_quick(&path),
+        "still open before the cancel"
+    );
+    fetch_call(w, &json!({ "op": "cancel", "id": "m1" }), vec![]).unwrap();
+    let (body, last) = read_stream(&a, 2, "m1", false);
+    assert!(body.len() <= 8 << 20);
+    assert_eq!(last["error"]["code"], "network", "{last}");
+    assert!(
+        server.wait_closed_early(&path),
+        "the server saw the stream's connection closed"
+    );
+
+    // A cancel that arrives before its request: the request is never sent.
+    fetch_call(w, &json!({ "op": "cancel", "id": "e1" }), vec![]).unwrap();
+    let e = fetch_call(w, &send("e1", Some(3), get("/hang?early")), vec![]).unwrap_err();
+    assert!(e["message"].as_str().unwrap().contains("cancelled"), "{e}");
 }

@@ -15,7 +15,7 @@ pub fn median_ns(batches: usize, iters: u32, mut f: impl FnMut()) -> f64 {
     }))
 }
 
-/// The same for an async body.
+/// The same for an async body (not every bench binary uses it).
 #[allow(dead_code)]
 pub async fn median_ns_async<F, Fut>(batches: usize, iters: u32, mut f: F) -> f64
 where

@@ -271,9 +271,8 @@ describe('onSessionChanged', () => {
 
 describe('authFetch', () => {
   const FETCH = 'plugin:token-vault|fetch'
-  const b64 = (bytes) => Buffer.from(bytes).toString('base64')
-  const text64 = (text) => b64(new TextEncoder().encode(text))
-  const fromB64 = (text) => new Uint8Array(Buffer.from(text, 'base64'))
+  const utf8 = (text) => new TextEncoder().encode(text)
+  const same = (a, b) => Buffer.from(a).equals(Buffer.from(b))
 
   /** `n` random bytes (getRandomValues fills at most 65 536 at a time). */
   function randomBytes(n) {
@@ -290,11 +289,70 @@ describe('authFetch', () => {
       status: 200,
       statusText: 'OK',
       headers: [],
-      body: typeof body === 'string' ? text64(body) : b64(body),
+      body: typeof body === 'string' ? utf8(body) : body,
       url: 'https://api.example.com/',
       ...overrides
     }
   }
+
+  /**
+   * The `send` answer of the Rust command: `[kind][u32 LE head length][JSON head][body]`;
+   * kind 1 (`streamed: true`) has no body: it comes over the call's channel.
+   */
+  function frame({ body, streamed, ...head }) {
+    const json = utf8(JSON.stringify(head))
+    const rest = streamed ? new Uint8Array(0) : body
+    const out = new Uint8Array(5 + json.length + rest.length)
+    out[0] = streamed ? 1 : 0
+    new DataView(out.buffer).setUint32(1, json.length, true)
+    out.set(json, 5)
+    out.set(rest, 5 + json.length)
+    return out.buffer
+  }
+
+  /**
+   * Replaces the IPC as the `fetch` command sees it: each call's description (the
+   * percent-encoded JSON of the `Token-Vault-Fetch` header) and its raw payload. `send` calls
+   * are recorded as `{ cmd, args: { provider, account, request: { ..., body } } }` (body: the
+   * payload's bytes, null when empty; the call's `id` and `channel` go to `calls.meta`) and
+   * answered with `frame(respond(cmd, args, meta))`; `cancel` and `ack` calls go to
+   * `calls.controls`.
+   */
+  function record(respond) {
+    const calls = []
+    // Not enumerable, so `calls` still compares equal to a plain array of calls.
+    Object.defineProperty(calls, 'controls', { value: [] })
+    Object.defineProperty(calls, 'meta', { value: [] })
+    mockIPC(() => assert.fail('the IPC mock is replaced'))
+    window.__TAURI_INTERNALS__.invoke = async (cmd, payload, options) => {
+      assert.equal(cmd, FETCH)
+      const call = JSON.parse(decodeURIComponent(options.headers['Token-Vault-Fetch']))
+      if (call.op !== 'send') {
+        calls.controls.push(call)
+        return new ArrayBuffer(0)
+      }
+      assert.ok(payload instanceof Uint8Array, 'the body is the raw payload')
+      const { request, ...rest } = call
+      const args = { provider: call.provider, account: call.account, request: { ...request, body: payload.length ? new Uint8Array(payload) : null } }
+      const meta = { id: rest.id, channel: rest.channel }
+      calls.push({ cmd, args })
+      calls.meta.push(meta)
+      return frame(await respond(cmd, args, meta))
+    }
+    return calls
+  }
+
+  /** Delivers `message` (an ArrayBuffer chunk, `{ end: true }` or `{ error }`) on `channel`. */
+  const indexes = new Map()
+  function push(channel, message) {
+    const id = Number(channel.slice('__CHANNEL__:'.length))
+    const index = indexes.get(id) ?? 0
+    indexes.set(id, index + 1)
+    window.__TAURI_INTERNALS__.runCallback(id, { message, index })
+  }
+
+  /** Resolves after pending callbacks ran. */
+  const tick = () => new Promise((r) => setTimeout(r, 0))
 
   /** Calls `call` and returns what it rejected with (fails when it resolves). */
   async function rejection(call) {
@@ -356,7 +414,7 @@ describe('authFetch', () => {
     })
   })
 
-  test('a POST with a JSON string body sends its content-type and the base64 of the string', async () => {
+  test('a POST with a JSON string body sends its content-type and the UTF-8 bytes as the raw payload', async () => {
     const calls = record(() => reply({ status: 201, statusText: 'Created' }))
     const json = JSON.stringify({ text: 'héllo ✓', n: 1 })
     await api.authFetch('https://api.example.com/notes', {
@@ -373,9 +431,8 @@ describe('authFetch', () => {
     assert.equal(args.request.method, 'POST')
     assert.equal(args.request.url, 'https://api.example.com/notes')
     assert.deepStrictEqual(args.request.headers, [['content-type', 'application/json']])
-    assert.equal(typeof args.request.body, 'string')
-    assert.equal(new TextDecoder().decode(fromB64(args.request.body)), json)
-    assert.equal(args.request.body, text64(json))
+    assert.ok(args.request.body instanceof Uint8Array)
+    assert.ok(same(args.request.body, utf8(json)))
     assert.equal(args.request.timeoutMs, null)
   })
 
@@ -387,42 +444,50 @@ describe('authFetch', () => {
       body: new URLSearchParams({ q: 'a b', n: '1' })
     })
     assert.deepStrictEqual(calls[0].args.request.headers, [['content-type', 'text/plain;charset=UTF-8']])
-    assert.equal(calls[0].args.request.body, text64('plain'))
+    assert.ok(same(calls[0].args.request.body, utf8('plain')))
     assert.deepStrictEqual(calls[1].args.request.headers, [
       ['content-type', 'application/x-www-form-urlencoded;charset=UTF-8']
     ])
     assert.equal(calls[1].args.request.method, 'PUT')
-    assert.equal(calls[1].args.request.body, text64('q=a+b&n=1'))
+    assert.ok(same(calls[1].args.request.body, utf8('q=a+b&n=1')))
   })
 
-  // What this proves: the encoder's output is the canonical standard base64 of the whole body
-  // (the same as node's Buffer). That the Rust command decodes it to the same bytes at a real
-  // server, and that page script reads the echo back exactly, is tests/ipc.rs (through
+  // What this proves: page script hands the body bytes to the IPC unchanged (no base64, no
+  // text decoding). That the Rust command sends the same bytes to a real server, and that page
+  // script reads the echo back exactly, is tests/ipc.rs (through
   // tests/support/authfetch-bridge.mjs).
-  test('a Uint8Array body of 300 000 random bytes is sent as the standard base64 of the whole', async () => {
+  test('binary bodies (Uint8Array, ArrayBuffer, DataView, Blob, invalid UTF-8) are the raw payload', async () => {
     const bytes = randomBytes(300_000)
+    const invalid = new Uint8Array([0xff, 0xfe, 0x80, 0xc3, 0x28, 0x00, 0xed, 0xa0, 0x80])
     const calls = record(() => reply())
-    await api.authFetch('https://api.example.com/upload', {
-      method: 'POST',
-      headers: { 'content-type': 'application/octet-stream' },
-      body: bytes
-    })
-    const sent = calls[0].args.request.body
-    assert.match(sent, /^[A-Za-z0-9+/]*={0,2}$/, 'standard base64')
-    assert.equal(sent, b64(bytes), 'canonical base64 of the whole body')
-    const decoded = fromB64(sent)
-    assert.equal(decoded.length, bytes.length)
-    assert.ok(Buffer.from(decoded).equals(Buffer.from(bytes)), 'decodes to the same bytes')
+    const bodies = [
+      bytes,
+      bytes.buffer,
+      new DataView(bytes.buffer, 10, 1000),
+      new Blob([invalid, bytes.subarray(0, 5)]),
+      invalid
+    ]
+    const want = [bytes, bytes, bytes.subarray(10, 1010), new Uint8Array([...invalid, ...bytes.subarray(0, 5)]), invalid]
+    for (const body of bodies) {
+      await api.authFetch('https://api.example.com/upload', { method: 'POST', body })
+    }
+    assert.equal(calls.length, want.length)
+    calls.forEach((c, i) => assert.ok(same(c.args.request.body, want[i]), `body ${i}`))
   })
 
-  test('body sizes around the chunk boundary encode like one base64 of the whole', async () => {
+  test('a FormData body is sent with its multipart content-type and boundary', async () => {
     const calls = record(() => reply())
-    const sizes = [1, 2, 3, 24575, 24576, 24577, 49152, 49153]
-    for (const n of sizes) {
-      const bytes = randomBytes(n)
-      await api.authFetch('https://api.example.com/upload', { method: 'POST', body: bytes })
-      assert.equal(calls.at(-1).args.request.body, b64(bytes), `${n} bytes`)
-    }
+    const form = new FormData()
+    form.append('name', 'alice')
+    form.append('file', new Blob([new Uint8Array([0xff, 0x00, 0x80])]), 'a.bin')
+    await api.authFetch('https://api.example.com/form', { method: 'POST', body: form })
+    const [[name, type]] = calls[0].args.request.headers
+    assert.equal(name, 'content-type')
+    const boundary = type.match(/^multipart\/form-data; ?boundary=(.+)$/)[1]
+    const body = Buffer.from(calls[0].args.request.body)
+    assert.ok(body.includes(`--${boundary}`), 'the body uses the announced boundary')
+    assert.ok(body.includes(Buffer.from([0xff, 0x00, 0x80])), 'file bytes unchanged')
+    assert.ok(body.includes('alice'))
   })
 
   test('an empty body is sent as null, and a GET or HEAD sends none', async () => {
@@ -458,7 +523,7 @@ describe('authFetch', () => {
           ['content-type', 'text/plain;charset=UTF-8'],
           ['x-a', '1']
         ],
-        body: text64('abc'),
+        body: utf8('abc'),
         timeoutMs: null
       }
     })
@@ -467,7 +532,7 @@ describe('authFetch', () => {
       body: 'r'
     })
     assert.equal(calls[1].args.request.method, 'PATCH')
-    assert.equal(calls[1].args.request.body, text64('r'))
+    assert.ok(same(calls[1].args.request.body, utf8('r')))
   })
 
   test('an Authorization header is passed on for the plugin to refuse', async () => {
@@ -525,7 +590,7 @@ describe('authFetch', () => {
     record(() => reply({ headers: [['content-type', 'application/octet-stream']] }, bytes))
     const res = await api.authFetch('https://api.example.com/blob')
     const got = new Uint8Array(await res.arrayBuffer())
-    assert.ok(Buffer.from(got).equals(Buffer.from(bytes)))
+    assert.ok(same(got, bytes))
   })
 
   test('an error status resolves like fetch, with ok false', async () => {
@@ -656,6 +721,101 @@ describe('authFetch', () => {
       assert.ok(e.cause instanceof RangeError)
     }
   })
+
+  test('each call has its own request id and a channel for a body that streams', async () => {
+    const calls = record(() => reply())
+    await api.authFetch('https://api.example.com/a')
+    await api.authFetch('https://api.example.com/b')
+    const [m1, m2] = calls.meta
+    assert.match(m1.id, /^[0-9a-f]{32}$/)
+    assert.notEqual(m1.id, m2.id)
+    assert.match(m1.channel, /^__CHANNEL__:\d+$/)
+    assert.notEqual(m1.channel, m2.channel)
+  })
+
+  test('a streamed body (kind 1) is the channel\'s raw chunks in order, acked as read', async () => {
+    const parts = [randomBytes(700_000), new Uint8Array([0xff, 0xfe, 0x00]), randomBytes(1_500_000)]
+    const calls = record((cmd, args, meta) => {
+      // Rust sends the chunks after its answer; here some arrive before, some after.
+      push(meta.channel, parts[0].slice().buffer)
+      setTimeout(() => {
+        push(meta.channel, parts[1].slice().buffer)
+        push(meta.channel, parts[2].slice().buffer)
+        push(meta.channel, { end: true })
+      }, 5)
+      return reply({ streamed: true, headers: [['content-type', 'application/octet-stream']] })
+    })
+    const res = await api.authFetch('https://api.example.com/big')
+    assert.ok(res.body instanceof ReadableStream)
+    const got = new Uint8Array(await res.arrayBuffer())
+    assert.ok(same(got, Buffer.concat(parts)), 'all bytes, in order')
+    const acked = calls.controls.filter((c) => c.op === 'ack')
+    assert.ok(acked.length >= 1, 'acks sent')
+    assert.ok(acked.every((c) => c.id === calls.meta[0].id))
+    assert.ok(acked.reduce((n, c) => n + c.bytes, 0) <= got.length)
+    assert.deepStrictEqual(calls.controls.filter((c) => c.op === 'cancel'), [])
+  })
+
+  test('a stream error from Rust (over fetchMaxStreamBytes) errors the body with a TokenVaultError', async () => {
+    record((cmd, args, meta) => {
+      setTimeout(() => {
+        push(meta.channel, randomBytes(10).buffer)
+        push(meta.channel, { error: { code: 'fetch_response_too_large', message: 'fetch response larger than 20 bytes' } })
+      }, 0)
+      return reply({ streamed: true })
+    })
+    const res = await api.authFetch('https://api.example.com/huge')
+    const e = await rejection(() => res.arrayBuffer())
+    assert.ok(isTokenVaultError(e))
+    assert.equal(e.code, 'fetch_response_too_large')
+  })
+
+  test('aborting while the request is in flight cancels it in Rust and rejects with the reason', async () => {
+    let release
+    const calls = record(() => new Promise((r) => (release = r)))
+    const controller = new AbortController()
+    const pending = api.authFetch('https://api.example.com/slow', { signal: controller.signal })
+    await tick()
+    assert.equal(calls.length, 1)
+    controller.abort()
+    await assert.rejects(pending, { name: 'AbortError' })
+    assert.deepStrictEqual(calls.controls, [{ op: 'cancel', id: calls.meta[0].id }])
+    release(reply())
+  })
+
+  test('aborting mid-stream cancels it in Rust and errors the body; cancelling the body does too', async () => {
+    let channel
+    const calls = record((cmd, args, meta) => {
+      if (!channel) {
+        channel = meta.channel
+        setTimeout(() => push(channel, randomBytes(1000).buffer), 0)
+      }
+      return reply({ streamed: true })
+    })
+    const controller = new AbortController()
+    const res = await api.authFetch('https://api.example.com/big', { signal: controller.signal })
+    const reader = res.body.getReader()
+    assert.equal((await reader.read()).value.length, 1000)
+    const reason = new Error('stop')
+    controller.abort(reason)
+    await assert.rejects(reader.read(), (e) => e === reason)
+    assert.deepStrictEqual(calls.controls.filter((c) => c.op === 'cancel'), [{ op: 'cancel', id: calls.meta[0].id }])
+    // Chunks arriving after the cancel are dropped without error.
+    push(channel, randomBytes(10).buffer)
+
+    const res2 = await api.authFetch('https://api.example.com/big2')
+    await res2.body.cancel()
+    assert.deepStrictEqual(calls.controls.filter((c) => c.op === 'cancel').at(-1), { op: 'cancel', id: calls.meta[1].id })
+  })
+
+  test('aborting after a whole (buffered) response sends no cancel', async () => {
+    const calls = record(() => reply({}, 'done'))
+    const controller = new AbortController()
+    const res = await api.authFetch('https://api.example.com/x', { signal: controller.signal })
+    controller.abort()
+    assert.equal(await res.text(), 'done')
+    assert.deepStrictEqual(calls.controls, [])
+  })
 })
 
 describe('api-iife.js', () => {
@@ -726,17 +886,31 @@ describe('api-iife.js', () => {
   })
 
   test('authFetch works through the script with the webview globals', async () => {
+    const head = new TextEncoder().encode(
+      JSON.stringify({ status: 200, statusText: 'OK', headers: [['content-type', 'application/json']], url: 'https://api.example.com/me' })
+    )
+    const body = new TextEncoder().encode('{"ok":true}')
+    const answer = new Uint8Array(5 + head.length + body.length)
+    new DataView(answer.buffer).setUint32(1, head.length, true)
+    answer.set(head, 5)
+    answer.set(body, 5 + head.length)
     const { window, calls } = load(
-      () => ({
-        status: 200,
-        statusText: 'OK',
-        headers: [['content-type', 'application/json']],
-        body: btoa('{"ok":true}'),
-        url: 'https://api.example.com/me'
-      }),
+      () => answer.buffer,
       {},
       // The script reads these as globals, as a webview provides them.
-      { Request, Response, Headers, btoa, atob, DOMException }
+      {
+        Request,
+        Response,
+        Headers,
+        DOMException,
+        ReadableStream,
+        ByteLengthQueuingStrategy,
+        TextDecoder,
+        DataView,
+        crypto,
+        Uint8Array,
+        ArrayBuffer
+      }
     )
     const res = await window.__TAURI_PLUGIN_TOKEN_VAULT__.authFetch('https://api.example.com/me', {
       method: 'POST',
@@ -746,7 +920,7 @@ describe('api-iife.js', () => {
     assert.equal(res.url, 'https://api.example.com/me')
     assert.equal(calls.length, 1)
     assert.equal(calls[0].cmd, 'plugin:token-vault|fetch')
-    assert.equal(calls[0].args.request.body, btoa('hi'))
+    assert.deepStrictEqual([...calls[0].args], [...new TextEncoder().encode('hi')])
   })
 
   test('also sets window.__TAURI__.tokenVault when the global API is present', () => {

@@ -19,8 +19,10 @@ fn provider_from_env() -> Option<ProviderConfig> {
         .unwrap_or_else(|_| panic!("TOKEN_VAULT_CLIENT_ID must be set with TOKEN_VAULT_ISSUER"));
     let scopes = std::env::var("TOKEN_VAULT_SCOPE")
         .unwrap_or_else(|_| "openid profile email offline_access".into());
-    let allow = Allowlist::parse([issuer.origin().ascii_serialization()])
-        .expect("an https (or loopback) issuer is a valid allow-list entry");
+    let mut allow = vec![issuer.origin().ascii_serialization()];
+    allow.extend(bench::origin());
+    let allow =
+        Allowlist::parse(allow).expect("an https (or loopback) issuer is a valid allow-list entry");
     Some(
         ProviderConfig::new(issuer, client_id)
             .scopes(scopes.split_whitespace())
@@ -50,9 +52,126 @@ fn main() {
     if let Some(p) = provider_from_env() {
         vault = vault.provider(PROVIDER, p);
     }
-    tauri::Builder::default()
+    let mut context = tauri::generate_context!();
+    let builder = bench::setup(tauri::Builder::default(), &mut context);
+    builder
         .plugin(vault.build())
-        .invoke_handler(tauri::generate_handler![api_url])
-        .run(tauri::generate_context!())
+        .invoke_handler(bench::handler())
+        .run(context)
         .expect("error while running the token-vault example");
+}
+
+/// The real-window benchmark's additions (feature `bench`, and `TOKEN_VAULT_BENCH_ORIGIN`
+/// naming the bench server): nothing otherwise.
+mod bench {
+    use tauri::ipc::Invoke;
+    use tauri::{Context, Wry};
+
+    /// The bench server's origin (`http://127.0.0.1:<port>`), when benchmarking.
+    pub fn origin() -> Option<String> {
+        if cfg!(feature = "bench") {
+            std::env::var("TOKEN_VAULT_BENCH_ORIGIN").ok()
+        } else {
+            None
+        }
+    }
+
+    #[cfg(not(feature = "bench"))]
+    pub fn setup(b: tauri::Builder<Wry>, _: &mut Context<Wry>) -> tauri::Builder<Wry> {
+        b
+    }
+
+    #[cfg(not(feature = "bench"))]
+    pub fn handler() -> impl Fn(Invoke<Wry>) -> bool + Send + Sync + 'static {
+        tauri::generate_handler![super::api_url]
+    }
+
+    /// The webview may also reach the bench server itself (CSP `connect-src`), through the
+    /// http plugin (a capability scoped to that origin), and read the token to add it by hand.
+    #[cfg(feature = "bench")]
+    pub fn setup(b: tauri::Builder<Wry>, context: &mut Context<Wry>) -> tauri::Builder<Wry> {
+        let Some(origin) = origin() else { return b };
+        use tauri::utils::config::Csp;
+        if let Some(Csp::Policy(p)) = &context.config().app.security.csp {
+            let p = p.replace("connect-src", &format!("connect-src {origin}"));
+            context.config_mut().app.security.csp = Some(Csp::Policy(p));
+        }
+        b.plugin(tauri_plugin_http::init()).setup(move |app| {
+            use tauri::Manager;
+            app.add_capability(format!(
+                r#"{{"identifier":"bench","windows":["main"],"permissions":["token-vault:allow-get-token",{{"identifier":"http:default","allow":[{{"url":"{origin}/*"}}]}}]}}"#
+            ))?;
+            Ok(())
+        })
+    }
+
+    #[cfg(feature = "bench")]
+    pub fn handler() -> impl Fn(Invoke<Wry>) -> bool + Send + Sync + 'static {
+        tauri::generate_handler![super::api_url, legacy_fetch, bench_pid]
+    }
+
+    /// The app's process id (the bench samples its memory).
+    #[cfg(feature = "bench")]
+    #[tauri::command]
+    fn bench_pid() -> u32 {
+        std::process::id()
+    }
+
+    /// `authFetch` as it was before bodies crossed the IPC as bytes (kept for the bench's
+    /// before/after only): the request body as base64 in JSON, the response body as base64
+    /// in JSON, buffered whole (at most `fetchMaxBodyBytes`).
+    #[cfg(feature = "bench")]
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct LegacyArgs {
+        method: String,
+        url: String,
+        headers: Vec<(String, String)>,
+        body: Option<String>,
+    }
+
+    #[cfg(feature = "bench")]
+    #[derive(serde::Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct LegacyResult {
+        status: u16,
+        status_text: String,
+        headers: Vec<(String, String)>,
+        body: String,
+        url: String,
+    }
+
+    #[cfg(feature = "bench")]
+    #[tauri::command]
+    async fn legacy_fetch(
+        app: tauri::AppHandle,
+        request: LegacyArgs,
+    ) -> Result<LegacyResult, tauri_plugin_token_vault::Error> {
+        use base64::Engine;
+        use tauri_plugin_token_vault::{Error, FetchRequest, TokenVaultExt};
+        let b64 = base64::engine::general_purpose::STANDARD;
+        let url =
+            url::Url::parse(&request.url).map_err(|e| Error::FetchInvalidRequest(e.to_string()))?;
+        let mut r = FetchRequest::get(url);
+        r.method = request.method;
+        r.headers = request.headers;
+        r.body = match request.body {
+            Some(b) => Some(
+                b64.decode(b)
+                    .map_err(|e| Error::FetchInvalidRequest(e.to_string()))?,
+            ),
+            None => None,
+        };
+        let res = app
+            .token_vault()
+            .fetch(Some(super::PROVIDER), "default", r)
+            .await?;
+        Ok(LegacyResult {
+            status: res.status,
+            status_text: res.status_text,
+            headers: res.headers,
+            body: b64.encode(&res.body),
+            url: res.url.to_string(),
+        })
+    }
 }

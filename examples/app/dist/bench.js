@@ -1,0 +1,93 @@
+// The real-window benchmark's page side (tests/bench/window.mjs calls it over WebDriver; it
+// does nothing by itself). Each `run` times whole requests, body read to the end, in this page:
+// authFetch (bytes over the IPC, the token added in Rust), the webview's own fetch with the
+// bearer header added by hand, @tauri-apps/plugin-http's fetch with the same header, and
+// `legacy`: authFetch as it was before (bodies as base64 in JSON, the example app's
+// `legacy_fetch` command, built only with the `bench` feature).
+(() => {
+  const tv = window.__TAURI_PLUGIN_TOKEN_VAULT__;
+  const { invoke } = window.__TAURI__.core;
+  let token = null;
+  let httpFetch = null;
+
+  // The old webview API's base64 helpers, as they were.
+  function bytesToBase64(bytes) {
+    const chunk = 3 * 8192;
+    const parts = [];
+    for (let i = 0; i < bytes.length; i += chunk) {
+      const part = bytes.subarray(i, i + chunk);
+      let binary = '';
+      for (let j = 0; j < part.length; j++) binary += String.fromCharCode(part[j]);
+      parts.push(btoa(binary));
+    }
+    return parts.join('');
+  }
+  function base64ToBytes(text) {
+    const binary = atob(text);
+    const bytes = new Uint8Array(binary.length);
+    for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+    return bytes;
+  }
+
+  async function legacyFetch(url, init = {}) {
+    const headers = Object.entries(init.headers ?? {});
+    const body = init.body ? bytesToBase64(init.body) : null;
+    const r = await invoke('legacy_fetch', {
+      request: { method: init.method ?? 'GET', url, headers, body }
+    });
+    return new Response(base64ToBytes(r.body), { status: r.status, headers: r.headers });
+  }
+
+  const fetchers = {
+    authFetch: (url, init) => tv.authFetch(url, { provider: 'demo', ...init }),
+    webview: (url, init = {}) =>
+      fetch(url, { ...init, headers: { ...(init.headers ?? {}), authorization: `Bearer ${token}` } }),
+    http: (url, init = {}) =>
+      httpFetch(url, { ...init, headers: { ...(init.headers ?? {}), authorization: `Bearer ${token}` } }),
+    legacy: legacyFetch
+  };
+
+  window.tokenVaultBench = {
+    async prepare() {
+      token = await tv.getToken('demo');
+      httpFetch = (await import('./bench-http.js')).fetch;
+      return { pid: await invoke('bench_pid') };
+    },
+    /** `runs` timed GETs of `url` (one untimed first), each body read whole: ms each, or an error. */
+    async get(method, url, size, runs) {
+      const times = [];
+      for (let i = 0; i <= runs; i++) {
+        const t0 = performance.now();
+        const res = await fetchers[method](url);
+        const body = await res.arrayBuffer();
+        const ms = performance.now() - t0;
+        if (res.status !== 200 || body.byteLength !== size) {
+          throw new Error(`${method}: status ${res.status}, ${body.byteLength} of ${size} bytes`);
+        }
+        if (i > 0) times.push(ms);
+      }
+      return times;
+    },
+    /** `runs` timed POSTs of `size` bytes to `url` (one untimed first): ms each. */
+    async upload(method, url, size, runs) {
+      const body = new Uint8Array(size);
+      for (let i = 0; i < size; i += 65536) crypto.getRandomValues(body.subarray(i, i + 65536));
+      const times = [];
+      for (let i = 0; i <= runs; i++) {
+        const t0 = performance.now();
+        const res = await fetchers[method](url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/octet-stream' },
+          body
+        });
+        const got = await res.json();
+        const ms = performance.now() - t0;
+        if (res.status !== 200 || got.length !== size) {
+          throw new Error(`${method}: status ${res.status}, server got ${got.length} of ${size} bytes`);
+        }
+        if (i > 0) times.push(ms);
+      }
+      return times;
+    }
+  };
+})();

@@ -1,0 +1,208 @@
+// The real-window benchmark (scripts/bench.sh; not a test): the example app built with
+// `--features bench`, in a real window under Xvfb, driven over WebDriver (tauri-driver +
+// WebKitWebDriver), signed in to the bundled provider, against a plain-http server on
+// 127.0.0.1 started here. For each GET size: authFetch, the webview's own fetch with the bearer
+// header added by hand, @tauri-apps/plugin-http's fetch with the same header, and authFetch as
+// it was before bytes crossed the IPC (`legacy`: base64 in JSON); then a 10 MiB upload. Medians
+// of BENCH_RUNS runs (after one untimed run) in the same app run, and the app process's peak RSS
+// growth over its RSS before each block (sampled every 5 ms from /proc).
+//
+// Needs: E2E_APP (the example app built with --features bench), tauri-driver on PATH.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const app = process.env.E2E_APP;
+const DRIVER_PORT = Number(process.env.BENCH_DRIVER_PORT ?? 4445);
+const RUNS = Number(process.env.BENCH_RUNS ?? 7);
+const ELEMENT = 'element-6066-11e4-a52e-4f735466cecf';
+const KiB = 1024;
+const MiB = 1024 * KiB;
+const SIZES = [['1KB', KiB], ['1MB', MiB], ['10MB', 10 * MiB], ['50MB', 50 * MiB]];
+const METHODS = ['authFetch', 'webview', 'http', 'legacy'];
+
+// The bench server: GET /bytes?n=N (N bytes, Content-Length), POST /upload (answers the
+// length it read); CORS for the webview's own fetch (it adds an Authorization header).
+const blobs = new Map();
+const server = http.createServer((req, res) => {
+  const cors = {
+    'access-control-allow-origin': '*',
+    'access-control-allow-headers': 'authorization, content-type',
+    'access-control-allow-methods': 'GET, POST',
+    'access-control-max-age': '600',
+  };
+  const url = new URL(req.url, 'http://x');
+  if (req.method === 'OPTIONS') {
+    res.writeHead(204, cors).end();
+  } else if (url.pathname === '/bytes') {
+    const n = Number(url.searchParams.get('n'));
+    if (!blobs.has(n)) blobs.set(n, Buffer.alloc(n, 0xa5));
+    res.writeHead(200, { ...cors, 'content-type': 'application/octet-stream', 'content-length': n });
+    res.end(blobs.get(n));
+  } else if (url.pathname === '/upload') {
+    let length = 0;
+    req.on('data', (c) => { length += c.length; });
+    req.on('end', () => {
+      res.writeHead(200, { ...cors, 'content-type': 'application/json' }).end(JSON.stringify({ length }));
+    });
+  } else {
+    res.writeHead(404, cors).end();
+  }
+});
+await new Promise((r) => server.listen(0, '127.0.0.1', r));
+const origin = `http://127.0.0.1:${server.address().port}`;
+
+function waitForLine(child, what) {
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    const timer = setTimeout(() => reject(new Error(`${what} did not start`)), 30_000);
+    child.stdout.on('data', (d) => {
+      buf += d;
+      const nl = buf.indexOf('\n');
+      if (nl >= 0) {
+        clearTimeout(timer);
+        resolve(buf.slice(0, nl));
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`${what} exited with ${code}`)));
+  });
+}
+
+async function wd(method, url, body) {
+  const res = await fetch(`http://127.0.0.1:${DRIVER_PORT}${url}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = await res.json();
+  if (!res.ok) throw new Error(`WebDriver ${method} ${url}: ${res.status} ${JSON.stringify(json.value)}`);
+  return json.value;
+}
+
+const state = mkdtempSync(path.join(tmpdir(), 'tv-bench-idp-'));
+const idp = spawn('node', [path.join(root, 'tests/idp/server.mjs')], {
+  env: { ...process.env, IDP_STATE_DIR: state },
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
+const ready = JSON.parse(await waitForLine(idp, 'the provider'));
+const driver = spawn('tauri-driver', ['--port', String(DRIVER_PORT), '--native-port', String(DRIVER_PORT + 1)], {
+  env: {
+    ...process.env,
+    TOKEN_VAULT_ISSUER: ready.issuer,
+    TOKEN_VAULT_CLIENT_ID: 'tv-native',
+    TOKEN_VAULT_CA_CERT: ready.caCert,
+    TOKEN_VAULT_SCOPE: 'openid profile email offline_access',
+    TOKEN_VAULT_BENCH_ORIGIN: origin,
+    BROWSER: path.join(root, 'tests/support/browser-standin.mjs'),
+  },
+  stdio: ['ignore', 'inherit', 'inherit'],
+});
+let session;
+try {
+  for (let i = 0; ; i += 1) {
+    try {
+      await fetch(`http://127.0.0.1:${DRIVER_PORT}/status`);
+      break;
+    } catch (e) {
+      if (i > 100) throw e;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  session = (await wd('POST', '/session', {
+    capabilities: { alwaysMatch: { browserName: 'wry', 'tauri:options': { application: app } } },
+  })).sessionId;
+  await wd('POST', `/session/${session}/timeouts`, { script: 900_000 });
+  const el = async (css) => (await wd('POST', `/session/${session}/element`, { using: 'css selector', value: css }))[ELEMENT];
+  const text = async (css) => wd('GET', `/session/${session}/element/${await el(css)}/text`);
+  const waitText = async (css, want) => {
+    for (let i = 0; i < 200; i += 1) {
+      try {
+        if ((await text(css)) === want) return;
+      } catch { /* not there yet */ }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    throw new Error(`${css} never read "${want}"`);
+  };
+  // Page-side calls: `tokenVaultBench.<fn>(...args)`, resolved or rejected.
+  const page = async (fn, ...args) => {
+    const r = await wd('POST', `/session/${session}/execute/async`, {
+      script: `const done = arguments[arguments.length - 1];
+        window.tokenVaultBench.${fn}(...Array.from(arguments).slice(0, -1))
+          .then((value) => done({ value }), (e) => done({ error: String(e && e.message || e) }));`,
+      args,
+    });
+    if (r.error) throw new Error(`${fn}(${args.join(', ')}): ${r.error}`);
+    return r.value;
+  };
+
+  await waitText('#status', 'signed out');
+  await wd('POST', `/session/${session}/element/${await el('#login')}/click`, {});
+  await waitText('#status', 'signed in as alice');
+  const { pid } = await page('prepare');
+
+  const rss = () => {
+    const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+) kB/);
+    return Number(m[1]) * KiB;
+  };
+  // One block: its times and the app's peak RSS growth while it ran.
+  const block = async (fn, ...args) => {
+    const before = rss();
+    let peak = before;
+    const timer = setInterval(() => { peak = Math.max(peak, rss()); }, 5);
+    try {
+      const times = await page(fn, ...args);
+      peak = Math.max(peak, rss());
+      return { times, growth: peak - before };
+    } finally {
+      clearInterval(timer);
+    }
+  };
+  const median = (xs) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  };
+  const ms = (x) => (x.error ? 'failed' : median(x.times).toFixed(2));
+  const mb = (bytes) => (bytes / MiB).toFixed(1);
+  const results = {};
+  for (const [label, size] of SIZES) {
+    results[label] = {};
+    for (const method of METHODS) {
+      try {
+        results[label][method] = await block('get', method, `${origin}/bytes?n=${size}`, size, RUNS);
+      } catch (e) {
+        results[label][method] = { error: e.message };
+      }
+    }
+    const r = results[label];
+    console.log(`authFetch ${label}: ${ms(r.authFetch)} ms; webview fetch: ${ms(r.webview)} ms; http plugin fetch: ${ms(r.http)} ms`);
+  }
+  const up = {};
+  for (const method of ['authFetch', 'webview', 'legacy']) {
+    try {
+      up[method] = await block('upload', method, `${origin}/upload`, 10 * MiB, RUNS);
+    } catch (e) {
+      up[method] = { error: e.message };
+    }
+  }
+  console.log(`upload 10MB: authFetch ${ms(up.authFetch)} ms; webview fetch: ${ms(up.webview)} ms`);
+
+  // The details: before/after and memory.
+  console.log('\nmedian ms (runs of each) and the app process\'s peak RSS growth in MiB:');
+  for (const [label] of SIZES) {
+    const r = results[label];
+    const cells = METHODS.map((m) => `${m} ${ms(r[m])} ms / +${r[m].error ? '-' : mb(r[m].growth)} MiB${r[m].error ? ` (${r[m].error})` : ''}`);
+    console.log(`  GET ${label}: ${cells.join('; ')}`);
+  }
+  const cells = ['authFetch', 'webview', 'legacy'].map((m) => `${m} ${ms(up[m])} ms / +${up[m].error ? '-' : mb(up[m].growth)} MiB${up[m].error ? ` (${up[m].error})` : ''}`);
+  console.log(`  POST 10MB: ${cells.join('; ')}`);
+  console.log(`  runs per cell: ${RUNS} (after one untimed run); legacy = authFetch before this change (base64 in JSON)`);
+} finally {
+  if (session) await wd('DELETE', `/session/${session}`).catch(() => {});
+  driver.kill();
+  idp.kill();
+  server.close();
+}
