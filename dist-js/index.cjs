@@ -119,6 +119,64 @@ async function login(provider, options) {
     });
 }
 /**
+ * Signs in with the device authorization grant (RFC 8628), for a host without a usable browser:
+ * the provider issues a user code, which arrives as the `token-vault://device-code` event
+ * ({@link onDeviceCode}) for the app to show; the user enters it on another device (a phone);
+ * this resolves once they approved, and the session is stored like any other.
+ *
+ * Rejects with `authorization_denied` when the user refuses, `login_timed_out` when the codes
+ * expire, `login_cancelled` on {@link cancelLogin}, `login_in_progress` while another sign-in of
+ * the provider runs, `unsupported` when the provider has no device authorization endpoint.
+ *
+ * @param provider Provider id from the plugin's config.
+ * @param options `account`; `extraParams` for the device authorization request.
+ * @returns The new session.
+ *
+ * @example
+ * ```ts
+ * import { loginWithDeviceCode, onDeviceCode } from 'tauri-plugin-token-vault-api'
+ *
+ * const unlisten = await onDeviceCode((c) => showCode(c.userCode, c.verificationUri))
+ * try {
+ *   const session = await loginWithDeviceCode('github')
+ *   console.log(`signed in as ${session.subject}`)
+ * } finally {
+ *   unlisten()
+ * }
+ * ```
+ */
+async function loginWithDeviceCode(provider, options) {
+    return await call('login_device_code', {
+        provider,
+        account: options?.account,
+        extraParams: options?.extraParams
+    });
+}
+/**
+ * Calls `handler` with each device code a {@link loginWithDeviceCode} sign-in receives (the
+ * `token-vault://device-code` event; needs the event permission of `core:default`).
+ *
+ * @returns A function that stops listening.
+ *
+ * @example
+ * ```ts
+ * import { onDeviceCode } from 'tauri-plugin-token-vault-api'
+ *
+ * const unlisten = await onDeviceCode((c) => console.info(`enter ${c.userCode}`))
+ * unlisten()
+ * ```
+ */
+async function onDeviceCode(handler) {
+    try {
+        return await event.listen('token-vault://device-code', (e) => {
+            handler(e.payload);
+        });
+    }
+    catch (e) {
+        throw toTokenVaultError(e);
+    }
+}
+/**
  * Signs out: revokes the tokens at the provider when it supports revocation, and removes the
  * session from the OS credential store (even when revocation fails).
  *
@@ -511,6 +569,8 @@ exports.getToken = getToken;
 exports.isTokenVaultError = isTokenVaultError;
 exports.listSessions = listSessions;
 exports.login = login;
+exports.loginWithDeviceCode = loginWithDeviceCode;
 exports.logout = logout;
+exports.onDeviceCode = onDeviceCode;
 exports.onSessionChanged = onSessionChanged;
 exports.refresh = refresh;

@@ -271,6 +271,78 @@ export interface GetTokenOptions extends AccountOptions {
  */
 export declare function login(provider: string, options?: LoginOptions): Promise<SessionStatus>;
 /**
+ * What the user needs to approve a device-code sign-in ({@link loginWithDeviceCode}) on another
+ * device: the `token-vault://device-code` event. Show `userCode` and `verificationUri` (or a QR
+ * code of `verificationUriComplete`). Never log it: the user code approves this sign-in for
+ * whoever enters it.
+ *
+ * @example
+ * ```ts
+ * import { onDeviceCode, type DeviceCode } from 'tauri-plugin-token-vault-api'
+ *
+ * await onDeviceCode((code: DeviceCode) => {
+ *   document.querySelector('#code')!.textContent = `${code.verificationUri}: ${code.userCode}`
+ * })
+ * ```
+ */
+export interface DeviceCode {
+    /** Provider id. */
+    provider: string;
+    /** The account being signed in. */
+    account: string;
+    /** The code the user enters at `verificationUri`. */
+    userCode: string;
+    /** Where the user enters the code. */
+    verificationUri: string;
+    /** The verification URI with the code in it, when the provider gives one. */
+    verificationUriComplete?: string | null;
+    /** Seconds until the codes expire (the sign-in then rejects with `login_timed_out`). */
+    expiresInSecs: number;
+}
+/**
+ * Signs in with the device authorization grant (RFC 8628), for a host without a usable browser:
+ * the provider issues a user code, which arrives as the `token-vault://device-code` event
+ * ({@link onDeviceCode}) for the app to show; the user enters it on another device (a phone);
+ * this resolves once they approved, and the session is stored like any other.
+ *
+ * Rejects with `authorization_denied` when the user refuses, `login_timed_out` when the codes
+ * expire, `login_cancelled` on {@link cancelLogin}, `login_in_progress` while another sign-in of
+ * the provider runs, `unsupported` when the provider has no device authorization endpoint.
+ *
+ * @param provider Provider id from the plugin's config.
+ * @param options `account`; `extraParams` for the device authorization request.
+ * @returns The new session.
+ *
+ * @example
+ * ```ts
+ * import { loginWithDeviceCode, onDeviceCode } from 'tauri-plugin-token-vault-api'
+ *
+ * const unlisten = await onDeviceCode((c) => showCode(c.userCode, c.verificationUri))
+ * try {
+ *   const session = await loginWithDeviceCode('github')
+ *   console.log(`signed in as ${session.subject}`)
+ * } finally {
+ *   unlisten()
+ * }
+ * ```
+ */
+export declare function loginWithDeviceCode(provider: string, options?: LoginOptions): Promise<SessionStatus>;
+/**
+ * Calls `handler` with each device code a {@link loginWithDeviceCode} sign-in receives (the
+ * `token-vault://device-code` event; needs the event permission of `core:default`).
+ *
+ * @returns A function that stops listening.
+ *
+ * @example
+ * ```ts
+ * import { onDeviceCode } from 'tauri-plugin-token-vault-api'
+ *
+ * const unlisten = await onDeviceCode((c) => console.info(`enter ${c.userCode}`))
+ * unlisten()
+ * ```
+ */
+export declare function onDeviceCode(handler: (code: DeviceCode) => void): Promise<UnlistenFn>;
+/**
  * Signs out: revokes the tokens at the provider when it supports revocation, and removes the
  * session from the OS credential store (even when revocation fails).
  *

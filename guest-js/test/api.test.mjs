@@ -57,6 +57,13 @@ const cases = [
     result: { ...status, account: 'work' }
   },
   {
+    name: 'loginWithDeviceCode',
+    call: () => api.loginWithDeviceCode('github', { account: 'cli', extraParams: { audience: 'api' } }),
+    cmd: 'plugin:token-vault|login_device_code',
+    args: { provider: 'github', account: 'cli', extraParams: { audience: 'api' } },
+    result: status
+  },
+  {
     name: 'logout',
     call: () => api.logout('auth0'),
     cmd: 'plugin:token-vault|logout',
@@ -221,6 +228,33 @@ describe('TokenVaultError', () => {
       code: 'internal',
       message: 'window.__TAURI_INTERNALS__ is undefined'
     })
+  })
+})
+
+describe('onDeviceCode', () => {
+  test('delivers each device code to the handler until unlisten', async () => {
+    mockIPC(() => undefined, { shouldMockEvents: true })
+    const seen = []
+    const unlisten = await api.onDeviceCode((c) => seen.push(c))
+    const code = {
+      provider: 'github',
+      account: 'default',
+      userCode: 'WDJB-MJHT',
+      verificationUri: 'https://github.com/login/device',
+      verificationUriComplete: null,
+      expiresInSecs: 899
+    }
+    await emit('token-vault://device-code', code)
+    await emit('token-vault://session-changed', { provider: 'github' })
+    assert.deepStrictEqual(seen, [code])
+    await unlisten()
+    await emit('token-vault://device-code', code)
+    assert.equal(seen.length, 1, 'no delivery after unlisten')
+  })
+
+  test('a refused listen becomes a TokenVaultError with code not_allowed', async () => {
+    record(() => Promise.reject('event.listen not allowed'))
+    await assert.rejects(api.onDeviceCode(() => {}), { name: 'TokenVaultError', code: 'not_allowed' })
   })
 })
 
@@ -845,6 +879,8 @@ describe('api-iife.js', () => {
     assert.equal(typeof plugin, 'object')
     for (const name of [
       'login',
+      'loginWithDeviceCode',
+      'onDeviceCode',
       'logout',
       'getSession',
       'listSessions',
