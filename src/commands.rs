@@ -4,7 +4,9 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use tauri::{AppHandle, Manager, Runtime};
+#[cfg(feature = "fetch")]
+use tauri::Manager;
+use tauri::{AppHandle, Runtime};
 
 use crate::error::Result;
 #[cfg(feature = "fetch")]
