@@ -176,7 +176,7 @@ impl ProviderMetadata {
         None
     }
 
-    /// [`Self::discover`], caching the document found for its HTTP lifetime.
+    /// [`Self::fetch`], caching the document found for its HTTP lifetime.
     async fn discover_caching(
         issuer: &Url,
         template: Option<&str>,
@@ -204,8 +204,8 @@ impl ProviderMetadata {
             .map(|(meta, ..)| meta)
     }
 
-    /// [`Self::discover`], also answering where the document was found, the document as
-    /// served, and its `Cache-Control` lifetime.
+    /// Discovers the metadata (see `discover`, the tests' entry point), also answering where
+    /// the document was found, the document as served, and its `Cache-Control` lifetime.
     async fn fetch(
         issuer: &Url,
         template: Option<&str>,
