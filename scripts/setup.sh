@@ -10,9 +10,10 @@ if [ -d "${HOME:-/root}/.cargo/bin" ]; then export PATH="${HOME:-/root}/.cargo/b
 # Tauri (webkit2gtk) to build; openssl for the test provider's per-run certificate; node + npm for
 # the provider itself; gnome-keyring + D-Bus for a real Secret Service (the Linux credential store).
 # xvfb + WebKitWebDriver for the real-window end-to-end test.
-# libssl-dev: the `native-tls` feature's check.
-PACKAGES=(libwebkit2gtk-4.1-dev pkg-config build-essential openssl libssl-dev ca-certificates
-  gnome-keyring dbus dbus-x11 libsecret-tools xvfb xauth webkit2gtk-driver)
+# libssl-dev: the `native-tls` feature's check. libdbus-1-dev (with pkg-config): the Linux
+# credential store talks to the Secret Service through the system's libdbus-1.
+PACKAGES=(libwebkit2gtk-4.1-dev pkg-config libdbus-1-dev build-essential openssl libssl-dev
+  ca-certificates gnome-keyring dbus dbus-x11 libsecret-tools xvfb xauth webkit2gtk-driver)
 command -v node >/dev/null 2>&1 || PACKAGES+=(nodejs)
 command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)
 

@@ -3,7 +3,7 @@
 //!
 //! | target | store |
 //! |---|---|
-//! | Linux | Secret Service (`zbus-secret-service-keyring-store`) |
+//! | Linux | Secret Service (`dbus-secret-service-keyring-store`, libdbus-1, encrypted session) |
 //! | macOS | login Keychain (`apple-native-keyring-store`, `keychain`) |
 //! | iOS | data-protection Keychain (`apple-native-keyring-store`, `protected`) |
 //! | Windows | Credential Manager (`windows-native-keyring-store`), values split in chunks |
@@ -374,7 +374,7 @@ fn store_error(e: keyring_core::Error, what: &str) -> Error {
 
 #[cfg(target_os = "linux")]
 fn platform_store() -> Result<Arc<CredentialStore>> {
-    let store = zbus_secret_service_keyring_store::Store::new()
+    let store = dbus_secret_service_keyring_store::Store::new()
         .map_err(|e| store_error(e, "connect to the Secret Service"))?;
     Ok(store)
 }
