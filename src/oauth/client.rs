@@ -708,8 +708,8 @@ impl OAuthClient {
         let response = poll
             .request_async(&transport(&self.http), tokio::time::sleep, None)
             .await
-            .map_err(|e| match e {
-                RequestTokenError::ServerResponse(r) => match r.error() {
+            .map_err(|e| {
+                map_request_error(e, |r| match r.error() {
                     Device::AccessDenied => Error::AuthorizationDenied {
                         error: "access_denied".into(),
                         description: r.error_description().cloned(),
@@ -721,16 +721,7 @@ impl OAuthClient {
                         error: other.as_ref().to_string(),
                         description: r.error_description().cloned(),
                     },
-                },
-                RequestTokenError::Request(t @ TransportError::TooLarge(_)) => {
-                    Error::InvalidResponse(format!("token endpoint {t}"))
-                }
-                RequestTokenError::Request(t) => Error::Network(t.to_string()),
-                RequestTokenError::Parse(p, _body) => Error::InvalidResponse(format!(
-                    "token endpoint response does not parse at `{}`",
-                    p.path()
-                )),
-                RequestTokenError::Other(m) => Error::InvalidResponse(m),
+                })
             })?;
         let tokens = self.token_set(response)?;
         let claims = match (&self.id_tokens, &tokens.id_token) {
@@ -1252,8 +1243,17 @@ fn map_token_error(
     e: RequestTokenError<TransportError, BasicErrorResponse>,
     refused: fn(String) -> Error,
 ) -> Error {
+    map_request_error(e, |r| refused(describe_refusal(&r)))
+}
+
+/// An oauth2 request's failure as this crate's error: the provider's error response through
+/// `refused`; transport failures `network`; an oversized or unreadable answer `invalid_response`.
+fn map_request_error<R: oauth2::ErrorResponse>(
+    e: RequestTokenError<TransportError, R>,
+    refused: impl FnOnce(R) -> Error,
+) -> Error {
     match e {
-        RequestTokenError::ServerResponse(r) => refused(describe_refusal(&r)),
+        RequestTokenError::ServerResponse(r) => refused(r),
         RequestTokenError::Request(t @ TransportError::TooLarge(_)) => {
             Error::InvalidResponse(format!("token endpoint {t}"))
         }
