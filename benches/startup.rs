@@ -142,7 +142,7 @@ async fn run((bare, with_plugin): (f64, f64)) {
         )
         .unwrap();
         let t = Instant::now();
-        let tokens = fresh.refresh(&rt).await.unwrap();
+        let tokens = fresh.refresh(&rt, None).await.unwrap();
         refresh.push(ms(t));
         rt = tokens.refresh_token.clone().unwrap();
 

@@ -437,6 +437,40 @@ pub enum ParMode {
     Off,
 }
 
+/// Sender-constrained tokens (DPoP, RFC 9449; `dpop` in the configuration file): the
+/// provider binds a session's tokens to a key pair only this app holds, and every request that
+/// uses them carries a proof signed with it. A copied token is useless without the key.
+///
+/// Resource servers must accept `Authorization: DPoP` with a proof: call them with
+/// `authFetch` / [`crate::SessionManager::fetch`], which sign in Rust; a token from `getToken`
+/// alone is refused by a server that checks the binding.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum DpopMode {
+    /// Never (the default): bearer tokens.
+    #[default]
+    Off,
+    /// When the provider's metadata lists `dpop_signing_alg_values_supported` with an
+    /// algorithm this plugin signs with; bearer tokens otherwise (and when the provider
+    /// answers a proof with a bearer token).
+    Auto,
+    /// Always: a sign-in whose tokens come back unbound fails (`invalid_response`).
+    Required,
+}
+
+/// The signature algorithm of a session's DPoP key (`dpopSigningAlg`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub enum DpopAlg {
+    /// ECDSA with P-256 and SHA-256 (the default when the provider lists it, or lists none).
+    #[serde(rename = "ES256")]
+    Es256,
+    /// Ed25519 (when the provider lists `EdDSA` and not `ES256`, or when configured).
+    #[serde(rename = "EdDSA")]
+    EdDsa,
+}
+
 /// What a [`ProviderConfig::client_credentials`] hook is asked for: the request it
 /// authenticates.
 #[derive(Debug)]
@@ -574,6 +608,12 @@ pub struct ProviderConfig {
     /// Pushed authorization requests (RFC 9126); default `auto`.
     #[serde(default)]
     pub(crate) par: ParMode,
+    /// Sender-constrained tokens (RFC 9449); default `off`.
+    #[serde(default)]
+    pub(crate) dpop: DpopMode,
+    /// The DPoP key's algorithm; default from the provider's metadata ([`DpopAlg`]).
+    #[serde(default)]
+    pub(crate) dpop_signing_alg: Option<DpopAlg>,
     /// Scopes to request; default `["openid"]`.
     #[serde(default = "default_scopes")]
     pub(crate) scopes: Vec<String>,
@@ -665,6 +705,8 @@ impl ProviderConfig {
             client_credentials: None,
             revocation_style: RevocationStyle::default(),
             par: ParMode::default(),
+            dpop: DpopMode::default(),
+            dpop_signing_alg: None,
             scopes: default_scopes(),
             extra_params: BTreeMap::new(),
             redirect: RedirectConfig::default(),
@@ -921,6 +963,27 @@ impl ProviderConfig {
     /// the provider has a PAR endpoint.
     pub fn par(mut self, mode: ParMode) -> Self {
         self.par = mode;
+        self
+    }
+
+    /// Sender-constrained tokens (DPoP, RFC 9449): [`DpopMode::Off`] by default.
+    ///
+    /// ```
+    /// use tauri_plugin_token_vault::{DpopMode, ProviderConfig};
+    ///
+    /// let p = ProviderConfig::new("https://accounts.example.com".parse()?, "app")
+    ///     .dpop(DpopMode::Required);
+    /// p.validate()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn dpop(mut self, mode: DpopMode) -> Self {
+        self.dpop = mode;
+        self
+    }
+
+    /// The DPoP key's algorithm, instead of the one chosen from the provider's metadata.
+    pub fn dpop_signing_alg(mut self, alg: DpopAlg) -> Self {
+        self.dpop_signing_alg = Some(alg);
         self
     }
 

@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 use crate::http::{describe_reqwest, read_capped};
 use crate::models::FetchArgs;
 use crate::secret::AccessToken;
-use crate::session::SessionManager;
+use crate::session::{FetchDpop, SessionManager};
 use crate::url_policy::{is_loopback, secure_scheme, Allowlist, Refusal};
 
 /// One request.
@@ -357,10 +357,15 @@ impl SessionManager {
         for (name, value) in &request.headers {
             let name = reqwest::header::HeaderName::from_bytes(name.as_bytes())
                 .map_err(|_| Error::FetchInvalidRequest(format!("header name `{name}`")))?;
-            if name == reqwest::header::AUTHORIZATION {
-                return Err(Error::FetchInvalidRequest(
-                    "the Authorization header is set by the plugin".into(),
-                ));
+            if name == reqwest::header::AUTHORIZATION || name.as_str() == "dpop" {
+                return Err(Error::FetchInvalidRequest(format!(
+                    "the {} header is set by the plugin",
+                    if name.as_str() == "dpop" {
+                        "DPoP"
+                    } else {
+                        "Authorization"
+                    }
+                )));
             }
             if let Some(why) = forbidden_header(name.as_str(), value) {
                 return Err(Error::FetchInvalidRequest(why));
@@ -379,22 +384,35 @@ impl SessionManager {
         // Shared by the first try and the retry after a 401, not copied.
         let body = request.body.map(bytes::Bytes::from);
         let token = self.get_token(provider, account, Duration::ZERO).await?;
-        let send = |token: AccessToken| {
-            let mut b = http
-                .request(method.clone(), request.url.clone())
-                .headers(headers.clone())
-                .bearer_auth(token.secret());
-            if let Some(body) = &body {
-                b = b.body(body.clone());
-            }
-            if let Some(t) = request.timeout {
-                b = b.timeout(t);
-            }
-            let url = request.url.clone();
-            async move {
-                b.send()
-                    .await
-                    .map_err(|e| Error::Network(describe_reqwest(&e, &url)))
+        // A DPoP-bound token goes as `Authorization: DPoP` with a proof of the session's key
+        // (RFC 9449 §7), fresh for every try; a resource server's `use_dpop_nonce` challenge
+        // gets one more try with its nonce (§9).
+        let one = Try {
+            http: &http,
+            method: &method,
+            headers: &headers,
+            body: &body,
+            url: &request.url,
+            timeout: request.timeout,
+        };
+        let send = |token: AccessToken| async move {
+            let dpop = self.fetch_dpop(provider, account, &token).await?;
+            let mut retried = false;
+            loop {
+                let response = one.send(&token, dpop.as_ref())?.await?;
+                match &dpop {
+                    Some(d)
+                        if !retried
+                            && d.wants_retry(
+                                one.url,
+                                response.status().as_u16(),
+                                response.headers(),
+                            ) =>
+                    {
+                        retried = true;
+                    }
+                    _ => return Ok::<_, Error>(response),
+                }
             }
         };
         let mut response = send(token.clone()).await?;
@@ -418,6 +436,62 @@ impl SessionManager {
             response,
             read: 0,
         })
+    }
+}
+
+/// What every try of one `fetch` sends (the first, a nonce retry, the retry after a 401).
+#[derive(Clone, Copy)]
+struct Try<'a> {
+    http: &'a reqwest::Client,
+    method: &'a reqwest::Method,
+    headers: &'a reqwest::header::HeaderMap,
+    /// Shared by every try, not copied.
+    body: &'a Option<bytes::Bytes>,
+    url: &'a Url,
+    timeout: Option<Duration>,
+}
+
+impl Try<'_> {
+    /// The request with `token` (and a fresh proof of `dpop`'s key).
+    fn send(
+        self,
+        token: &AccessToken,
+        dpop: Option<&FetchDpop>,
+    ) -> Result<impl std::future::Future<Output = Result<reqwest::Response>>> {
+        {
+            let mut b = self
+                .http
+                .request(self.method.clone(), self.url.clone())
+                .headers(self.headers.clone());
+            b = match dpop {
+                None => b.bearer_auth(token.secret()),
+                Some(d) => {
+                    let proof = d.proof(self.method.as_str(), self.url, token)?;
+                    let mut authorization =
+                        reqwest::header::HeaderValue::from_str(&format!("DPoP {}", token.secret()))
+                            .map_err(|_| {
+                                Error::InvalidResponse(
+                                    "the access token is not a header value".into(),
+                                )
+                            })?;
+                    authorization.set_sensitive(true);
+                    b.header(reqwest::header::AUTHORIZATION, authorization)
+                        .header("DPoP", proof)
+                }
+            };
+            if let Some(body) = self.body {
+                b = b.body(body.clone());
+            }
+            if let Some(t) = self.timeout {
+                b = b.timeout(t);
+            }
+            let url = self.url.clone();
+            Ok(async move {
+                b.send()
+                    .await
+                    .map_err(|e| Error::Network(describe_reqwest(&e, &url)))
+            })
+        }
     }
 }
 

@@ -163,6 +163,11 @@ pub struct SessionStatus {
     pub expires_at: Option<u64>,
     /// The latest validated ID token claims held in memory (without the sign-in's `nonce`).
     pub claims: Option<serde_json::Map<String, serde_json::Value>>,
+    /// For a session with DPoP-bound tokens (RFC 9449), the thumbprint of its key (RFC 7638,
+    /// the `cnf.jkt` the provider bound them to); `None` for bearer tokens. Such tokens are
+    /// usable only through `fetch` / `authFetch`, which sign a proof for every request.
+    #[serde(default)]
+    pub dpop_jkt: Option<String>,
 }
 
 /// What `logout` did, as page script sees it. All platforms.

@@ -45,8 +45,8 @@ macro_rules! secret_string {
 #[derive(Clone)]
 pub struct AccessToken(Arc<Wiped>);
 
-/// The shared value of an [`AccessToken`], wiped on drop.
-struct Wiped(String);
+/// The shared value of an [`AccessToken`], wiped on drop, and whether it is DPoP-bound.
+struct Wiped(String, bool);
 
 impl Drop for Wiped {
     fn drop(&mut self) {
@@ -55,14 +55,41 @@ impl Drop for Wiped {
 }
 
 impl AccessToken {
-    /// Wraps a secret value.
+    /// Wraps a secret value (a bearer token).
     pub fn new(value: impl Into<String>) -> Self {
-        Self(Arc::new(Wiped(value.into())))
+        Self(Arc::new(Wiped(value.into(), false)))
+    }
+
+    /// Wraps a token bound to a DPoP key (RFC 9449): usable only with a proof of that key.
+    pub(crate) fn new_dpop(value: impl Into<String>) -> Self {
+        Self(Arc::new(Wiped(value.into(), true)))
     }
 
     /// The secret value. Never log or display it.
     pub fn secret(&self) -> &str {
         &self.0 .0
+    }
+
+    /// `"DPoP"` for a token bound to the session's DPoP key (RFC 9449: a resource server wants
+    /// `Authorization: DPoP <token>` and a proof signed by the key, which only the plugin's
+    /// `fetch` can make), `"Bearer"` otherwise.
+    ///
+    /// ```
+    /// use tauri_plugin_token_vault::AccessToken;
+    ///
+    /// assert_eq!(AccessToken::new("t").token_type(), "Bearer");
+    /// ```
+    pub fn token_type(&self) -> &'static str {
+        if self.0 .1 {
+            "DPoP"
+        } else {
+            "Bearer"
+        }
+    }
+
+    /// Whether the token is bound to a DPoP key ([`Self::token_type`] `"DPoP"`).
+    pub fn is_dpop(&self) -> bool {
+        self.0 .1
     }
 }
 
@@ -77,7 +104,7 @@ impl Zeroize for AccessToken {
         match Arc::get_mut(&mut self.0) {
             Some(only) => only.0.zeroize(),
             // Other clones hold it: this one lets go (the last one wipes it).
-            None => self.0 = Arc::new(Wiped(String::new())),
+            None => self.0 = Arc::new(Wiped(String::new(), self.0 .1)),
         }
     }
 }
@@ -99,6 +126,10 @@ impl<'de> serde::Deserialize<'de> for AccessToken {
 secret_string!(
     /// An OAuth 2.0 refresh token (RFC 6749 §1.5).
     RefreshToken
+);
+secret_string!(
+    /// A DPoP private key as the credential store keeps it (base64url PKCS#8).
+    DpopPrivateKey
 );
 secret_string!(
     /// An OpenID Connect ID token (a signed JWT).

@@ -75,7 +75,8 @@ pub async fn sign_in(
     let timeout = config.login_timeout();
     // The code exchange and the ID-token checks run while the browser's request waits, so its
     // page tells the real outcome; the timeout and the cancel cover them too.
-    let finish = |code| client.exchange_code(code, request);
+    let dpop = client.new_dpop_key()?;
+    let finish = |code| client.exchange_code(code, request, dpop.as_ref());
     let (tokens, claims) = tokio::select! {
         r = receiver.receive_then(expect, finish) => r?,
         _ = tokio::time::sleep(timeout) => return Err(Error::LoginTimedOut(timeout.as_secs())),
@@ -146,8 +147,9 @@ pub async fn sign_in_with_session(
         }
         Judged::Complete(code) => code?,
     };
+    let dpop = client.new_dpop_key()?;
     let (tokens, claims) = tokio::select! {
-        r = client.exchange_code(code, request) => r?,
+        r = client.exchange_code(code, request, dpop.as_ref()) => r?,
         _ = &mut deadline => return Err(Error::LoginTimedOut(timeout.as_secs())),
         _ = cancel.cancelled() => return Err(Error::LoginCancelled),
     };
@@ -185,8 +187,9 @@ pub async fn sign_in_with_device_code(
         _ = cancel.cancelled() => return Err(Error::LoginCancelled),
     };
     show(&authorization);
+    let dpop = client.new_dpop_key()?;
     let (tokens, claims) = tokio::select! {
-        r = client.poll_device_token(&authorization) => r?,
+        r = client.poll_device_token(&authorization, dpop.as_ref()) => r?,
         _ = cancel.cancelled() => return Err(Error::LoginCancelled),
     };
     log::debug!(

@@ -22,10 +22,11 @@ use url::Url;
 use super::clock::Clock;
 use super::discovery::ProviderMetadata;
 use super::disk_cache::DiskCache;
+use super::dpop::{self, DpopBinding, DpopKey, DpopNonces, DPOP_HEADER};
 use super::id_token::{IdTokenClaims, IdTokenVerifier};
 use crate::config::{
-    ClientAuthContext, ClientCredential, ParMode, ProviderConfig, RevocationStyle,
-    TokenEndpointAuthMethod,
+    ClientAuthContext, ClientCredential, DpopAlg, DpopMode, ParMode, ProviderConfig,
+    RevocationStyle, TokenEndpointAuthMethod,
 };
 use crate::error::{Error, Result};
 use crate::http::{HttpClient, ReadBody, Request, Transport};
@@ -119,6 +120,8 @@ pub struct TokenSet {
     pub lifetime_assumed: bool,
     /// Granted scopes (the requested ones when the response does not list them, RFC 6749 §5.1).
     pub scopes: Vec<String>,
+    /// The DPoP key the tokens are bound to (the response's `token_type` is `DPoP`).
+    pub(crate) dpop: Option<Arc<DpopKey>>,
 }
 
 /// One prepared authorization request: the URL to open and what the response is checked
@@ -181,6 +184,9 @@ pub struct OAuthClient {
     /// The discovery URL whose warm-start cache entry the metadata came from (`None`:
     /// fetched or configured), and the cache.
     from_cache: Option<(Url, DiskCache)>,
+    /// The provider's DPoP nonces (and those of resource servers `fetch` calls for its
+    /// sessions), per origin.
+    dpop_nonces: Arc<DpopNonces>,
 }
 
 /// One request's client: oauth2's client with the secret (if any) set, and the body
@@ -338,7 +344,53 @@ impl OAuthClient {
             auth_method,
             clock,
             from_cache: None,
+            dpop_nonces: Arc::default(),
         })
+    }
+
+    /// A new DPoP key for a sign-in, when the provider's `dpop` setting and metadata call for
+    /// one (`auto`: the metadata lists an algorithm this plugin signs with; `required`: always).
+    /// The algorithm: `dpopSigningAlg`, else ES256 unless the provider lists EdDSA and not
+    /// ES256.
+    pub(crate) fn new_dpop_key(&self) -> Result<Option<DpopBinding>> {
+        let listed = self
+            .metadata
+            .dpop_signing_alg_values_supported
+            .as_deref()
+            .unwrap_or_default();
+        let lists = |alg: DpopAlg| listed.iter().any(|a| a == alg.jws_name());
+        let alg = match self.config.dpop_signing_alg {
+            Some(alg) => alg,
+            None if lists(DpopAlg::EdDsa) && !lists(DpopAlg::Es256) => DpopAlg::EdDsa,
+            None => DpopAlg::Es256,
+        };
+        let wanted = match self.config.dpop {
+            DpopMode::Off => false,
+            DpopMode::Auto => lists(alg),
+            DpopMode::Required => true,
+        };
+        if !wanted {
+            return Ok(None);
+        }
+        Ok(Some(
+            self.dpop_binding(Arc::new(dpop::key_source().generate(alg)?)),
+        ))
+    }
+
+    /// `key` with this provider's nonces: what a request of its session needs for a proof.
+    pub(crate) fn dpop_binding(&self, key: Arc<DpopKey>) -> DpopBinding {
+        DpopBinding {
+            key,
+            nonces: self.dpop_nonces.clone(),
+        }
+    }
+
+    /// The oauth2 HTTP hook for one request: with proofs of `dpop`'s key when given.
+    fn transport(
+        &self,
+        dpop: Option<&DpopBinding>,
+    ) -> impl Fn(oauth2::HttpRequest) -> TransportFuture {
+        transport_with(&self.http, dpop.cloned(), self.clock.clone())
     }
 
     /// How this client authenticates at the token and revocation endpoints.
@@ -612,10 +664,14 @@ impl OAuthClient {
 
     /// Exchanges an authorization code (with the request's PKCE verifier) for tokens, and
     /// validates the ID token when one is expected. Returns the tokens and the ID token claims.
+    ///
+    /// With `dpop`, the request carries a proof of its key, and the tokens come back bound to
+    /// it (or unbound: a provider that ignores DPoP, refused when `dpop` is `required`).
     pub async fn exchange_code(
         &self,
         code: AuthorizationCode,
         request: AuthorizationRequest,
+        dpop: Option<&DpopBinding>,
     ) -> Result<(TokenSet, Option<IdTokenClaims>)> {
         let auth = self.authenticated(&self.metadata.token_endpoint)?;
         let mut exchange = auth
@@ -629,10 +685,10 @@ impl OAuthClient {
             exchange = exchange.add_extra_param(*name, value.as_str());
         }
         let response = exchange
-            .request_async(&transport(&self.http))
+            .request_async(&self.transport(dpop))
             .await
             .map_err(|e| map_token_error(e, Error::TokenExchangeFailed))?;
-        let tokens = self.token_set(response)?;
+        let tokens = self.token_set(response, dpop)?;
         let claims = match (&self.id_tokens, &tokens.id_token) {
             (Some(v), Some(id)) => Some(
                 v.verify(id.secret(), request.nonce.as_ref().map(Nonce::secret))
@@ -695,6 +751,7 @@ impl OAuthClient {
     pub async fn poll_device_token(
         &self,
         authorization: &DeviceAuthorization,
+        dpop: Option<&DpopBinding>,
     ) -> Result<(TokenSet, Option<IdTokenClaims>)> {
         use oauth2::DeviceCodeErrorResponseType as Device;
         let auth = self.authenticated(&self.metadata.token_endpoint)?;
@@ -706,7 +763,7 @@ impl OAuthClient {
         }
         let expires = authorization.expires_in();
         let response = poll
-            .request_async(&transport(&self.http), tokio::time::sleep, None)
+            .request_async(&self.transport(dpop), tokio::time::sleep, None)
             .await
             .map_err(|e| {
                 map_request_error(e, |r| match r.error() {
@@ -723,7 +780,7 @@ impl OAuthClient {
                     },
                 })
             })?;
-        let tokens = self.token_set(response)?;
+        let tokens = self.token_set(response, dpop)?;
         let claims = match (&self.id_tokens, &tokens.id_token) {
             (Some(v), Some(id)) => Some(v.verify(id.secret(), None).await?),
             (Some(_), None) => {
@@ -739,7 +796,14 @@ impl OAuthClient {
     /// Uses a refresh token (RFC 6749 §6). A refusal whose `error` is one of the provider's
     /// `deadRefreshTokenErrors` (default `invalid_grant`) is `session_expired`; other refusals
     /// `refresh_failed`; transport errors and 5xx `network`.
-    pub async fn refresh(&self, refresh_token: &RefreshToken) -> Result<TokenSet> {
+    ///
+    /// A DPoP-bound session passes its key (`dpop`): the provider refuses its refresh token
+    /// without a proof of that key.
+    pub async fn refresh(
+        &self,
+        refresh_token: &RefreshToken,
+        dpop: Option<&DpopBinding>,
+    ) -> Result<TokenSet> {
         let rt = oauth2::RefreshToken::new(refresh_token.secret().to_string());
         let auth = self.authenticated(&self.metadata.token_endpoint)?;
         let mut exchange = auth.oauth.exchange_refresh_token(&rt);
@@ -747,7 +811,7 @@ impl OAuthClient {
             exchange = exchange.add_extra_param(*name, value.as_str());
         }
         let response = exchange
-            .request_async(&transport(&self.http))
+            .request_async(&self.transport(dpop))
             .await
             .map_err(|e| match e {
                 RequestTokenError::ServerResponse(r)
@@ -761,7 +825,7 @@ impl OAuthClient {
                 }
                 other => map_token_error(other, Error::RefreshFailed),
             })?;
-        self.token_set(response)
+        self.token_set(response, dpop)
     }
 
     /// Why logout makes no revocation call, when it makes none: `revocationStyle` `none`, or
@@ -787,28 +851,44 @@ impl OAuthClient {
     /// Revokes a refresh token at the provider (RFC 7009, `token_type_hint=refresh_token`).
     /// Fails with `unsupported` when the provider has no revocation endpoint or its
     /// revocation style takes no refresh tokens.
-    pub async fn revoke_refresh_token(&self, token: &RefreshToken) -> Result<()> {
+    /// A DPoP session's key (`dpop`) signs a proof for the request.
+    pub async fn revoke_refresh_token(
+        &self,
+        token: &RefreshToken,
+        dpop: Option<&DpopBinding>,
+    ) -> Result<()> {
         if !self.revokes_refresh_tokens() {
             return Err(Error::Unsupported(format!(
                 "token revocation: revocationStyle {:?} takes no refresh token",
                 self.config.revocation_style
             )));
         }
-        self.revoke(StandardRevocableToken::RefreshToken(
-            oauth2::RefreshToken::new(token.secret().to_string()),
-        ))
+        self.revoke(
+            StandardRevocableToken::RefreshToken(oauth2::RefreshToken::new(
+                token.secret().to_string(),
+            )),
+            dpop,
+        )
         .await
     }
 
     /// Revokes an access token at the provider (RFC 7009, `token_type_hint=access_token`, or
     /// GitHub's `DELETE`). Fails with `unsupported` when the provider has no revocation.
-    pub async fn revoke_access_token(&self, token: &AccessToken) -> Result<()> {
+    /// A DPoP session's key (`dpop`) signs a proof for the request.
+    pub async fn revoke_access_token(
+        &self,
+        token: &AccessToken,
+        dpop: Option<&DpopBinding>,
+    ) -> Result<()> {
         if self.config.revocation_style == RevocationStyle::Github {
             return self.revoke_github(token).await;
         }
-        self.revoke(StandardRevocableToken::AccessToken(
-            oauth2::AccessToken::new(token.secret().to_string()),
-        ))
+        self.revoke(
+            StandardRevocableToken::AccessToken(oauth2::AccessToken::new(
+                token.secret().to_string(),
+            )),
+            dpop,
+        )
         .await
     }
 
@@ -887,7 +967,11 @@ impl OAuthClient {
         }
     }
 
-    async fn revoke(&self, token: StandardRevocableToken) -> Result<()> {
+    async fn revoke(
+        &self,
+        token: StandardRevocableToken,
+        dpop: Option<&DpopBinding>,
+    ) -> Result<()> {
         if let Some(reason) = self.revocation_skipped() {
             return Err(Error::Unsupported(format!("token revocation: {reason}")));
         }
@@ -905,7 +989,7 @@ impl OAuthClient {
             request = request.add_extra_param(*name, value.as_str());
         }
         request
-            .request_async(&transport(&self.http))
+            .request_async(&self.transport(dpop))
             .await
             .map_err(|e| match e {
                 RequestTokenError::ServerResponse(r) => {
@@ -952,19 +1036,36 @@ impl OAuthClient {
         }
     }
 
-    fn token_set(&self, r: ProviderTokenResponse) -> Result<TokenSet> {
-        if !r.token_type().as_ref().eq_ignore_ascii_case("bearer") {
-            return Err(Error::InvalidResponse(format!(
-                "unsupported token_type `{}`",
-                r.token_type().as_ref()
-            )));
-        }
+    /// The tokens of a token response. `token_type` must be `Bearer`, or `DPoP` when the
+    /// request carried a proof (`dpop`); a bearer answer to a proof is refused when the
+    /// provider's `dpop` is `required` (RFC 9449 §5: the client decides whether to go on).
+    fn token_set(&self, r: ProviderTokenResponse, dpop: Option<&DpopBinding>) -> Result<TokenSet> {
+        let token_type = r.token_type().as_ref();
+        let bound = match (token_type.eq_ignore_ascii_case("bearer"), dpop) {
+            (true, Some(_)) if self.config.dpop == DpopMode::Required => {
+                return Err(Error::InvalidResponse(
+                    "the provider issued a bearer token although `dpop` is `required`".into(),
+                ))
+            }
+            (true, _) => None,
+            (false, Some(d)) if token_type.eq_ignore_ascii_case("dpop") => Some(d.key.clone()),
+            _ => {
+                return Err(Error::InvalidResponse(format!(
+                    "unsupported token_type `{token_type}`"
+                )))
+            }
+        };
         let scopes = match r.scopes() {
             Some(s) => s.iter().map(|s| s.to_string()).collect(),
             None => self.config.scopes.clone(),
         };
+        let access = r.access_token().secret().clone();
         Ok(TokenSet {
-            access_token: AccessToken::new(r.access_token().secret().clone()),
+            access_token: match bound {
+                Some(_) => AccessToken::new_dpop(access),
+                None => AccessToken::new(access),
+            },
+            dpop: bound,
             refresh_token: r
                 .refresh_token()
                 .map(|t| RefreshToken::new(t.secret().clone())),
@@ -1024,30 +1125,75 @@ type TransportFuture = std::pin::Pin<
 >;
 
 fn transport(http: &HttpClient) -> impl Fn(oauth2::HttpRequest) -> TransportFuture {
+    transport_with(http, None, Clock::system())
+}
+
+/// [`transport`] carrying a DPoP proof (RFC 9449 §5) of `dpop`'s key on every request: with
+/// the provider's latest nonce for the endpoint's origin, and sent once more with the new nonce
+/// when the provider answers `use_dpop_nonce` (§8).
+fn transport_with(
+    http: &HttpClient,
+    dpop: Option<DpopBinding>,
+    clock: Clock,
+) -> impl Fn(oauth2::HttpRequest) -> TransportFuture {
     let http = http.clone();
     move |request: oauth2::HttpRequest| {
         let http = http.clone();
+        let dpop = dpop.clone();
+        let clock = clock.clone();
         Box::pin(async move {
             let (parts, body) = request.into_parts();
             let url = Url::parse(&parts.uri.to_string())
                 .map_err(|_| TransportError::Request("request failed".to_string()))?;
-            let request = Request {
-                method: parts.method,
-                url,
-                headers: parts.headers,
-                body,
-            };
-            let response = http
-                .send(request, ReadBody::UpTo(MAX_TOKEN_RESPONSE_BYTES))
-                .await
-                .map_err(|e| match e {
-                    crate::http::TransportError::TooLarge(cap) => TransportError::TooLarge(cap),
-                    other => TransportError::Request(other.to_string()),
-                })?;
-            if response.status().is_server_error() {
-                return Err(TransportError::Server(response.status().as_u16()));
+            let mut retried = false;
+            loop {
+                let mut headers = parts.headers.clone();
+                if let Some(d) = &dpop {
+                    let nonce = d.nonces.get(&url);
+                    let proof = d
+                        .key
+                        .proof(
+                            parts.method.as_str(),
+                            &url,
+                            None,
+                            nonce.as_deref(),
+                            clock.now(),
+                        )
+                        .map_err(|e| TransportError::Request(e.to_string()))?;
+                    let value = oauth2::http::HeaderValue::from_str(&proof)
+                        .map_err(|_| TransportError::Request("DPoP proof header".into()))?;
+                    headers.insert(DPOP_HEADER, value);
+                }
+                let request = Request {
+                    method: parts.method.clone(),
+                    url: url.clone(),
+                    headers,
+                    body: body.clone(),
+                };
+                let response = http
+                    .send(request, ReadBody::UpTo(MAX_TOKEN_RESPONSE_BYTES))
+                    .await
+                    .map_err(|e| match e {
+                        crate::http::TransportError::TooLarge(cap) => TransportError::TooLarge(cap),
+                        other => TransportError::Request(other.to_string()),
+                    })?;
+                if let Some(d) = &dpop {
+                    let new_nonce = d.nonces.remember(&url, response.headers());
+                    if !retried
+                        && new_nonce
+                        && response.status() == oauth2::http::StatusCode::BAD_REQUEST
+                        && dpop::is_nonce_error_body(response.body())
+                    {
+                        retried = true;
+                        log::debug!("token-vault: the provider asked for a DPoP nonce; retrying");
+                        continue;
+                    }
+                }
+                if response.status().is_server_error() {
+                    return Err(TransportError::Server(response.status().as_u16()));
+                }
+                return Ok(normalize_token_response(response));
             }
-            Ok(normalize_token_response(response))
         })
     }
 }
@@ -1343,7 +1489,7 @@ mod tests {
         let http = HttpClient::new(Duration::from_secs(5), &[]).unwrap();
         let client = OAuthClient::from_parts(config, metadata, http).unwrap();
         client
-            .refresh(&RefreshToken::new("rt".to_string()))
+            .refresh(&RefreshToken::new("rt".to_string()), None)
             .await
             .unwrap_err()
     }

@@ -151,14 +151,14 @@ fn runtime() -> tokio::runtime::Runtime {
 /// Refresh and code exchange: what each request carries.
 fn both_requests(client: &OAuthClient, recorder: &Recorder) -> [Seen; 2] {
     let rt = runtime();
-    rt.block_on(client.refresh(&RefreshToken::new("rt")))
+    rt.block_on(client.refresh(&RefreshToken::new("rt"), None))
         .unwrap();
     let refresh = recorder.last();
     let redirect: Url = "http://127.0.0.1:1/callback".parse().unwrap();
     let request = client
         .authorization_request(&redirect, &BTreeMap::new())
         .unwrap();
-    rt.block_on(client.exchange_code(AuthorizationCode::new("code"), request))
+    rt.block_on(client.exchange_code(AuthorizationCode::new("code"), request, None))
         .unwrap();
     [refresh, recorder.last()]
 }
@@ -319,7 +319,7 @@ fn a_failing_or_mismatched_hook_sends_nothing() {
         config().client_credentials(|_| Err(Error::config("provider.clientCredentials", "no key")));
     let (c, rec) = client(failing, metadata(None, None), 200, TOKENS);
     let e = rt
-        .block_on(c.refresh(&RefreshToken::new("rt")))
+        .block_on(c.refresh(&RefreshToken::new("rt"), None))
         .unwrap_err();
     assert_eq!(e.code(), "invalid_config", "{e}");
     let mismatched = config()
@@ -327,7 +327,7 @@ fn a_failing_or_mismatched_hook_sends_nothing() {
         .client_credentials(|_| Ok(ClientCredential::Secret(ClientSecret::new("plain"))));
     let (c2, rec2) = client(mismatched, metadata(None, None), 200, TOKENS);
     let e = rt
-        .block_on(c2.refresh(&RefreshToken::new("rt")))
+        .block_on(c2.refresh(&RefreshToken::new("rt"), None))
         .unwrap_err();
     assert_eq!(e.code(), "invalid_config", "{e}");
     assert!(!e.to_string().contains("plain"), "{e}");
@@ -398,7 +398,7 @@ fn rfc7009_revocation_authenticates_as_configured() {
         "",
     );
     assert_eq!(c.revocation_skipped(), None);
-    rt.block_on(c.revoke_refresh_token(&RefreshToken::new("rt-x")))
+    rt.block_on(c.revoke_refresh_token(&RefreshToken::new("rt-x"), None))
         .unwrap();
     let seen = rec.last();
     assert_eq!(
@@ -442,7 +442,7 @@ fn github_revocation_deletes_the_access_token_with_basic_credentials() {
     let (c, rec) = github(204);
     assert_eq!(c.revocation_skipped(), None);
     assert!(!c.revokes_refresh_tokens());
-    rt.block_on(c.revoke_access_token(&AccessToken::new("gho_abc")))
+    rt.block_on(c.revoke_access_token(&AccessToken::new("gho_abc"), None))
         .unwrap();
     let seen = rec.last();
     assert_eq!(
@@ -457,20 +457,20 @@ fn github_revocation_deletes_the_access_token_with_basic_credentials() {
     let body: serde_json::Value = serde_json::from_slice(&seen.body).unwrap();
     assert_eq!(body, serde_json::json!({"access_token": "gho_abc"}));
     let e = rt
-        .block_on(c.revoke_refresh_token(&RefreshToken::new("rt")))
+        .block_on(c.revoke_refresh_token(&RefreshToken::new("rt"), None))
         .unwrap_err();
     assert_eq!(e.code(), "unsupported");
     assert_eq!(rec.count(), 1, "no request for a refresh token");
 
     let (c, _) = github(422);
     let e = rt
-        .block_on(c.revoke_access_token(&AccessToken::new("gho_abc")))
+        .block_on(c.revoke_access_token(&AccessToken::new("gho_abc"), None))
         .unwrap_err();
     assert_eq!(e.code(), "refresh_failed", "{e}");
     assert!(!e.to_string().contains("gho_abc"), "{e}");
     let (c, _) = github(503);
     let e = rt
-        .block_on(c.revoke_access_token(&AccessToken::new("gho_abc")))
+        .block_on(c.revoke_access_token(&AccessToken::new("gho_abc"), None))
         .unwrap_err();
     assert_eq!(e.code(), "network", "{e}");
 }
@@ -490,11 +490,11 @@ fn without_revocation_nothing_is_sent_and_the_reason_is_given() {
         let reason = c.revocation_skipped().expect("a reason");
         assert!(reason.contains("revocation"), "{reason}");
         let e = rt
-            .block_on(c.revoke_access_token(&AccessToken::new("at")))
+            .block_on(c.revoke_access_token(&AccessToken::new("at"), None))
             .unwrap_err();
         assert_eq!(e.code(), "unsupported");
         let e = rt
-            .block_on(c.revoke_refresh_token(&RefreshToken::new("rt")))
+            .block_on(c.revoke_refresh_token(&RefreshToken::new("rt"), None))
             .unwrap_err();
         assert_eq!(e.code(), "unsupported");
         assert_eq!(rec.count(), 0);

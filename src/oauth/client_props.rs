@@ -746,7 +746,7 @@ fn every_token_response_gets_its_stated_outcome() {
         let (want_refresh, want_exchange) = expected(&reply);
 
         *endpoint.0.lock().unwrap() = Some(reply.clone());
-        let got = rt.block_on(client.refresh(&RefreshToken::new("rt-presented")));
+        let got = rt.block_on(client.refresh(&RefreshToken::new("rt-presented"), None));
         let got = outcome(got, &tokens)?;
         prop_assert_eq!(
             got,
@@ -760,7 +760,7 @@ fn every_token_response_gets_its_stated_outcome() {
             .authorization_request(&redirect, &BTreeMap::new())
             .unwrap();
         let got = rt
-            .block_on(client.exchange_code(AuthorizationCode::new("code"), request))
+            .block_on(client.exchange_code(AuthorizationCode::new("code"), request, None))
             .map(|(tokens, claims)| {
                 assert!(claims.is_none(), "no openid: no ID token check");
                 tokens

@@ -63,6 +63,9 @@ pub struct ProviderMetadata {
     /// RFC 9126 §5: the provider accepts authorization requests only through PAR.
     #[serde(default)]
     pub require_pushed_authorization_requests: bool,
+    /// RFC 9449 §5.1: the JWS algorithms the provider accepts in DPoP proofs.
+    #[serde(default)]
+    pub dpop_signing_alg_values_supported: Option<Vec<String>>,
 }
 
 impl ProviderMetadata {
@@ -116,6 +119,7 @@ impl ProviderMetadata {
                     device_authorization_endpoint: None,
                     pushed_authorization_request_endpoint: None,
                     require_pushed_authorization_requests: false,
+                    dpop_signing_alg_values_supported: None,
                 }
             }
         };

@@ -6,6 +6,7 @@ pub(crate) mod client;
 pub(crate) mod clock;
 pub(crate) mod discovery;
 pub(crate) mod disk_cache;
+pub(crate) mod dpop;
 pub(crate) mod id_token;
 pub(crate) mod jwks;
 

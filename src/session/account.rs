@@ -9,6 +9,7 @@ use arc_swap::ArcSwapOption;
 use tokio::sync::Mutex;
 
 use crate::error::Error;
+use crate::oauth::dpop::DpopKey;
 use crate::oauth::{Clock, IdTokenClaims};
 use crate::secret::AccessToken;
 use crate::vault::Record;
@@ -16,6 +17,8 @@ use crate::vault::Record;
 pub(super) struct Access {
     pub(super) token: AccessToken,
     pub(super) expires_at: Option<SystemTime>,
+    /// The DPoP key the token is bound to (RFC 9449), for `fetch`'s proofs.
+    pub(super) dpop: Option<Arc<DpopKey>>,
 }
 
 #[derive(Default)]
@@ -68,6 +71,11 @@ impl Account {
 
     pub(super) fn set_access(&self, access: Option<Access>) {
         self.access.store(access.map(Arc::new));
+    }
+
+    /// The DPoP key of the access token in memory.
+    pub(crate) fn dpop_key(&self) -> Option<Arc<DpopKey>> {
+        self.access.load().as_deref().and_then(|a| a.dpop.clone())
     }
 
     pub(super) fn expires_at(&self) -> Option<SystemTime> {

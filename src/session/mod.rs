@@ -32,6 +32,7 @@ use crate::config::ProviderConfig;
 use crate::error::{Error, Result};
 use crate::http::Transport;
 use crate::models::{DeviceCode, SessionChangeReason, SessionEvent, SessionState, SessionStatus};
+use crate::oauth::dpop::{self, DpopBinding, DpopKey};
 use crate::oauth::{Clock, DiskCache, IdTokenClaims, OAuthClient};
 use crate::redirect::native::AuthSession;
 #[cfg(desktop)]
@@ -40,7 +41,7 @@ use crate::secret::{AccessToken, IdToken, RefreshToken};
 #[cfg(desktop)]
 use crate::signin::sign_in;
 use crate::signin::{sign_in_with_device_code, sign_in_with_session};
-use crate::vault::{Record, Vault};
+use crate::vault::{Record, StoredDpopKey, Vault};
 
 /// Cancels a running [`SessionManager::login`] (cheap to clone; every clone cancels the same
 /// sign-in). The sign-in then ends with `login_cancelled` and its loopback listener closes.
@@ -604,6 +605,7 @@ impl SessionManager {
                     refresh_token: tokens.refresh_token.clone(),
                     access_token: keep_access.then(|| tokens.access_token.clone()),
                     access_token_expires_at: expires_at.filter(|_| keep_access).map(epoch_secs),
+                    dpop_key: tokens.dpop.as_deref().map(stored_key),
                     id_token: tokens.id_token.clone(),
                     saved_at: self.now_secs(),
                 };
@@ -611,9 +613,14 @@ impl SessionManager {
                 if let Err(e) = self.blocking(move |v| v.save_record(&p, &a, &r)).await {
                     // The store failed since the check above: nobody will ever hold this
                     // token, so it must not stay live at the provider.
+                    let dpop = tokens.dpop.clone().map(|k| client.dpop_binding(k));
                     let revoked = match &tokens.refresh_token {
-                        Some(rt) => client.revoke_refresh_token(rt).await,
-                        None => client.revoke_access_token(&tokens.access_token).await,
+                        Some(rt) => client.revoke_refresh_token(rt, dpop.as_ref()).await,
+                        None => {
+                            client
+                                .revoke_access_token(&tokens.access_token, dpop.as_ref())
+                                .await
+                        }
                     };
                     if let Err(r) = revoked {
                         log::warn!("revoking the sign-in that could not be stored: {r}");
@@ -637,6 +644,7 @@ impl SessionManager {
         acct.set_access(Some(Access {
             token: tokens.access_token.clone(),
             expires_at,
+            dpop: tokens.dpop.clone(),
         }));
         acct.generation.fetch_add(1, Ordering::AcqRel);
         let subject = inner.claims.as_ref().map(|c| c.sub.clone());
@@ -651,11 +659,15 @@ impl SessionManager {
         // one is stored: revoked best-effort (a failure leaves a token nobody holds any more;
         // it is not the new session's error).
         let new_rt = tokens.refresh_token.as_ref().map(RefreshToken::secret);
+        let replaced_dpop = replaced.dpop.map(|k| client.dpop_binding(k));
         for rt in replaced.refresh {
             if Some(rt.secret()) == new_rt {
                 continue;
             }
-            if let Err(e) = client.revoke_refresh_token(&rt).await {
+            if let Err(e) = client
+                .revoke_refresh_token(&rt, replaced_dpop.as_ref())
+                .await
+            {
                 log::warn!("revoking the replaced session of {provider}/{account}: {e}");
             }
         }
@@ -663,7 +675,10 @@ impl SessionManager {
             if at.secret() == tokens.access_token.secret() {
                 continue;
             }
-            if let Err(e) = client.revoke_access_token(&at).await {
+            if let Err(e) = client
+                .revoke_access_token(&at, replaced_dpop.as_ref())
+                .await
+            {
                 log::warn!("revoking the replaced session of {provider}/{account}: {e}");
             }
         }
@@ -742,12 +757,16 @@ impl SessionManager {
             refresh: Vec::new(),
             access: Vec::new(),
             id_token: None,
+            dpop: None,
             unreadable,
         };
         for record in [flight.clone(), stored, inner.record.clone()]
             .into_iter()
             .flatten()
         {
+            if live.dpop.is_none() {
+                live.dpop = record_dpop_key(&record).ok().flatten();
+            }
             live.id_token = live.id_token.or(record.id_token);
             if let Some(rt) = record.refresh_token {
                 if !live.refresh.iter().any(|t| t.secret() == rt.secret()) {
@@ -830,6 +849,13 @@ impl SessionManager {
             scopes: inner.scopes.clone(),
             expires_at: acct.expires_at().map(crate::models::epoch_millis),
             claims: inner.claims.as_ref().and_then(claims_map),
+            dpop_jkt: acct
+                .dpop_key()
+                .or_else(|| {
+                    let record = inner.record.as_ref()?;
+                    record_dpop_key(record).ok().flatten()
+                })
+                .map(|k| k.thumbprint().to_string()),
         }
     }
 
@@ -859,6 +885,7 @@ impl SessionManager {
             refresh: refresh_tokens,
             access: mut access_tokens,
             id_token,
+            dpop: dpop_key,
             unreadable,
         } = self.live_tokens(&acct, &inner, &flight).await;
         *flight = None;
@@ -879,6 +906,7 @@ impl SessionManager {
         if signed_in {
             match self.client(provider).await {
                 Ok(client) => {
+                    let dpop = dpop_key.map(|k| client.dpop_binding(k));
                     report.end_session_url = client.end_session_url(id_token.as_ref());
                     if let Some(reason) = client.revocation_skipped() {
                         report.revocation_skipped = Some(reason.to_string());
@@ -893,14 +921,14 @@ impl SessionManager {
                         // `None`: nothing this provider revokes was held.
                         let mut outcome: Option<Result<()>> = None;
                         for rt in refresh_tokens {
-                            let revoked = client.revoke_refresh_token(rt).await;
+                            let revoked = client.revoke_refresh_token(rt, dpop.as_ref()).await;
                             outcome = Some(outcome.unwrap_or(Ok(())).and(revoked));
                         }
                         // Without a refresh token, the access tokens are what the outcome is
                         // about.
                         let mut access_outcome: Option<Result<()>> = None;
                         for at in &access_tokens {
-                            let revoked = client.revoke_access_token(at).await;
+                            let revoked = client.revoke_access_token(at, dpop.as_ref()).await;
                             access_outcome = Some(access_outcome.unwrap_or(Ok(())).and(revoked));
                         }
                         if refresh_tokens.is_empty() {
@@ -959,8 +987,88 @@ struct Live {
     access: Vec<AccessToken>,
     /// The newest ID token among the records.
     id_token: Option<IdToken>,
+    /// The DPoP key of the newest record that has one (a session keeps its key through every
+    /// rotation): the revocation requests' proofs.
+    dpop: Option<Arc<DpopKey>>,
     /// The store's read error, if it had one.
     unreadable: Option<Error>,
+}
+
+/// DPoP for one `fetch` of a DPoP-bound session: proofs of its key, the resource servers'
+/// nonces.
+#[cfg_attr(not(feature = "fetch"), allow(dead_code))]
+pub(crate) struct FetchDpop {
+    binding: DpopBinding,
+    clock: Clock,
+}
+
+#[cfg_attr(not(feature = "fetch"), allow(dead_code))]
+impl FetchDpop {
+    /// The `DPoP` header for one request with `token` (RFC 9449 §7: with `ath`).
+    pub(crate) fn proof(&self, method: &str, url: &Url, token: &AccessToken) -> Result<String> {
+        let nonce = self.binding.nonces.get(url);
+        self.binding
+            .key
+            .proof(method, url, Some(token), nonce.as_deref(), self.clock.now())
+    }
+
+    /// Takes a response's `DPoP-Nonce`; true when it was a 401 `use_dpop_nonce` challenge with
+    /// a new nonce (RFC 9449 §9): the request is worth one more try.
+    pub(crate) fn wants_retry(
+        &self,
+        url: &Url,
+        status: u16,
+        headers: &oauth2::http::HeaderMap,
+    ) -> bool {
+        let new_nonce = self.binding.nonces.remember(url, headers);
+        new_nonce && status == 401 && dpop::is_nonce_challenge(headers)
+    }
+}
+
+impl SessionManager {
+    /// What a `fetch` with `token` needs for DPoP: `None` for a bearer token; for a DPoP
+    /// token the key of the session in memory (`not_signed_in` when it ended meanwhile).
+    #[cfg_attr(not(feature = "fetch"), allow(dead_code))]
+    pub(crate) async fn fetch_dpop(
+        &self,
+        provider: &str,
+        account: &str,
+        token: &AccessToken,
+    ) -> Result<Option<FetchDpop>> {
+        if !token.is_dpop() {
+            return Ok(None);
+        }
+        let acct = self.account(provider, account)?;
+        let Some(key) = acct.dpop_key() else {
+            return Err(Error::NotSignedIn {
+                provider: provider.to_string(),
+                account: account.to_string(),
+            });
+        };
+        let client = self.client(provider).await?;
+        Ok(Some(FetchDpop {
+            binding: client.dpop_binding(key),
+            clock: self.clock.clone(),
+        }))
+    }
+}
+
+/// What the record keeps of a session's DPoP key.
+fn stored_key(key: &DpopKey) -> StoredDpopKey {
+    StoredDpopKey {
+        alg: key.alg().jws_name().to_string(),
+        pkcs8: key.private_key().clone(),
+    }
+}
+
+/// The DPoP key a record holds, loaded (`store_corrupted` when it does not load,
+/// `store_unsupported_version` for a newer build's key).
+pub(super) fn record_dpop_key(record: &Record) -> Result<Option<Arc<DpopKey>>> {
+    record
+        .dpop_key
+        .as_ref()
+        .map(|k| dpop::load_stored(&k.alg, &k.pkcs8).map(Arc::new))
+        .transpose()
 }
 
 /// Seconds since the Unix epoch of `t` (0 before it).

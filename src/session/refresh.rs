@@ -24,7 +24,7 @@ use std::time::{Duration, UNIX_EPOCH};
 use url::Url;
 
 use super::account::{Access, Account, Inner, Want};
-use super::SessionManager;
+use super::{record_dpop_key, SessionManager};
 use crate::error::{Error, Result};
 use crate::models::{SessionChangeReason as Reason, SessionState, SessionStatus};
 use crate::secret::AccessToken;
@@ -188,6 +188,15 @@ impl SessionManager {
                     self.wipe(acct, inner, Reason::ConfigurationChanged).await?;
                     return Ok(());
                 }
+                // A DPoP key that does not load makes the session unusable: corrupted.
+                match record_dpop_key(&record) {
+                    Ok(_) => {}
+                    Err(e @ Error::StoreCorrupted(_)) => {
+                        self.wipe(acct, inner, Reason::StoreCorrupted).await?;
+                        return Err(e);
+                    }
+                    Err(e) => return Err(e),
+                }
                 inner.scopes = record.scopes.clone();
                 let subject = record.subject.clone();
                 if let Some(access) = stored_access(&record) {
@@ -311,6 +320,15 @@ impl SessionManager {
             inner.record = Some(self.reread_record(acct, inner).await?);
         }
         let record = inner.record.clone().expect("record just loaded");
+        // The session's DPoP key: the refresh token is bound to it.
+        let dpop = match record_dpop_key(&record) {
+            Ok(key) => key.map(|k| client.dpop_binding(k)),
+            Err(e @ Error::StoreCorrupted(_)) => {
+                self.wipe(acct, inner, Reason::StoreCorrupted).await?;
+                return Err(e);
+            }
+            Err(e) => return Err(e),
+        };
         let Some(refresh_token) = record.refresh_token.clone() else {
             // Another process signed in since, without refresh token (`persistAccessToken`):
             // that session is this account's now; its access token while valid.
@@ -335,7 +353,7 @@ impl SessionManager {
             // last write (the verified ID token, or the wipe); a caller that gave up drops
             // them with the outcome when the task ends.
             let (cross_process, mut flight) = (cross_process, flight);
-            let outcome = match client.refresh(&refresh_token).await {
+            let outcome = match client.refresh(&refresh_token, dpop.as_ref()).await {
                 Err(e) => Err(e),
                 Ok(tokens) => {
                     let mut record = record;
@@ -401,6 +419,7 @@ impl SessionManager {
         acct.set_access(Some(Access {
             token: tokens.access_token.clone(),
             expires_at: tokens.expires_at,
+            dpop: tokens.dpop.clone(),
         }));
         Ok(tokens.access_token)
     }
@@ -409,9 +428,15 @@ impl SessionManager {
 /// The access token a record without refresh token holds, with its expiry (`None`: it does not
 /// expire; a stored time beyond what the clock represents counts as expired, never as
 /// "does not expire").
+/// A DPoP key that does not load leaves the token unbound here; the refresh path reports it.
 fn stored_access(record: &Record) -> Option<Access> {
+    let dpop = record_dpop_key(record).ok().flatten();
     record.access_token.as_ref().map(|token| Access {
-        token: token.clone(),
+        token: match dpop {
+            Some(_) => AccessToken::new_dpop(token.secret()),
+            None => token.clone(),
+        },
+        dpop,
         expires_at: record.access_token_expires_at.map(|secs| {
             UNIX_EPOCH
                 .checked_add(Duration::from_secs(secs))

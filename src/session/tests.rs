@@ -319,6 +319,7 @@ impl Bed {
     ) -> Self {
         let bed = Self::configured(scopes, configure);
         let record = Record {
+            dpop_key: None,
             v: RECORD_VERSION,
             issuer: ISSUER.into(),
             client_id: CLIENT.into(),
@@ -1260,6 +1261,7 @@ impl Bed {
 /// A version 2 record of the scripted provider holding access token `at`.
 fn access_record(at: &str, expires_at: Option<u64>) -> Record {
     Record {
+        dpop_key: None,
         v: crate::vault::ACCESS_TOKEN_RECORD_VERSION,
         issuer: ISSUER.into(),
         client_id: CLIENT.into(),

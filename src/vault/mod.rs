@@ -27,7 +27,7 @@ use keyring_core::{CredentialStore, Entry};
 use zeroize::Zeroizing;
 
 pub use chunk::WINDOWS_BLOB_LIMIT;
-pub use record::{Record, ACCESS_TOKEN_RECORD_VERSION, RECORD_VERSION};
+pub use record::{Record, StoredDpopKey, ACCESS_TOKEN_RECORD_VERSION, RECORD_VERSION};
 
 use crate::error::{Error, Result};
 

@@ -262,9 +262,28 @@ fn expected(fields: &[(String, Value)]) -> &'static str {
     {
         return "store_unsupported_version";
     }
-    if map.keys().any(|k| !KEYS.contains(&k.as_str())) {
+    if map
+        .keys()
+        .any(|k| !KEYS.contains(&k.as_str()) && k != "dpopKey")
+    {
         return "store_unsupported_version";
     }
+    // A DPoP key kept another way (a newer build's) is not read either.
+    let dpop_key = map.get("dpopKey");
+    if dpop_key
+        .and_then(Value::as_object)
+        .is_some_and(|o| o.keys().any(|k| k != "alg" && k != "pkcs8"))
+    {
+        return "store_unsupported_version";
+    }
+    let dpop_ok = match dpop_key {
+        None | Some(Value::Null) => true,
+        Some(Value::Object(o)) => {
+            o.get("alg").is_some_and(Value::is_string)
+                && o.get("pkcs8").is_some_and(Value::is_string)
+        }
+        Some(_) => false,
+    };
     let string = |k: &str| map.get(k).is_some_and(Value::is_string);
     let optional = |k: &str| map.get(k).is_none_or(|v| v.is_null() || v.is_string());
     let absent = |k: &str| map.get(k).is_none_or(Value::is_null);
@@ -290,7 +309,8 @@ fn expected(fields: &[(String, Value)]) -> &'static str {
             .is_some_and(|a| a.iter().all(Value::is_string))
         && optional("subject")
         && optional("idToken")
-        && map.get("savedAt").is_some_and(Value::is_u64);
+        && map.get("savedAt").is_some_and(Value::is_u64)
+        && dpop_ok;
     if ok {
         "ok"
     } else {
@@ -316,6 +336,7 @@ fn record(max: usize) -> impl Strategy<Value = Record> {
     )
         .prop_map(
             |((issuer, client_id, scopes, subject), token, id, saved_at, access)| Record {
+                dpop_key: None,
                 v: match access {
                     Some(_) => ACCESS_TOKEN_RECORD_VERSION,
                     None => RECORD_VERSION,

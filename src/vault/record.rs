@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
-use crate::secret::{AccessToken, IdToken, RefreshToken};
+use crate::secret::{AccessToken, DpopPrivateKey, IdToken, RefreshToken};
 
 /// Format version of a record holding a refresh token.
 pub const RECORD_VERSION: u32 = 1;
@@ -45,11 +45,26 @@ pub struct Record {
     /// expire (the provider gave no `expires_in`). Version 2 only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_token_expires_at: Option<u64>,
+    /// The DPoP key (RFC 9449) the tokens are bound to, in the same record so that they are
+    /// written and wiped together. Either version. An older build does not know the field and
+    /// leaves such a record intact (`store_unsupported_version`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dpop_key: Option<StoredDpopKey>,
     /// The last ID token, kept for `id_token_hint` at logout.
     #[serde(default)]
     pub id_token: Option<IdToken>,
     /// When it was written, seconds since the Unix epoch.
     pub saved_at: u64,
+}
+
+/// A session's DPoP key as the record holds it. `Debug` redacts the private key.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct StoredDpopKey {
+    /// Its JWS algorithm (`ES256`, `EdDSA`).
+    pub alg: String,
+    /// The private key (base64url PKCS#8).
+    pub pkcs8: DpopPrivateKey,
 }
 
 impl Record {
@@ -120,6 +135,15 @@ impl Record {
                 unknown.join(", ")
             )));
         }
+        // A key kept another way (a newer build's hardware-backed key) is not this build's
+        // to read, nor to wipe.
+        if let Some(key) = object.get("dpopKey").and_then(|k| k.as_object()) {
+            if key.keys().any(|k| k != "alg" && k != "pkcs8") {
+                return Err(Error::StoreUnsupportedVersion(
+                    "a DPoP key stored in a form this build does not know".into(),
+                ));
+            }
+        }
         let r: Record = serde_json::from_value(value).map_err(corrupted)?;
         if r.v != RECORD_VERSION && r.v != ACCESS_TOKEN_RECORD_VERSION {
             return Err(Error::StoreCorrupted(format!(
@@ -148,6 +172,7 @@ const FIELDS: &[&str] = &[
     "refreshToken",
     "accessToken",
     "accessTokenExpiresAt",
+    "dpopKey",
     "idToken",
     "savedAt",
 ];
@@ -166,6 +191,7 @@ mod tests {
             refresh_token: Some(RefreshToken::new("rt-secret-value")),
             access_token: None,
             access_token_expires_at: None,
+            dpop_key: None,
             id_token: None,
             saved_at: 1,
         }
@@ -312,7 +338,7 @@ mod tests {
         let mut newer = serde_json::to_value(sample()).unwrap();
         newer["v"] = (ACCESS_TOKEN_RECORD_VERSION + 1).into();
         let mut extra = serde_json::to_value(sample()).unwrap();
-        extra["dpopKey"] = "rt-secret-value".into();
+        extra["hardwareKey"] = "rt-secret-value".into();
         let mut both = newer.clone();
         both["x"] = 1.into();
         for c in [newer, extra, both] {
@@ -322,12 +348,42 @@ mod tests {
         }
     }
 
+    /// A DPoP key travels in the record of either version, round trips, and never shows in
+    /// `Debug`; a key object with a field this build does not know is a newer build's (left
+    /// intact: `store_unsupported_version`).
+    #[test]
+    fn a_dpop_key_round_trips_redacted_in_either_version() {
+        for mut r in [sample(), access_only(Some(1))] {
+            r.dpop_key = Some(StoredDpopKey {
+                alg: "ES256".into(),
+                pkcs8: DpopPrivateKey::new("private-key-bytes"),
+            });
+            let bytes = r.to_bytes().unwrap();
+            let back = Record::from_bytes(&bytes).unwrap();
+            let key = back.dpop_key.as_ref().unwrap();
+            assert_eq!(
+                (key.alg.as_str(), key.pkcs8.secret()),
+                ("ES256", "private-key-bytes")
+            );
+            assert!(!format!("{back:?}").contains("private-key-bytes"));
+            let mut v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+            v["dpopKey"]["keyRef"] = "tpm:1".into();
+            let e = Record::from_bytes(&serde_json::to_vec(&v).unwrap()).unwrap_err();
+            assert_eq!(e.code(), "store_unsupported_version");
+            assert!(!e.to_string().contains("private-key-bytes"), "{e}");
+        }
+    }
+
     #[test]
     fn the_known_field_list_is_the_records() {
         let mut with_all = sample();
         with_all.id_token = Some(IdToken::new("id"));
         with_all.access_token = Some(AccessToken::new("at"));
         with_all.access_token_expires_at = Some(1);
+        with_all.dpop_key = Some(StoredDpopKey {
+            alg: "ES256".into(),
+            pkcs8: DpopPrivateKey::new("k"),
+        });
         let v = serde_json::to_value(with_all).unwrap();
         let mut keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
         keys.sort();
