@@ -82,8 +82,8 @@ mod vault;
 
 pub use commands::DEFAULT_ACCOUNT;
 pub use config::{
-    ClientAuthContext, ClientCredential, Config, Endpoints, ParMode, Preset, ProviderConfig,
-    RedirectHost, RevocationStyle, TokenEndpointAuthMethod,
+    ClientAuthContext, ClientCredential, Config, DpopAlg, DpopMode, Endpoints, ParMode, Preset,
+    ProviderConfig, RedirectHost, RevocationStyle, TokenEndpointAuthMethod,
 };
 pub use error::{Error, Result};
 pub use events::{DEVICE_CODE, SESSION_CHANGED};

@@ -27,6 +27,11 @@
 //                     default, 5 s, would make every test wait); `slow_down` also answers the
 //                     first device_code token request with `slow_down` (tests/device_code.rs)
 //   IDP_DEVICE_TTL    device code lifetime in seconds (default 600)
+//   IDP_DPOP          DPoP (RFC 9449): oidc-provider's default unless set (on: metadata lists
+//                     dpop_signing_alg_values_supported, proofs bind tokens, introspection shows
+//                     cnf.jkt); `off` disables it; `nonce` also requires a server nonce in every
+//                     proof (the first token request answers 400 use_dpop_nonce with a
+//                     DPoP-Nonce header; tests/dpop.rs)
 //   IDP_RECORD_TOKENS 1 = keep every token endpoint exchange for GET /__test/token-exchanges
 //                     (test-only: leak tests need the real codes, verifiers and tokens of a run)
 //
@@ -50,7 +55,8 @@
 // Test-only endpoints (handled before the provider sees the request):
 //   GET  /__test/stats        {"token":{"authorization_code":N,"refresh_token":N},
 //                              "revocation":N,"introspection":N,"authorization":N,
-//                              "discovery":N,"jwks":N,"par":N}
+//                              "discovery":N,"jwks":N,"par":N,"use_dpop_nonce":N}
+//                             (use_dpop_nonce: responses of any endpoint with that error)
 //   POST /__test/stats/reset  zeroes the counters, answers with the zeroed stats
 //   POST /__test/fault?mode=M  injects a fault into every provider request until mode=none:
 //                              reset  the connection is destroyed before the provider sees it
@@ -109,6 +115,8 @@ const tenantId = process.env.IDP_TENANT_ID || undefined;
 const par = process.env.IDP_PAR || '';
 const device = process.env.IDP_DEVICE || '';
 const deviceTtl = intFromEnv('IDP_DEVICE_TTL', 600);
+const dpop = process.env.IDP_DPOP || '';
+if (!['', '1', 'off', 'nonce'].includes(dpop)) fail(`IDP_DPOP must be off, 1 or nonce, got ${JSON.stringify(dpop)}`);
 
 // ---------------------------------------------------------------------------------------------
 // TLS: a fresh self-signed certificate for 127.0.0.1 per run.
@@ -157,6 +165,7 @@ function zeroStats() {
     jwks: 0,
     par: 0,
     device_authorization: 0,
+    use_dpop_nonce: 0,
     // The times (ms since the epoch) of the device_code token requests.
     device_code_polls: [],
   };
@@ -348,6 +357,9 @@ const configuration = {
   features: {
     devInteractions: { enabled: true },
     deviceFlow: { enabled: device !== '' },
+    dPoP: dpop === 'nonce'
+      ? { enabled: true, nonceSecret: randomBytes(32), requireNonce: () => true }
+      : { enabled: dpop !== 'off' },
     pushedAuthorizationRequests: {
       enabled: par !== '',
       requirePushedAuthorizationRequests: par === 'required',
@@ -414,9 +426,19 @@ provider.use(async (ctx, next) => {
 
 // Request counters (see header comment).
 provider.use(async (ctx, next) => {
+  let thrown;
   try {
     await next();
+  } catch (err) {
+    thrown = err;
+    throw err;
   } finally {
+    // The error is thrown past this middleware (oidc-provider's handler answers it further
+    // out), or already the body.
+    const body = ctx.body && typeof ctx.body === 'object' ? ctx.body : {};
+    if (thrown?.error === 'use_dpop_nonce' || body.error === 'use_dpop_nonce') {
+      stats.use_dpop_nonce += 1;
+    }
     const oidc = ctx.oidc;
     switch (oidc?.route) {
       case 'token': {

@@ -205,6 +205,22 @@ impl Idp {
             .unwrap_or_else(|| panic!("introspection answered {v}"))
     }
 
+    /// The provider's RFC 7662 introspection of `token` (as the introspector client).
+    pub async fn introspect(&self, token: &str) -> serde_json::Value {
+        let body = self
+            .reqwest()
+            .post(self.url("/token/introspection"))
+            .basic_auth(INTROSPECTOR.0, Some(INTROSPECTOR.1))
+            .form(&[("token", token)])
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        serde_json::from_slice(&body).unwrap()
+    }
+
     /// Revokes `token` at the provider as the public native client (RFC 7009).
     pub async fn revoke(&self, token: &str, hint: &str) {
         let status = self
