@@ -3,7 +3,9 @@
 //! `invalid_grant` wipe, a logout whose revocation fails (provider answering 503) and whose
 //! account lock cannot be taken, a clean logout, and a fourth sign-in without refresh token
 //! whose access token is kept in the store (`persistAccessToken`: restored by a new manager,
-//! logged out), against the real provider and Secret Service, with every `log` record and every `tracing` event and span (all targets, TRACE:
+//! logged out), and a fifth with DPoP (RFC 9449: its private key generated, stored, signing the
+//! exchange, a fetch through a nonce challenge, a refresh and the revocation; the key is
+//! searched for in five text forms), against the real provider and Secret Service, with every `log` record and every `tracing` event and span (all targets, TRACE:
 //! hyper-util carries every request; the Secret Service is reached through libdbus, C code that
 //! logs nothing to `log` or `tracing`)
 //! captured: no secret of the run appears in the logs, in any `Debug` output, in the session
@@ -22,6 +24,8 @@
 //! sees is the launch URL. The launch path (a one-time secret until used) appears in no other
 //! log record, tracing line, `Debug` output, event or error.
 
+#[path = "support/dpop_server.rs"]
+mod dpop_server;
 mod support;
 
 use std::collections::HashMap;
@@ -329,6 +333,57 @@ async fn no_secret_in_logs_tracing_debug_output_events_or_errors() {
     let e = m4.get_token(P, A, Duration::ZERO).await.unwrap_err();
     printed.push(format!("{e} {e:?}"));
 
+    // Sign-in 5 with DPoP (RFC 9449): the key pair is generated, stored beside the refresh
+    // token, signs the code exchange, a fetch to a resource server that asks for a nonce, a
+    // refresh and the logout's revocation.
+    let dpop_rs = dpop_server::DpopServer::start(&idp, true).await;
+    let dpop_origin = dpop_rs.url("/");
+    let dpop_config = idp
+        .provider()
+        .dpop(tauri_plugin_token_vault::DpopMode::Required)
+        .fetch_allowlist(
+            tauri_plugin_token_vault::Allowlist::parse([dpop_origin
+                .as_str()
+                .trim_end_matches('/')])
+            .unwrap(),
+        );
+    let m5 = SessionManager::new(&service, HashMap::from([(P.to_string(), dpop_config)]))
+        .with_lock_dir(work.path().join("locks"));
+    let mut dpop_events = m5.subscribe();
+    let status = support::sign_in(&m5, P, A).await;
+    assert!(status.dpop_jkt.is_some(), "a DPoP session");
+    printed.push(format!("{status:?} {m5:?}"));
+    let record = vault.load_record(P, A).unwrap().unwrap();
+    printed.push(format!("{record:?}"));
+    let dpop_key = record.dpop_key.clone().expect("the key is stored");
+    seen_refresh.push(record.refresh_token.as_ref().unwrap().secret().to_string());
+    seen_id.push(record.id_token.as_ref().unwrap().secret().to_string());
+    let at = m5.get_token(P, A, Duration::ZERO).await.unwrap();
+    printed.push(format!("{at:?}"));
+    seen_access.push(at.secret().to_string());
+    let r = m5
+        .fetch(P, A, FetchRequest::get(dpop_rs.url("/api/me")))
+        .await
+        .unwrap();
+    assert_eq!(r.status, 200);
+    printed.push(format!("{r:?}"));
+    assert_eq!(dpop_rs.nonce_challenges(), 1);
+    printed.push(format!("{:?}", m5.refresh(P, A).await.unwrap()));
+    let record = vault.load_record(P, A).unwrap().unwrap();
+    seen_refresh.push(record.refresh_token.as_ref().unwrap().secret().to_string());
+    let at = m5.get_token(P, A, Duration::ZERO).await.unwrap();
+    seen_access.push(at.secret().to_string());
+    let report = m5.logout(P, A).await.unwrap();
+    assert!(report.revoked && report.store_cleared, "{report:?}");
+    printed.push(format!("{report:?}"));
+    let mut dpop_reasons = Vec::new();
+    while let Some(e) = dpop_events.try_recv() {
+        dpop_reasons.push(e.reason);
+        printed.push(format!("{e:?}"));
+        printed.push(serde_json::to_string(&e).unwrap());
+    }
+    assert_eq!(dpop_reasons, ["login", "logout"]);
+
     let mut event_count = 0;
     let mut reasons = Vec::new();
     while let Some(e) = events.try_recv() {
@@ -361,7 +416,7 @@ async fn no_secret_in_logs_tracing_debug_output_events_or_errors() {
         .map(|x| x["grant_type"].as_str().unwrap())
         .collect();
     // Sign-in, refresh, 401 retry, revoked (fails), sign-in, sign-in, sign-in (no refresh
-    // token, access token persisted).
+    // token, access token persisted), DPoP sign-in, its refresh.
     assert_eq!(
         grants,
         [
@@ -371,7 +426,9 @@ async fn no_secret_in_logs_tracing_debug_output_events_or_errors() {
             "refresh_token",
             "authorization_code",
             "authorization_code",
-            "authorization_code"
+            "authorization_code",
+            "authorization_code",
+            "refresh_token"
         ],
         "the token endpoint requests of the run"
     );
@@ -387,11 +444,11 @@ async fn no_secret_in_logs_tracing_debug_output_events_or_errors() {
         issued("refresh_token"),
         issued("id_token"),
     );
-    // 4 sign-ins + 2 successful refreshes, each rotating the refresh token; the fourth
+    // 5 sign-ins + 3 successful refreshes, each rotating the refresh token; the fourth
     // sign-in got no refresh token.
-    assert_eq!(issued_access.len(), 6);
-    assert_eq!(issued_refresh.len(), 5);
-    assert_eq!(issued_id.len(), 6);
+    assert_eq!(issued_access.len(), 8);
+    assert_eq!(issued_refresh.len(), 7);
+    assert_eq!(issued_id.len(), 8);
     for (seen, issued, kind) in [
         (&seen_access, &issued_access, "access token"),
         (&seen_refresh, &issued_refresh, "refresh token"),
@@ -456,7 +513,7 @@ async fn no_secret_in_logs_tracing_debug_output_events_or_errors() {
         .filter(|l| l["event"] == "launch")
         .map(|l| Url::parse(l["url"].as_str().unwrap()).unwrap())
         .collect();
-    assert_eq!((authorize.len(), delivered.len()), (4, 4), "four sign-ins");
+    assert_eq!((authorize.len(), delivered.len()), (5, 5), "five sign-ins");
     for (i, ((url, response), (code, verifier))) in authorize
         .iter()
         .zip(&delivered)
@@ -485,8 +542,32 @@ async fn no_secret_in_logs_tracing_debug_output_events_or_errors() {
         add(format!("authorization code #{i}"), code);
         add(format!("PKCE verifier #{i}"), verifier);
     }
-    // 6 access + 5 refresh + 6 ID tokens, and per sign-in state, nonce, challenge, code, verifier.
-    assert_eq!(secrets.len(), 37);
+    // The DPoP private key as stored (base64url PKCS#8), its DER in the other usual text forms,
+    // and its private scalar alone (the 32 bytes after the ECPrivateKey's version, `04 20`).
+    assert_eq!(dpop_key.alg, "ES256");
+    let der = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(dpop_key.pkcs8.secret())
+        .unwrap();
+    let at = der
+        .windows(5)
+        .position(|w| w == [0x02, 0x01, 0x01, 0x04, 0x20])
+        .expect("an ECPrivateKey in the PKCS#8 document");
+    let scalar = &der[at + 5..at + 37];
+    let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+    add("DPoP key (stored form)".into(), dpop_key.pkcs8.secret());
+    add(
+        "DPoP key (base64)".into(),
+        &base64::engine::general_purpose::STANDARD.encode(&der),
+    );
+    add("DPoP key (hex)".into(), &hex(&der));
+    add(
+        "DPoP private scalar (base64url)".into(),
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(scalar),
+    );
+    add("DPoP private scalar (hex)".into(), &hex(scalar));
+    // 8 access + 7 refresh + 8 ID tokens, per sign-in state, nonce, challenge, code, verifier,
+    // and the DPoP key in 5 forms.
+    assert_eq!(secrets.len(), 8 + 7 + 8 + 5 * 5 + 5);
     for s in &secrets {
         assert!(
             s.value.len() >= 20,
@@ -541,8 +622,8 @@ async fn no_secret_in_logs_tracing_debug_output_events_or_errors() {
     // Checked after the leaks, so opening the authorization URL itself is reported as leaks.
     assert_eq!(
         launches.len(),
-        4,
-        "the browser was given a launch URL four times"
+        5,
+        "the browser was given a launch URL five times"
     );
     // What the browser was given: the loopback receiver's origin (the authorization request's
     // redirect URI) and a fresh random path; no authorization parameter, no secret of the run.
@@ -571,7 +652,7 @@ async fn no_secret_in_logs_tracing_debug_output_events_or_errors() {
             );
         }
     }
-    for (a, b) in [(0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3)] {
+    for (a, b) in (0..5).flat_map(|a| (a + 1..5).map(move |b| (a, b))) {
         assert_ne!(
             launches[a].path(),
             launches[b].path(),
