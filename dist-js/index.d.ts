@@ -104,6 +104,13 @@ export interface SessionStatus {
     expiresAt: number | null;
     /** The latest validated ID token claims held in memory. */
     claims: Record<string, unknown> | null;
+    /**
+     * For a session whose tokens are bound to a DPoP key (RFC 9449, provider setting `dpop`),
+     * the key's thumbprint (the `cnf.jkt` of its tokens); `null` for bearer tokens. Call APIs
+     * with {@link authFetch}: it signs the proof each request needs, and the key never leaves
+     * Rust. A token from {@link getToken} alone is refused by a server that checks the binding.
+     */
+    dpopJkt: string | null;
 }
 /**
  * What {@link logout} did. The local session is gone whatever these say.
