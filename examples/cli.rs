@@ -161,7 +161,7 @@ enum Command {
         #[arg(long, conflicts_with_all = ["session_command", "redirect_uri"])]
         device: bool,
     },
-    /// Print the session as JSON: {signedIn, subject, expiresAt, scopes}.
+    /// Print the session as JSON: {signedIn, subject, expiresAt, scopes, dpopJkt}.
     Status,
     /// Print a valid access token (refreshing it if needed). The only command that prints a token.
     Token,
@@ -659,6 +659,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
                 "subject": s.subject,
                 "expiresAt": s.expires_at,
                 "scopes": s.scopes,
+                "dpopJkt": s.dpop_jkt,
             });
             println!("{json}");
         }
@@ -666,6 +667,12 @@ async fn run(cli: Cli) -> Result<(), Error> {
             let t = sessions
                 .get_token(provider, account, Duration::from_secs(cli.min_ttl))
                 .await?;
+            if t.is_dpop() {
+                eprintln!(
+                    "note: a DPoP-bound token: a server that checks the binding wants a proof of \
+                     the session's key with it; use `fetch`"
+                );
+            }
             println!("{}", t.secret());
         }
         Command::Refresh => {

@@ -1,6 +1,8 @@
 //! The `cli` example as a user runs it: each command a separate process, options from flags and
 //! from the `TOKEN_VAULT_*` environment, against the real provider and the real Secret Service.
 
+#[path = "support/dpop_server.rs"]
+mod dpop_server;
 mod support;
 
 use std::process::{Command, Output};
@@ -1045,4 +1047,59 @@ fn cli_login_through_the_mobile_flow_with_a_session_command() {
     assert!(c.stored().is_some(), "the session is in the store");
     let status: serde_json::Value = serde_json::from_str(&c.ok(&["status"])).unwrap();
     assert_eq!(status["signedIn"], true);
+}
+
+/// DPoP from the configuration file (`"dpop": "required"`): the CLI signs in with a bound
+/// session (`status` shows the key's thumbprint, the provider's introspection the same
+/// `cnf.jkt`), `token` prints the token with a note on stderr, and `fetch` reaches a
+/// resource server that validates proofs; a bad `dpop` value exits 1 naming the field.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cli_dpop_from_the_config_file() {
+    support::require_secret_service();
+    let idp = Idp::start();
+    let rs = dpop_server::DpopServer::start(&idp, true).await;
+    let dir = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let service = support::unique_service("cli-dpop");
+    let mut entry = provider_entry(&idp);
+    entry["dpop"] = "required".into();
+    let origin = rs.url("/");
+    entry["fetchAllowlist"] = serde_json::json!([origin.as_str().trim_end_matches('/')]);
+    let file = write_json(
+        dir.path(),
+        "token-vault.json",
+        &serde_json::json!({ "service": service, "providers": { "api": entry.clone() } }),
+    );
+    let run = |args: &[&str]| ok_with(&mut cli_config(&file, data.path()), args);
+    run(&["login"]);
+    let status: serde_json::Value = serde_json::from_str(run(&["status"]).trim()).unwrap();
+    let jkt = status["dpopJkt"]
+        .as_str()
+        .expect("a DPoP session")
+        .to_string();
+    let out = cli_config(&file, data.path())
+        .arg("token")
+        .output()
+        .unwrap();
+    let (token, note) = texts(&out);
+    assert!(note.contains("DPoP-bound"), "{note}");
+    assert_eq!(
+        idp.introspect(token.trim()).await["cnf"]["jkt"],
+        jkt.as_str()
+    );
+    let me = rs.url("/api/me");
+    let out = run(&["fetch", me.as_str()]);
+    assert!(out.starts_with("HTTP 200 OK\n"), "{out}");
+    assert!(out.contains(&jkt), "{out}");
+    assert_eq!(rs.nonce_challenges(), 1);
+    run(&["logout"]);
+
+    entry["dpop"] = "sometimes".into();
+    let bad = write_json(
+        dir.path(),
+        "bad.json",
+        &serde_json::json!({ "service": service, "providers": { "api": entry } }),
+    );
+    let stderr = fails_with(&mut cli_config(&bad, data.path()), &["status"]);
+    assert!(stderr.contains("dpop"), "{stderr}");
 }
