@@ -4,7 +4,7 @@
 //! A session's access and refresh tokens are bound to its key's thumbprint: a copy of them
 //! is of no use without a proof signed by the key, and the key never leaves Rust (the
 //! webview's `authFetch` signs here). The key is kept in the credential store in the same
-//! record as the refresh token ([`crate::vault::Record`]).
+//! record as the refresh token (the vault's `Record`).
 //!
 //! Where keys come from is a seam ([`DpopKeySource`]): [`SoftwareKeys`] (ring; every
 //! platform) generates and loads PKCS#8 keys that the record holds. A hardware-backed source
