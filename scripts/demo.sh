@@ -34,7 +34,7 @@ scripts/setup.sh
 
 state=$(mktemp -d)
 ready="$state/ready.json"
-IDP_STATE_DIR="$state" node tests/idp/server.mjs >"$ready" 2>"$state/idp.log" &
+IDP_DEVICE=1 IDP_STATE_DIR="$state" node tests/idp/server.mjs >"$ready" 2>"$state/idp.log" &
 idp_pid=$!
 trap 'kill $idp_pid 2>/dev/null || true; rm -rf "$state"' EXIT
 

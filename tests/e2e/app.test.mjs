@@ -1,7 +1,9 @@
 // End-to-end: the example app in a real window (under Xvfb), driven over WebDriver
 // (tauri-driver + WebKitWebDriver), signing in against the bundled provider's real login form
 // (completed by the headless browser stand-in as $BROWSER), calling the protected API through
-// authFetch, surviving a restart (session restored from the Secret Service), logging out.
+// authFetch, surviving a restart (session restored from the Secret Service), logging out, and
+// signing in on another device (RFC 8628: the code and its QR code shown, the stand-in approving
+// on "a phone").
 //
 // Run by scripts/e2e.sh (which sets up Xvfb, a private keyring, tauri-driver). Needs:
 //   E2E_APP        absolute path of the built example app binary
@@ -128,7 +130,7 @@ before(async () => {
   assert.ok(app, 'E2E_APP must name the example app binary');
   const state = mkdtempSync(path.join(tmpdir(), 'tv-e2e-idp-'));
   idp = spawn('node', [path.join(root, 'tests/idp/server.mjs')], {
-    env: { ...process.env, IDP_STATE_DIR: state },
+    env: { ...process.env, IDP_STATE_DIR: state, IDP_DEVICE: '1' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const ready = JSON.parse(await waitForLine(idp, 'the provider'));
@@ -182,6 +184,40 @@ test('after a restart the session is restored from the Secret Service; logout si
     await click('#logout');
     await waitText('#status', (s) => s === 'signed out', 'after logout');
     await screenshot('signed-out.png');
+  });
+  await wd('DELETE', `/session/${session}`);
+  session = undefined;
+});
+
+test('sign in on another device: the window shows the code and a QR code, then the session', async (t) => {
+  session = await newSession();
+  await onFailure(t, async () => {
+    await waitText('#status', (s) => s === 'signed out', 'signed out before');
+    await click('#login-device');
+    const code = await waitText('#device-code', (s) => /^[A-Z0-9-]{4,}$/.test(s), 'user code shown');
+    const uri = await text('#device-uri');
+    assert.equal(new URL(uri).origin, new URL(issuer).origin, 'the provider\'s verification URI');
+    // The QR code: an SVG of dark modules (a 29×29 version-3 code has well over 100).
+    const qr = await wd('POST', `/session/${session}/execute/sync`, {
+      script: 'const s = document.querySelector("#device-qr svg"); return s ? s.outerHTML : null;',
+      args: [],
+    });
+    assert.ok(qr && qr.startsWith('<svg'), `a QR code is drawn: ${qr?.slice(0, 80)}`);
+    assert.ok(!qr.includes(code), 'the SVG carries no text of the URI');
+    await screenshot('device-code.png');
+    // "A phone": the stand-in opens the complete verification URI and approves as bob.
+    const complete = `${uri}?user_code=${encodeURIComponent(code)}`;
+    const standin = spawn('node', [path.join(root, 'tests/support/browser-standin.mjs'), '--device', complete, '--as', 'bob'], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    const exit = await new Promise((resolve) => standin.on('exit', resolve));
+    assert.equal(exit, 0, 'the stand-in approved the device');
+    await waitText('#status', (s) => s === 'signed in as bob', 'after approval on the other device');
+    assert.equal(await wd('POST', `/session/${session}/execute/sync`, {
+      script: 'return document.querySelector("#device").hidden;', args: [],
+    }), true, 'the code is hidden again');
+    await click('#logout');
+    await waitText('#status', (s) => s === 'signed out', 'after logout');
   });
   await wd('DELETE', `/session/${session}`);
   session = undefined;

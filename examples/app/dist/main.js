@@ -47,6 +47,25 @@ async function refreshView() {
 }
 
 $('login').addEventListener('click', () => run('login', async () => render(await tv.login(PROVIDER))));
+// Sign-in on another device (RFC 8628): the provider's user code and verification URI arrive
+// as an event; the QR code (of the URI with the code in it, when the provider gives one) is
+// drawn by the app's own `qr_svg` command.
+tv.onDeviceCode(async (d) => {
+  if (d.provider !== PROVIDER) return;
+  $('device-uri').textContent = d.verificationUri;
+  $('device-uri').href = d.verificationUri;
+  $('device-code').textContent = d.userCode;
+  $('device-qr').innerHTML = await invoke('qr_svg', { text: d.verificationUriComplete ?? d.verificationUri });
+  $('device').hidden = false;
+});
+$('login-device').addEventListener('click', () => run('login', async () => {
+  try {
+    render(await tv.loginWithDeviceCode(PROVIDER));
+  } finally {
+    $('device').hidden = true;
+  }
+}));
+$('device-cancel').addEventListener('click', () => run('cancel', () => tv.cancelLogin(PROVIDER)));
 $('refresh').addEventListener('click', () => run('refresh', async () => render(await tv.refresh(PROVIDER))));
 $('logout').addEventListener('click', () => run('logout', async () => {
   await tv.logout(PROVIDER);

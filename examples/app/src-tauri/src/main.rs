@@ -47,6 +47,17 @@ async fn api_url(app: tauri::AppHandle) -> Result<String, tauri_plugin_token_vau
         })
 }
 
+/// A QR code of `text` (the device-code sign-in's verification URI) as SVG markup, for a phone
+/// to scan. Only dark and light modules: no text of `text` ends up in the markup.
+#[tauri::command]
+fn qr_svg(text: String) -> Result<String, String> {
+    let code = qrcode::QrCode::new(text.as_bytes()).map_err(|e| e.to_string())?;
+    Ok(code
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(180, 180)
+        .build())
+}
+
 fn main() {
     let mut vault = Builder::new();
     if let Some(p) = provider_from_env() {
@@ -83,7 +94,7 @@ mod bench {
 
     #[cfg(not(feature = "bench"))]
     pub fn handler() -> impl Fn(Invoke<Wry>) -> bool + Send + Sync + 'static {
-        tauri::generate_handler![super::api_url]
+        tauri::generate_handler![super::api_url, super::qr_svg]
     }
 
     /// The webview may also reach the bench server itself (CSP `connect-src`), through the
@@ -107,7 +118,7 @@ mod bench {
 
     #[cfg(feature = "bench")]
     pub fn handler() -> impl Fn(Invoke<Wry>) -> bool + Send + Sync + 'static {
-        tauri::generate_handler![super::api_url, legacy_fetch, bench_pid]
+        tauri::generate_handler![super::api_url, super::qr_svg, legacy_fetch, bench_pid]
     }
 
     /// The app's process id (the bench samples its memory).
