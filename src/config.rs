@@ -614,6 +614,10 @@ pub struct ProviderConfig {
     /// The DPoP key's algorithm; default from the provider's metadata ([`DpopAlg`]).
     #[serde(default)]
     pub(crate) dpop_signing_alg: Option<DpopAlg>,
+    /// Keep new DPoP keys in the platform's hardware (the Secure Enclave on macOS and iOS);
+    /// default false (software keys, in the credential store record).
+    #[serde(default)]
+    pub(crate) dpop_hardware_key: bool,
     /// Scopes to request; default `["openid"]`.
     #[serde(default = "default_scopes")]
     pub(crate) scopes: Vec<String>,
@@ -707,6 +711,7 @@ impl ProviderConfig {
             par: ParMode::default(),
             dpop: DpopMode::default(),
             dpop_signing_alg: None,
+            dpop_hardware_key: false,
             scopes: default_scopes(),
             extra_params: BTreeMap::new(),
             redirect: RedirectConfig::default(),
@@ -984,6 +989,17 @@ impl ProviderConfig {
     /// The DPoP key's algorithm, instead of the one chosen from the provider's metadata.
     pub fn dpop_signing_alg(mut self, alg: DpopAlg) -> Self {
         self.dpop_signing_alg = Some(alg);
+        self
+    }
+
+    /// Keeps new DPoP keys in the platform's hardware where the plugin can (the Secure Enclave
+    /// on macOS and iOS: the private key never leaves it, the record holds its Keychain label),
+    /// instead of a software key kept in the credential-store record. ES256 only (the Secure
+    /// Enclave has no Ed25519). Where there is no such hardware, or it refuses (no Secure
+    /// Enclave, an app without the Keychain entitlement), the key is a software key and a
+    /// warning is logged. Elsewhere: software keys.
+    pub fn dpop_hardware_key(mut self, hardware: bool) -> Self {
+        self.dpop_hardware_key = hardware;
         self
     }
 

@@ -108,7 +108,9 @@ fn proof_with_stored_key(
 ) -> String {
     let key = record.dpop_key.as_ref().expect("a DPoP key in the record");
     assert_eq!(key.alg, "ES256");
-    let der = URL_SAFE_NO_PAD.decode(key.pkcs8.secret()).unwrap();
+    let der = URL_SAFE_NO_PAD
+        .decode(key.pkcs8.as_ref().unwrap().secret())
+        .unwrap();
     let header = jsonwebtoken::decode_header(plugin_proof).unwrap();
     let claims = serde_json::json!({
         "jti": format!("test-{}", now()),
@@ -305,6 +307,7 @@ async fn a_dpop_session_restores_in_a_new_process_and_refreshes_with_the_same_ke
         .dpop_key
         .unwrap()
         .pkcs8
+        .unwrap()
         .secret()
         .to_string();
 
@@ -329,7 +332,7 @@ async fn a_dpop_session_restores_in_a_new_process_and_refreshes_with_the_same_ke
     assert_eq!(res.status, 200);
     // The rotated refresh token was stored with the same key.
     let record = bed.record().unwrap();
-    assert_eq!(record.dpop_key.unwrap().pkcs8.secret(), stored_key);
+    assert_eq!(record.dpop_key.unwrap().pkcs8.unwrap().secret(), stored_key);
     second.logout(P, A).await.unwrap();
 }
 

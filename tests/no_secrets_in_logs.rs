@@ -546,7 +546,7 @@ async fn no_secret_in_logs_tracing_debug_output_events_or_errors() {
     // and its private scalar alone (the 32 bytes after the ECPrivateKey's version, `04 20`).
     assert_eq!(dpop_key.alg, "ES256");
     let der = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(dpop_key.pkcs8.secret())
+        .decode(dpop_key.pkcs8.as_ref().unwrap().secret())
         .unwrap();
     let at = der
         .windows(5)
@@ -554,7 +554,10 @@ async fn no_secret_in_logs_tracing_debug_output_events_or_errors() {
         .expect("an ECPrivateKey in the PKCS#8 document");
     let scalar = &der[at + 5..at + 37];
     let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
-    add("DPoP key (stored form)".into(), dpop_key.pkcs8.secret());
+    add(
+        "DPoP key (stored form)".into(),
+        dpop_key.pkcs8.as_ref().unwrap().secret(),
+    );
     add(
         "DPoP key (base64)".into(),
         &base64::engine::general_purpose::STANDARD.encode(&der),

@@ -372,9 +372,9 @@ impl OAuthClient {
         if !wanted {
             return Ok(None);
         }
-        Ok(Some(
-            self.dpop_binding(Arc::new(dpop::key_source().generate(alg)?)),
-        ))
+        Ok(Some(self.dpop_binding(Arc::new(
+            dpop::key_source(self.config.dpop_hardware_key).generate(alg)?,
+        ))))
     }
 
     /// `key` with this provider's nonces: what a request of its session needs for a proof.

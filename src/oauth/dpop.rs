@@ -7,9 +7,10 @@
 //! record as the refresh token (the vault's `Record`).
 //!
 //! Where keys come from is a seam ([`DpopKeySource`]): [`SoftwareKeys`] (ring; every
-//! platform) generates and loads PKCS#8 keys that the record holds. A hardware-backed source
-//! (Secure Enclave, TPM, Android KeyStore) would keep the private half in hardware and store a
-//! reference instead.
+//! platform) generates and loads PKCS#8 keys that the record holds. On macOS and iOS, with
+//! `dpopHardwareKey`, the Secure Enclave source (`dpop/secure_enclave.rs`) keeps the private
+//! key in the Secure Enclave and the record holds only its Keychain label. A TPM (Windows) or
+//! Android KeyStore source would plug in the same way.
 //!
 //! Proofs are compact JWS assembled here rather than with `jsonwebtoken::encode`: its
 //! `EncodingKey` holds key bytes, and a key of a hardware-backed source has none to give;
@@ -56,27 +57,69 @@ impl DpopAlg {
     }
 }
 
+#[cfg(target_vendor = "apple")]
+mod secure_enclave;
+
+/// How a session's key is kept: what the record stores of it.
+#[derive(Clone)]
+pub(crate) enum StoredKey {
+    /// The private key itself (base64url PKCS#8), in the record.
+    Software(DpopPrivateKey),
+    /// A reference to a key that never leaves the platform's hardware (its Keychain label).
+    #[cfg_attr(not(target_vendor = "apple"), allow(dead_code))]
+    Platform(String),
+}
+
 /// Makes and loads session keys: the seam a hardware-backed key store plugs into.
 pub(crate) trait DpopKeySource: Send + Sync + std::fmt::Debug {
     /// A new key pair for one session.
     fn generate(&self, alg: DpopAlg) -> Result<DpopKey>;
-    /// The key pair a record stored ([`DpopKey::private_key`]).
-    fn load(&self, alg: DpopAlg, stored: &DpopPrivateKey) -> Result<DpopKey>;
+    /// The key pair a record stored ([`DpopKey::stored`]).
+    fn load(&self, alg: DpopAlg, stored: &StoredKey) -> Result<DpopKey>;
+    /// Deletes what the source keeps of a key outside the record, once its session ended.
+    fn forget(&self, _stored: &StoredKey) {}
 }
 
-/// This platform's key source: where session keys are made and loaded. Software keys
-/// everywhere for now; a hardware-backed source replaces it per platform here.
-pub(crate) fn key_source() -> &'static dyn DpopKeySource {
+/// Where a new session key comes from: the Secure Enclave on macOS and iOS when the provider
+/// asks for a hardware key (`dpopHardwareKey`), software keys otherwise.
+pub(crate) fn key_source(hardware: bool) -> &'static dyn DpopKeySource {
+    #[cfg(target_vendor = "apple")]
+    if hardware {
+        return &secure_enclave::SecureEnclaveKeys;
+    }
+    let _ = hardware;
     &SoftwareKeys
 }
 
+/// The source that made a stored key: a reference is this platform's hardware's (another
+/// platform's, or a newer build's, is `store_unsupported_version`, left intact).
+fn source_of(stored: &StoredKey) -> Result<&'static dyn DpopKeySource> {
+    match stored {
+        StoredKey::Software(_) => Ok(&SoftwareKeys),
+        #[cfg(target_vendor = "apple")]
+        StoredKey::Platform(_) => Ok(&secure_enclave::SecureEnclaveKeys),
+        #[cfg(not(target_vendor = "apple"))]
+        StoredKey::Platform(_) => Err(Error::StoreUnsupportedVersion(
+            "a DPoP key kept in another platform's hardware".into(),
+        )),
+    }
+}
+
 /// The key a record stored: `alg` its JWS name (one this build does not sign with is a newer
-/// build's: `store_unsupported_version`), `key` what [`DpopKey::private_key`] gave.
-pub(crate) fn load_stored(alg: &str, key: &DpopPrivateKey) -> Result<DpopKey> {
+/// build's: `store_unsupported_version`).
+pub(crate) fn load_stored(alg: &str, stored: &StoredKey) -> Result<DpopKey> {
     let alg = DpopAlg::from_jws_name(alg).ok_or_else(|| {
         Error::StoreUnsupportedVersion(format!("a DPoP key of algorithm `{alg}`"))
     })?;
-    key_source().load(alg, key)
+    source_of(stored)?.load(alg, stored)
+}
+
+/// Deletes what is kept of a stored key outside its record (a hardware key), best effort: the
+/// session ended, and the key is useless without its tokens.
+pub(crate) fn forget(stored: &StoredKey) {
+    if let Ok(source) = source_of(stored) {
+        source.forget(stored);
+    }
 }
 
 /// Software keys (ring): the PKCS#8 document is what the credential store keeps.
@@ -92,11 +135,12 @@ impl DpopKeySource for SoftwareKeys {
                 .map_err(unavailable)?,
             DpopAlg::EdDsa => Ed25519KeyPair::generate_pkcs8(&rng).map_err(unavailable)?,
         };
-        let stored = DpopPrivateKey::new(URL_SAFE_NO_PAD.encode(pkcs8.as_ref()));
+        let stored =
+            StoredKey::Software(DpopPrivateKey::new(URL_SAFE_NO_PAD.encode(pkcs8.as_ref())));
         self.load(alg, &stored)
     }
 
-    fn load(&self, alg: DpopAlg, stored: &DpopPrivateKey) -> Result<DpopKey> {
+    fn load(&self, alg: DpopAlg, stored: &StoredKey) -> Result<DpopKey> {
         // The stored value is never quoted: it is the private key.
         let corrupted = || {
             Error::StoreCorrupted(format!(
@@ -104,9 +148,12 @@ impl DpopKeySource for SoftwareKeys {
                 alg.jws_name()
             ))
         };
+        let StoredKey::Software(private) = stored else {
+            return Err(corrupted());
+        };
         let der = Zeroizing::new(
             URL_SAFE_NO_PAD
-                .decode(stored.secret())
+                .decode(private.secret())
                 .map_err(|_| corrupted())?,
         );
         let (signer, jwk): (Box<dyn Signer>, serde_json::Value) = match alg {
@@ -117,17 +164,7 @@ impl DpopKeySource for SoftwareKeys {
                     &SystemRandom::new(),
                 )
                 .map_err(|_| corrupted())?;
-                // An uncompressed P-256 point: 0x04 ‖ x ‖ y.
-                let point = pair.public_key().as_ref();
-                if point.len() != 65 || point[0] != 4 {
-                    return Err(corrupted());
-                }
-                let jwk = serde_json::json!({
-                    "kty": "EC",
-                    "crv": "P-256",
-                    "x": URL_SAFE_NO_PAD.encode(&point[1..33]),
-                    "y": URL_SAFE_NO_PAD.encode(&point[33..]),
-                });
+                let jwk = p256_jwk(pair.public_key().as_ref()).ok_or_else(corrupted)?;
                 (Box::new(EcdsaSigner(pair)), jwk)
             }
             DpopAlg::EdDsa => {
@@ -140,18 +177,11 @@ impl DpopKeySource for SoftwareKeys {
                 (Box::new(Ed25519Signer(pair)), jwk)
             }
         };
-        let thumbprint = thumbprint(&jwk)?;
-        Ok(DpopKey {
-            alg,
-            jwk,
-            thumbprint,
-            signer,
-            stored: stored.clone(),
-        })
+        DpopKey::new(alg, jwk, signer, stored.clone())
     }
 }
 
-/// Signs with a session's private key.
+/// Signs with a session's private key: JWS signature bytes (ECDSA: `r ‖ s`, RFC 7518 §3.4).
 trait Signer: Send + Sync {
     fn sign(&self, message: &[u8]) -> Result<Vec<u8>>;
 }
@@ -176,18 +206,64 @@ impl Signer for Ed25519Signer {
     }
 }
 
-/// RFC 7638 SHA-256 thumbprint (base64url) of a public JWK: the `jkt` tokens are bound to.
-/// EC keys through `jsonwebtoken`; it refuses OKP (Ed25519) keys, whose canonical form
-/// (`crv`, `kty`, `x` in that order) is written here.
-fn thumbprint(jwk: &serde_json::Value) -> Result<String> {
-    let text = |k: &str| jwk[k].as_str().unwrap_or_default().to_string();
-    if text("kty") == "OKP" {
-        let canonical = serde_json::json!({ "crv": text("crv"), "kty": "OKP", "x": text("x") });
-        // serde_json's map is ordered by key (no `preserve_order`): crv, kty, x.
-        let bytes = serde_json::to_vec(&canonical)
-            .map_err(|e| Error::Internal(format!("DPoP thumbprint: {e}")))?;
-        return Ok(URL_SAFE_NO_PAD.encode(Sha256::digest(bytes)));
+/// The public JWK of an uncompressed P-256 point (`0x04 ‖ x ‖ y`); `None` for anything else.
+fn p256_jwk(point: &[u8]) -> Option<serde_json::Value> {
+    if point.len() != 65 || point[0] != 4 {
+        return None;
     }
+    Some(serde_json::json!({
+        "kty": "EC",
+        "crv": "P-256",
+        "x": URL_SAFE_NO_PAD.encode(&point[1..33]),
+        "y": URL_SAFE_NO_PAD.encode(&point[33..]),
+    }))
+}
+
+/// An X9.62 (DER) P-256 ECDSA signature, `SEQUENCE { INTEGER r, INTEGER s }`, as JWS wants it:
+/// `r ‖ s`, 32 bytes each (RFC 7518 §3.4). `None` for anything that is not exactly that.
+/// Hand-written: platform signers (the Secure Enclave) answer DER, and the crates kept here
+/// convert only their own signature types.
+#[cfg_attr(not(any(target_vendor = "apple", test)), allow(dead_code))]
+fn ecdsa_der_to_jws(der: &[u8]) -> Option<[u8; 64]> {
+    /// One DER element with tag `tag` (short or one-byte long length): its content, the rest.
+    fn element(input: &[u8], tag: u8) -> Option<(&[u8], &[u8])> {
+        let (&t, rest) = input.split_first()?;
+        let (&len, rest) = rest.split_first()?;
+        let (len, rest) = match len {
+            0..=0x7f => (usize::from(len), rest),
+            0x81 => {
+                let (&l, rest) = rest.split_first()?;
+                (usize::from(l), rest)
+            }
+            _ => return None,
+        };
+        (t == tag && rest.len() >= len).then(|| rest.split_at(len))
+    }
+    /// A positive INTEGER's magnitude in 32 big-endian bytes.
+    fn scalar(int: &[u8], out: &mut [u8]) -> Option<()> {
+        let trimmed = match int {
+            [0, rest @ ..] if rest.first().is_some_and(|b| b & 0x80 != 0) => rest,
+            [b, ..] if b & 0x80 != 0 => return None,
+            other => other,
+        };
+        let start = out.len().checked_sub(trimmed.len())?;
+        out[start..].copy_from_slice(trimmed);
+        Some(())
+    }
+    let (sequence, rest) = element(der, 0x30)?;
+    let (r, sequence) = element(sequence, 0x02)?;
+    let (s, sequence) = element(sequence, 0x02)?;
+    if !rest.is_empty() || !sequence.is_empty() || r.is_empty() || s.is_empty() {
+        return None;
+    }
+    let mut out = [0u8; 64];
+    scalar(r, &mut out[..32])?;
+    scalar(s, &mut out[32..])?;
+    Some(out)
+}
+
+/// RFC 7638 SHA-256 thumbprint (base64url) of a public JWK: the `jkt` tokens are bound to.
+fn thumbprint(jwk: &serde_json::Value) -> Result<String> {
     let parsed: jsonwebtoken::jwk::Jwk = serde_json::from_value(jwk.clone())
         .map_err(|e| Error::Internal(format!("DPoP public key: {e}")))?;
     parsed
@@ -201,7 +277,7 @@ pub struct DpopKey {
     jwk: serde_json::Value,
     thumbprint: String,
     signer: Box<dyn Signer>,
-    stored: DpopPrivateKey,
+    stored: StoredKey,
 }
 
 impl std::fmt::Debug for DpopKey {
@@ -214,6 +290,22 @@ impl std::fmt::Debug for DpopKey {
 }
 
 impl DpopKey {
+    /// A key of any source: its public JWK, its signer, what the record keeps of it.
+    fn new(
+        alg: DpopAlg,
+        jwk: serde_json::Value,
+        signer: Box<dyn Signer>,
+        stored: StoredKey,
+    ) -> Result<Self> {
+        Ok(DpopKey {
+            alg,
+            thumbprint: thumbprint(&jwk)?,
+            jwk,
+            signer,
+            stored,
+        })
+    }
+
     /// The signing algorithm.
     pub(crate) fn alg(&self) -> DpopAlg {
         self.alg
@@ -225,7 +317,7 @@ impl DpopKey {
     }
 
     /// What the credential store keeps of the key.
-    pub(crate) fn private_key(&self) -> &DpopPrivateKey {
+    pub(crate) fn stored(&self) -> &StoredKey {
         &self.stored
     }
 
@@ -446,24 +538,32 @@ mod tests {
     fn stored_keys_load_back_and_damaged_ones_are_refused() {
         for alg in [DpopAlg::Es256, DpopAlg::EdDsa] {
             let key = SoftwareKeys.generate(alg).unwrap();
-            let again = SoftwareKeys.load(alg, key.private_key()).unwrap();
+            let again = SoftwareKeys.load(alg, key.stored()).unwrap();
             assert_eq!(key.thumbprint(), again.thumbprint());
             assert_eq!(key.jwk, again.jwk);
             let printed = format!("{key:?}");
-            assert!(!printed.contains(key.private_key().secret()), "{printed}");
+            let StoredKey::Software(private) = key.stored() else {
+                panic!("a software key")
+            };
+            assert!(!printed.contains(private.secret()), "{printed}");
             assert!(printed.contains(key.thumbprint()));
-            for bad in ["", "!!", "AAAA", &key.private_key().secret()[..40]] {
+            for bad in ["", "!!", "AAAA", &private.secret()[..40]] {
                 let e = SoftwareKeys
-                    .load(alg, &DpopPrivateKey::new(bad))
+                    .load(alg, &StoredKey::Software(DpopPrivateKey::new(bad)))
                     .unwrap_err();
                 assert_eq!(e.code(), "store_corrupted");
             }
+            // A reference is not a software key.
+            let e = SoftwareKeys
+                .load(alg, &StoredKey::Platform("label".into()))
+                .unwrap_err();
+            assert_eq!(e.code(), "store_corrupted");
             // The other algorithm's key does not load as this one.
             let other = match alg {
                 DpopAlg::Es256 => DpopAlg::EdDsa,
                 DpopAlg::EdDsa => DpopAlg::Es256,
             };
-            assert!(SoftwareKeys.load(other, key.private_key()).is_err());
+            assert!(SoftwareKeys.load(other, key.stored()).is_err());
         }
     }
 
@@ -489,6 +589,65 @@ mod tests {
             thumbprint(&ed).unwrap(),
             "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k"
         );
+    }
+
+    /// DER signatures (as the Secure Enclave answers) become JWS `r ‖ s` that verify; 200
+    /// signatures cover the zero-padded case, a crafted one the short case; malformed DER is
+    /// refused.
+    #[test]
+    fn der_signatures_convert_to_jws_form() {
+        use ring::signature::{
+            UnparsedPublicKey, ECDSA_P256_SHA256_ASN1_SIGNING, ECDSA_P256_SHA256_FIXED,
+        };
+        let rng = SystemRandom::new();
+        let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &rng).unwrap();
+        let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8.as_ref(), &rng)
+            .unwrap();
+        let public = UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, pair.public_key().as_ref());
+        let mut padded = 0;
+        for i in 0..200u32 {
+            let message = i.to_be_bytes();
+            let der = pair.sign(&rng, &message).unwrap();
+            let der = der.as_ref();
+            padded += usize::from(der.len() > 70);
+            let jws = ecdsa_der_to_jws(der).expect("a DER signature converts");
+            public
+                .verify(&message, &jws)
+                .expect("and verifies as r ‖ s");
+            // Damaged: cut, extended, wrong tags, a negative integer.
+            assert_eq!(ecdsa_der_to_jws(&der[..der.len() - 1]), None);
+            assert_eq!(ecdsa_der_to_jws(&[der, &[0]].concat()), None);
+            let mut wrong = der.to_vec();
+            wrong[0] = 0x31;
+            assert_eq!(ecdsa_der_to_jws(&wrong), None);
+        }
+        assert!(padded > 0, "some signatures had a zero-padded r or s");
+        // A short r (31 bytes: its top byte was zero) is left-padded.
+        let short = [
+            &[0x30, 0x43, 0x02, 0x1f][..],
+            &[0x11; 31],
+            &[0x02, 0x20],
+            &[0x22; 32],
+        ]
+        .concat();
+        let jws = ecdsa_der_to_jws(&short).unwrap();
+        assert_eq!(
+            (jws[0], jws[1], jws[31], jws[32], jws[63]),
+            (0, 0x11, 0x11, 0x22, 0x22)
+        );
+        assert_eq!(
+            ecdsa_der_to_jws(&[0x30, 0x06, 0x02, 0x01, 0x80, 0x02, 0x01, 0x01]),
+            None
+        );
+        assert_eq!(ecdsa_der_to_jws(&[]), None);
+        let too_long = [
+            &[0x30, 0x46, 0x02, 0x21, 0x01][..],
+            &[1; 32],
+            &[0x02, 0x21, 0x01],
+            &[1; 32],
+        ]
+        .concat();
+        assert_eq!(ecdsa_der_to_jws(&too_long), None);
     }
 
     #[test]

@@ -32,7 +32,7 @@ use crate::config::ProviderConfig;
 use crate::error::{Error, Result};
 use crate::http::Transport;
 use crate::models::{DeviceCode, SessionChangeReason, SessionEvent, SessionState, SessionStatus};
-use crate::oauth::dpop::{self, DpopBinding, DpopKey};
+use crate::oauth::dpop::{self, DpopBinding, DpopKey, StoredKey};
 use crate::oauth::{Clock, DiskCache, IdTokenClaims, OAuthClient};
 use crate::redirect::native::AuthSession;
 #[cfg(desktop)]
@@ -793,6 +793,7 @@ impl SessionManager {
         inner: &mut Inner,
         reason: SessionChangeReason,
     ) -> Result<()> {
+        forget_dpop_key(inner.record.as_ref());
         inner.record = None;
         inner.claims = None;
         inner.scopes.clear();
@@ -954,6 +955,7 @@ impl SessionManager {
             report.revocation_error = unreadable.clone();
         }
         // The session ends here whatever the store does next.
+        forget_dpop_key(inner.record.as_ref());
         inner.loaded = true;
         inner.record = None;
         inner.claims = None;
@@ -1055,20 +1057,42 @@ impl SessionManager {
 
 /// What the record keeps of a session's DPoP key.
 fn stored_key(key: &DpopKey) -> StoredDpopKey {
+    let (pkcs8, key_ref) = match key.stored() {
+        StoredKey::Software(private) => (Some(private.clone()), None),
+        StoredKey::Platform(reference) => (None, Some(reference.clone())),
+    };
     StoredDpopKey {
         alg: key.alg().jws_name().to_string(),
-        pkcs8: key.private_key().clone(),
+        pkcs8,
+        key_ref,
+    }
+}
+
+/// The form of a record's key (the record checked that it has exactly one).
+fn key_form(stored: &StoredDpopKey) -> StoredKey {
+    match (&stored.pkcs8, &stored.key_ref) {
+        (Some(private), _) => StoredKey::Software(private.clone()),
+        (None, Some(reference)) => StoredKey::Platform(reference.clone()),
+        (None, None) => StoredKey::Platform(String::new()),
     }
 }
 
 /// The DPoP key a record holds, loaded (`store_corrupted` when it does not load,
-/// `store_unsupported_version` for a newer build's key).
+/// `store_unsupported_version` for a newer build's key or another platform's hardware key).
 pub(super) fn record_dpop_key(record: &Record) -> Result<Option<Arc<DpopKey>>> {
     record
         .dpop_key
         .as_ref()
-        .map(|k| dpop::load_stored(&k.alg, &k.pkcs8).map(Arc::new))
+        .map(|k| dpop::load_stored(&k.alg, &key_form(k)).map(Arc::new))
         .transpose()
+}
+
+/// Deletes what the platform keeps of a record's DPoP key outside the record (a hardware
+/// key), once the session ended. Best effort.
+fn forget_dpop_key(record: Option<&Record>) {
+    if let Some(k) = record.and_then(|r| r.dpop_key.as_ref()) {
+        dpop::forget(&key_form(k));
+    }
 }
 
 /// Seconds since the Unix epoch of `t` (0 before it).

@@ -270,17 +270,21 @@ fn expected(fields: &[(String, Value)]) -> &'static str {
     }
     // A DPoP key kept another way (a newer build's) is not read either.
     let dpop_key = map.get("dpopKey");
-    if dpop_key
-        .and_then(Value::as_object)
-        .is_some_and(|o| o.keys().any(|k| k != "alg" && k != "pkcs8"))
-    {
+    if dpop_key.and_then(Value::as_object).is_some_and(|o| {
+        o.keys()
+            .any(|k| !["alg", "pkcs8", "keyRef"].contains(&k.as_str()))
+    }) {
         return "store_unsupported_version";
     }
     let dpop_ok = match dpop_key {
         None | Some(Value::Null) => true,
         Some(Value::Object(o)) => {
+            // The key or a hardware reference: exactly one, each a string when present.
+            let form = |k: &str| o.get(k).filter(|v| !v.is_null());
             o.get("alg").is_some_and(Value::is_string)
-                && o.get("pkcs8").is_some_and(Value::is_string)
+                && form("pkcs8").is_none_or(Value::is_string)
+                && form("keyRef").is_none_or(Value::is_string)
+                && form("pkcs8").is_some() != form("keyRef").is_some()
         }
         Some(_) => false,
     };

@@ -57,14 +57,19 @@ pub struct Record {
     pub saved_at: u64,
 }
 
-/// A session's DPoP key as the record holds it. `Debug` redacts the private key.
+/// A session's DPoP key as the record holds it: the key itself, or a reference to one kept in
+/// hardware; exactly one of the two. `Debug` redacts the private key.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct StoredDpopKey {
     /// Its JWS algorithm (`ES256`, `EdDSA`).
     pub alg: String,
-    /// The private key (base64url PKCS#8).
-    pub pkcs8: DpopPrivateKey,
+    /// The private key (base64url PKCS#8) of a software key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pkcs8: Option<DpopPrivateKey>,
+    /// The platform's reference to a hardware key (its Keychain label on Apple platforms).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_ref: Option<String>,
 }
 
 impl Record {
@@ -138,7 +143,10 @@ impl Record {
         // A key kept another way (a newer build's hardware-backed key) is not this build's
         // to read, nor to wipe.
         if let Some(key) = object.get("dpopKey").and_then(|k| k.as_object()) {
-            if key.keys().any(|k| k != "alg" && k != "pkcs8") {
+            if key
+                .keys()
+                .any(|k| !["alg", "pkcs8", "keyRef"].contains(&k.as_str()))
+            {
                 return Err(Error::StoreUnsupportedVersion(
                     "a DPoP key stored in a form this build does not know".into(),
                 ));
@@ -151,6 +159,14 @@ impl Record {
                  {ACCESS_TOKEN_RECORD_VERSION}",
                 r.v
             )));
+        }
+        if r.dpop_key
+            .as_ref()
+            .is_some_and(|k| k.pkcs8.is_some() == k.key_ref.is_some())
+        {
+            return Err(Error::StoreCorrupted(
+                "a stored DPoP key with both or neither of its forms".into(),
+            ));
         }
         if !r.is_consistent() {
             return Err(Error::StoreCorrupted(format!(
@@ -348,29 +364,49 @@ mod tests {
         }
     }
 
-    /// A DPoP key travels in the record of either version, round trips, and never shows in
-    /// `Debug`; a key object with a field this build does not know is a newer build's (left
-    /// intact: `store_unsupported_version`).
+    /// A DPoP key travels in the record of either version, as the key or as a hardware
+    /// reference, round trips, and never shows in `Debug`; a key object with a field this build
+    /// does not know is a newer build's (left intact: `store_unsupported_version`); one with both
+    /// forms or neither is `store_corrupted`.
     #[test]
     fn a_dpop_key_round_trips_redacted_in_either_version() {
         for mut r in [sample(), access_only(Some(1))] {
             r.dpop_key = Some(StoredDpopKey {
                 alg: "ES256".into(),
-                pkcs8: DpopPrivateKey::new("private-key-bytes"),
+                pkcs8: Some(DpopPrivateKey::new("private-key-bytes")),
+                key_ref: None,
             });
             let bytes = r.to_bytes().unwrap();
             let back = Record::from_bytes(&bytes).unwrap();
             let key = back.dpop_key.as_ref().unwrap();
             assert_eq!(
-                (key.alg.as_str(), key.pkcs8.secret()),
+                (key.alg.as_str(), key.pkcs8.as_ref().unwrap().secret()),
                 ("ES256", "private-key-bytes")
             );
             assert!(!format!("{back:?}").contains("private-key-bytes"));
             let mut v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
-            v["dpopKey"]["keyRef"] = "tpm:1".into();
+            v["dpopKey"]["sealedBy"] = "tpm".into();
             let e = Record::from_bytes(&serde_json::to_vec(&v).unwrap()).unwrap_err();
             assert_eq!(e.code(), "store_unsupported_version");
             assert!(!e.to_string().contains("private-key-bytes"), "{e}");
+
+            let mut hw = r.clone();
+            hw.dpop_key = Some(StoredDpopKey {
+                alg: "ES256".into(),
+                pkcs8: None,
+                key_ref: Some("label".into()),
+            });
+            let back = Record::from_bytes(&hw.to_bytes().unwrap()).unwrap();
+            assert_eq!(back.dpop_key.unwrap().key_ref.as_deref(), Some("label"));
+            let mut v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+            v["dpopKey"]["keyRef"] = "label".into();
+            let both = Record::from_bytes(&serde_json::to_vec(&v).unwrap()).unwrap_err();
+            v["dpopKey"] = serde_json::json!({ "alg": "ES256" });
+            let neither = Record::from_bytes(&serde_json::to_vec(&v).unwrap()).unwrap_err();
+            for e in [both, neither] {
+                assert_eq!(e.code(), "store_corrupted");
+                assert!(!e.to_string().contains("private-key-bytes"), "{e}");
+            }
         }
     }
 
@@ -382,7 +418,8 @@ mod tests {
         with_all.access_token_expires_at = Some(1);
         with_all.dpop_key = Some(StoredDpopKey {
             alg: "ES256".into(),
-            pkcs8: DpopPrivateKey::new("k"),
+            pkcs8: Some(DpopPrivateKey::new("k")),
+            key_ref: None,
         });
         let v = serde_json::to_value(with_all).unwrap();
         let mut keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
