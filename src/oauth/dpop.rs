@@ -650,6 +650,24 @@ mod tests {
         assert_eq!(ecdsa_der_to_jws(&too_long), None);
     }
 
+    /// Off Apple platforms a hardware key is asked for in vain: a software key; a record's
+    /// hardware reference is another platform's, left intact (`store_unsupported_version`).
+    #[cfg(not(target_vendor = "apple"))]
+    #[test]
+    fn without_hardware_keys_are_software_and_references_are_not_read() {
+        let key = key_source(true).generate(DpopAlg::Es256).unwrap();
+        assert!(matches!(key.stored(), StoredKey::Software(_)));
+        let e = load_stored("ES256", &StoredKey::Platform("label".into())).unwrap_err();
+        assert_eq!(e.code(), "store_unsupported_version");
+        let e = load_stored("ES512", key.stored()).unwrap_err();
+        assert_eq!(e.code(), "store_unsupported_version");
+        assert_eq!(
+            load_stored("ES256", key.stored()).unwrap().thumbprint(),
+            key.thumbprint()
+        );
+        forget(&StoredKey::Platform("label".into()));
+    }
+
     #[test]
     fn nonces_are_kept_per_origin_and_malformed_ones_ignored() {
         let nonces = DpopNonces::default();
