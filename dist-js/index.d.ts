@@ -241,6 +241,23 @@ export interface LoginOptions extends AccountOptions {
     extraParams?: Record<string, string>;
 }
 /**
+ * An access token with its type ({@link getToken} with `withType: true`).
+ *
+ * @example
+ * ```ts
+ * import { getToken, type TokenWithType } from 'tauri-plugin-token-vault-api'
+ *
+ * const t: TokenWithType = await getToken('auth0', { withType: true })
+ * console.log(t.tokenType) // "Bearer" or "DPoP"
+ * ```
+ */
+export interface TokenWithType {
+    /** The access token. */
+    accessToken: string;
+    /** `"DPoP"` when bound to the session's DPoP key (use {@link authFetch}), else `"Bearer"`. */
+    tokenType: 'Bearer' | 'DPoP';
+}
+/**
  * Options of {@link getToken}.
  *
  * @example
@@ -449,7 +466,28 @@ export declare function cancelLogin(provider: string): Promise<boolean>;
  * await fetch('https://api.example.com/me', { headers: { Authorization: `Bearer ${token}` } })
  * ```
  */
-export declare function getToken(provider: string, options?: GetTokenOptions): Promise<string>;
+export declare function getToken(provider: string, options?: GetTokenOptions & {
+    withType?: false;
+}): Promise<string>;
+/**
+ * {@link getToken} with the token's type: `"DPoP"` for a session whose tokens are bound to a
+ * DPoP key (provider setting `dpop`). Such a token is refused by any server that checks the
+ * binding unless it comes with a proof signed by the key, which only {@link authFetch} can
+ * make (the key never leaves Rust); `"Bearer"` otherwise.
+ *
+ * @example
+ * ```ts
+ * import { authFetch, getToken } from 'tauri-plugin-token-vault-api'
+ *
+ * const { accessToken, tokenType } = await getToken('okta', { withType: true })
+ * const res = tokenType === 'DPoP'
+ *   ? await authFetch('https://api.example.com/me', { provider: 'okta' })
+ *   : await fetch('https://api.example.com/me', { headers: { Authorization: `Bearer ${accessToken}` } })
+ * ```
+ */
+export declare function getToken(provider: string, options: GetTokenOptions & {
+    withType: true;
+}): Promise<TokenWithType>;
 /**
  * Calls `handler` on every session change (sign-in, restore at start-up, sign-out, expiry,
  * ...) of any provider and account.

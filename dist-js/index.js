@@ -261,34 +261,12 @@ async function refresh(provider, options) {
 async function cancelLogin(provider) {
     return await call('cancel_login', { provider });
 }
-/**
- * A valid access token for the session, refreshed first when it expires within `minTtlSecs`.
- *
- * **Off by default.** This command needs the opt-in permission `token-vault:allow-get-token`
- * in one of the app's capabilities; without it this rejects with code `not_allowed`. It is not
- * in the default set because a token held by page script is exactly what a cross-site
- * scripting (XSS) bug or a compromised dependency steals, while tokens that stay in Rust can
- * only be used, not taken. Grant it only to windows that need a raw token, and prefer
- * {@link authFetch} (requests made from Rust with the token attached).
- *
- * @param provider Provider id.
- * @param options `account`; `minTtlSecs`, the minimum remaining lifetime.
- * @returns The access token.
- *
- * @example
- * ```ts
- * // capabilities/default.json: "permissions": ["token-vault:default", "token-vault:allow-get-token"]
- * import { getToken } from 'tauri-plugin-token-vault-api'
- *
- * const token = await getToken('auth0', { minTtlSecs: 60 })
- * await fetch('https://api.example.com/me', { headers: { Authorization: `Bearer ${token}` } })
- * ```
- */
 async function getToken(provider, options) {
     return await call('get_token', {
         provider,
         account: options?.account,
-        minTtlSecs: options?.minTtlSecs
+        minTtlSecs: options?.minTtlSecs,
+        withType: options?.withType
     });
 }
 /**

@@ -101,17 +101,39 @@ pub(crate) async fn refresh<R: Runtime>(
         .await
 }
 
+/// What `get_token` answers: the token alone, or with its type (`withType`).
+#[derive(serde::Serialize)]
+#[serde(untagged)]
+pub(crate) enum TokenAnswer {
+    Token(String),
+    #[serde(rename_all = "camelCase")]
+    WithType {
+        access_token: String,
+        token_type: &'static str,
+    },
+}
+
 #[tauri::command]
 pub(crate) async fn get_token<R: Runtime>(
     app: AppHandle<R>,
     provider: String,
     account: Option<String>,
     min_ttl_secs: Option<u64>,
-) -> Result<String> {
+    with_type: Option<bool>,
+) -> Result<TokenAnswer> {
     let ttl = Duration::from_secs(min_ttl_secs.unwrap_or(0));
-    app.token_vault()
+    let token = app
+        .token_vault()
+        .session_manager()
         .get_token(&provider, self::account(&account), ttl)
-        .await
+        .await?;
+    Ok(match with_type.unwrap_or(false) {
+        true => TokenAnswer::WithType {
+            access_token: token.secret().to_string(),
+            token_type: token.token_type(),
+        },
+        false => TokenAnswer::Token(token.secret().to_string()),
+    })
 }
 
 /// The IPC header holding a `fetch` call's JSON side channel ([`FetchCall`]),

@@ -548,6 +548,18 @@ fn every_command_through_ipc_against_the_real_provider_and_store() {
     let token = token.as_str().unwrap().to_string();
     let rt = tauri::async_runtime::block_on(idp.is_active(&token));
     assert!(rt, "get_token returns an active access token");
+    // With its type: the same token, a bearer token here.
+    let typed = invoke(
+        w,
+        "get_token",
+        json!({ "provider": "idp", "withType": true }),
+    )
+    .unwrap();
+    assert_eq!(
+        typed,
+        json!({ "accessToken": token, "tokenType": "Bearer" }),
+        "withType"
+    );
 
     // authFetch's command: the provider's userinfo endpoint, token attached in Rust.
     let me = idp.url("/me");

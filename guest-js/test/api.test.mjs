@@ -137,15 +137,22 @@ const cases = [
     name: 'getToken',
     call: () => api.getToken('auth0'),
     cmd: 'plugin:token-vault|get_token',
-    args: { provider: 'auth0', account: undefined, minTtlSecs: undefined },
+    args: { provider: 'auth0', account: undefined, minTtlSecs: undefined, withType: undefined },
     result: 'at-123'
   },
   {
     name: 'getToken with options',
     call: () => api.getToken('auth0', { account: 'work', minTtlSecs: 60 }),
     cmd: 'plugin:token-vault|get_token',
-    args: { provider: 'auth0', account: 'work', minTtlSecs: 60 },
+    args: { provider: 'auth0', account: 'work', minTtlSecs: 60, withType: undefined },
     result: 'at-456'
+  },
+  {
+    name: 'getToken with its type',
+    call: () => api.getToken('auth0', { withType: true }),
+    cmd: 'plugin:token-vault|get_token',
+    args: { provider: 'auth0', account: undefined, minTtlSecs: undefined, withType: true },
+    result: { accessToken: 'at-789', tokenType: 'DPoP' }
   }
 ]
 
