@@ -402,3 +402,34 @@ async fn without_provider_support_auto_stays_bearer_and_required_fails() {
     assert!(bed.record().is_none());
     assert!(!required.status(P, A).await.unwrap().signed_in);
 }
+
+/// An EdDSA (Ed25519) key, which the provider lists too: the same binding, the same
+/// acceptance by the resource server (the `jkt` of an OKP key).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_eddsa_key_binds_the_tokens_the_same_way() {
+    let bed = Bed::new("dpop-eddsa", Some("1"));
+    let rs = DpopServer::start(&bed.idp, false).await;
+    let config = bed
+        .config(DpopMode::Required, Some(&rs))
+        .dpop_signing_alg(DpopAlg::EdDsa);
+    let m = bed.manager(config);
+    let jkt = support::sign_in(&m, P, A).await.dpop_jkt.unwrap();
+    assert_eq!(bed.record().unwrap().dpop_key.unwrap().alg, "EdDSA");
+    let token = m.get_token(P, A, std::time::Duration::ZERO).await.unwrap();
+    assert_eq!(
+        bed.idp.introspect(token.secret()).await["cnf"]["jkt"],
+        jkt.as_str()
+    );
+    let res = m
+        .fetch(P, A, FetchRequest::get(rs.url("/api/me")))
+        .await
+        .unwrap();
+    assert_eq!(res.status, 200);
+    let proof = rs.seen().last().unwrap().proof.clone().unwrap();
+    assert_eq!(
+        jsonwebtoken::decode_header(&proof).unwrap().alg,
+        jsonwebtoken::Algorithm::EdDSA
+    );
+    m.refresh(P, A).await.unwrap();
+    m.logout(P, A).await.unwrap();
+}
