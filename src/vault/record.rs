@@ -140,6 +140,16 @@ impl Record {
                 unknown.join(", ")
             )));
         }
+        // serde would read the key's struct from an array as well: only an object (or null)
+        // is a stored key.
+        if object
+            .get("dpopKey")
+            .is_some_and(|k| !k.is_object() && !k.is_null())
+        {
+            return Err(Error::StoreCorrupted(
+                "the stored DPoP key is not an object".into(),
+            ));
+        }
         // A key kept another way (a newer build's hardware-backed key) is not this build's
         // to read, nor to wipe.
         if let Some(key) = object.get("dpopKey").and_then(|k| k.as_object()) {
@@ -403,7 +413,10 @@ mod tests {
             let both = Record::from_bytes(&serde_json::to_vec(&v).unwrap()).unwrap_err();
             v["dpopKey"] = serde_json::json!({ "alg": "ES256" });
             let neither = Record::from_bytes(&serde_json::to_vec(&v).unwrap()).unwrap_err();
-            for e in [both, neither] {
+            // serde reads a struct from an array too: not a stored key either.
+            v["dpopKey"] = serde_json::json!(["ES256", "private-key-bytes"]);
+            let array = Record::from_bytes(&serde_json::to_vec(&v).unwrap()).unwrap_err();
+            for e in [both, neither, array] {
                 assert_eq!(e.code(), "store_corrupted");
                 assert!(!e.to_string().contains("private-key-bytes"), "{e}");
             }
