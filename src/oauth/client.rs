@@ -280,6 +280,8 @@ impl OAuthClient {
         http: HttpClient,
         clock: Clock,
     ) -> Result<Self> {
+        // Every JWT a client signs or verifies goes through jsonwebtoken's ring provider.
+        super::jwt_crypto::ensure_installed();
         let id_tokens = match (&metadata.jwks_uri, config.is_openid()) {
             (Some(jwks), true) => Some(
                 IdTokenVerifier::remote(

@@ -17,7 +17,7 @@ use crate::url_policy::issuer::IssuerPolicy;
 
 /// Only asymmetric algorithms: a symmetric (`HS*`) token would be "verified" with a key that
 /// is public, and `none` is not a signature at all.
-const ALLOWED_ALGS: &[Algorithm] = &[
+pub(crate) const ALLOWED_ALGS: &[Algorithm] = &[
     Algorithm::RS256,
     Algorithm::RS384,
     Algorithm::RS512,
@@ -162,6 +162,7 @@ impl IdTokenVerifier {
     /// sent.
     pub async fn verify(&self, token: &str, expected_nonce: Option<&str>) -> Result<IdTokenClaims> {
         let invalid = |m: String| Error::IdTokenInvalid(m);
+        super::jwt_crypto::ensure_installed();
         let header = decode_header(token).map_err(|e| invalid(format!("malformed header: {e}")))?;
         if !ALLOWED_ALGS.contains(&header.alg) {
             return Err(invalid(format!(

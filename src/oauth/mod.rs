@@ -9,6 +9,7 @@ pub(crate) mod disk_cache;
 pub(crate) mod dpop;
 pub(crate) mod id_token;
 pub(crate) mod jwks;
+pub(crate) mod jwt_crypto;
 
 pub(crate) use client::{OAuthClient, TokenSet};
 pub(crate) use clock::Clock;
