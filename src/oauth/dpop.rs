@@ -264,6 +264,9 @@ fn ecdsa_der_to_jws(der: &[u8]) -> Option<[u8; 64]> {
 
 /// RFC 7638 SHA-256 thumbprint (base64url) of a public JWK: the `jkt` tokens are bound to.
 fn thumbprint(jwk: &serde_json::Value) -> Result<String> {
+    // jsonwebtoken hashes through its crypto provider: the plugin's (ring), installed here
+    // too, since a stored key may be loaded before any client exists.
+    super::jwt_crypto::ensure_installed();
     let parsed: jsonwebtoken::jwk::Jwk = serde_json::from_value(jwk.clone())
         .map_err(|e| Error::Internal(format!("DPoP public key: {e}")))?;
     parsed
