@@ -188,18 +188,7 @@ impl Idp {
 
     /// Whether the provider says `token` is active (RFC 7662, as the introspector client).
     pub async fn is_active(&self, token: &str) -> bool {
-        let body = self
-            .reqwest()
-            .post(self.url("/token/introspection"))
-            .basic_auth(INTROSPECTOR.0, Some(INTROSPECTOR.1))
-            .form(&[("token", token)])
-            .send()
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap();
-        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        let v = self.introspect(token).await;
         v["active"]
             .as_bool()
             .unwrap_or_else(|| panic!("introspection answered {v}"))
