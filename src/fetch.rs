@@ -458,40 +458,36 @@ impl Try<'_> {
         token: &AccessToken,
         dpop: Option<&FetchDpop>,
     ) -> Result<impl std::future::Future<Output = Result<reqwest::Response>>> {
-        {
-            let mut b = self
-                .http
-                .request(self.method.clone(), self.url.clone())
-                .headers(self.headers.clone());
-            b = match dpop {
-                None => b.bearer_auth(token.secret()),
-                Some(d) => {
-                    let proof = d.proof(self.method.as_str(), self.url, token)?;
-                    let mut authorization =
-                        reqwest::header::HeaderValue::from_str(&format!("DPoP {}", token.secret()))
-                            .map_err(|_| {
-                                Error::InvalidResponse(
-                                    "the access token is not a header value".into(),
-                                )
-                            })?;
-                    authorization.set_sensitive(true);
-                    b.header(reqwest::header::AUTHORIZATION, authorization)
-                        .header("DPoP", proof)
-                }
-            };
-            if let Some(body) = self.body {
-                b = b.body(body.clone());
+        let mut b = self
+            .http
+            .request(self.method.clone(), self.url.clone())
+            .headers(self.headers.clone());
+        b = match dpop {
+            None => b.bearer_auth(token.secret()),
+            Some(d) => {
+                let proof = d.proof(self.method.as_str(), self.url, token)?;
+                let mut authorization =
+                    reqwest::header::HeaderValue::from_str(&format!("DPoP {}", token.secret()))
+                        .map_err(|_| {
+                            Error::InvalidResponse("the access token is not a header value".into())
+                        })?;
+                authorization.set_sensitive(true);
+                b.header(reqwest::header::AUTHORIZATION, authorization)
+                    .header("DPoP", proof)
             }
-            if let Some(t) = self.timeout {
-                b = b.timeout(t);
-            }
-            let url = self.url.clone();
-            Ok(async move {
-                b.send()
-                    .await
-                    .map_err(|e| Error::Network(describe_reqwest(&e, &url)))
-            })
+        };
+        if let Some(body) = self.body {
+            b = b.body(body.clone());
         }
+        if let Some(t) = self.timeout {
+            b = b.timeout(t);
+        }
+        let url = self.url.clone();
+        Ok(async move {
+            b.send()
+                .await
+                .map_err(|e| Error::Network(describe_reqwest(&e, &url)))
+        })
     }
 }
 

@@ -19,10 +19,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use http_body_util::Full;
 use hyper::body::{Bytes, Incoming};
-use rustls_pki_types::pem::PemObject;
-use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use sha2::Digest as _;
-use tokio_rustls::rustls;
 use url::Url;
 
 use crate::support::{Idp, INTROSPECTOR};
@@ -64,25 +61,10 @@ impl DpopServer {
     /// server's nonce is answered `use_dpop_nonce` with a `DPoP-Nonce` header (one nonce per
     /// server, never rotated).
     pub async fn start(idp: &Idp, require_nonce: bool) -> Self {
-        let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(&idp.ca_cert)
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap();
-        let key = PrivateKeyDer::from_pem_file(idp.tls_key_path()).unwrap();
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let config = rustls::ServerConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_no_client_auth()
-            .with_single_cert(certs, key)
-            .unwrap();
-        let tls = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+        let tls = crate::support::tls_acceptor(&idp.ca_cert, &idp.tls_key_path());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let origin = Url::parse(&format!("https://{}", listener.local_addr().unwrap())).unwrap();
-        let pem = std::fs::read(&idp.ca_cert).unwrap();
-        let client = oauth2::reqwest::Client::builder()
-            .add_root_certificate(oauth2::reqwest::Certificate::from_pem(&pem).unwrap())
-            .no_proxy()
+        let client = crate::support::client_trusting(&idp.ca_cert)
             .build()
             .unwrap();
         let shared = Arc::new(Shared {

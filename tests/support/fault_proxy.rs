@@ -30,11 +30,8 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use hyper::body::{Body, Bytes, Frame, Incoming, SizeHint};
-use rustls_pki_types::pem::PemObject;
-use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::sync::{mpsc, Notify};
-use tokio_rustls::rustls;
 use url::Url;
 
 /// What the proxy does with a request.
@@ -241,27 +238,12 @@ impl FaultProxy {
     /// origin on 127.0.0.1 whose certificate is `cert`).
     pub fn serve(&self, upstream: &Url, cert: &Path, key: &Path) {
         assert_eq!(upstream.host_str(), Some("127.0.0.1"), "loopback only");
-        let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap();
-        let key = PrivateKeyDer::from_pem_file(key).unwrap();
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let config = rustls::ServerConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_no_client_auth()
-            .with_single_cert(certs, key)
-            .unwrap();
-        let pem = std::fs::read(cert).unwrap();
-        let client = oauth2::reqwest::Client::builder()
-            .add_root_certificate(oauth2::reqwest::Certificate::from_pem(&pem).unwrap())
+        let client = crate::support::client_trusting(cert)
             .redirect(oauth2::reqwest::redirect::Policy::none())
-            .no_proxy()
             .build()
             .unwrap();
         *self.serving.lock().unwrap() = Some(Serving {
-            tls: tokio_rustls::TlsAcceptor::from(Arc::new(config)),
+            tls: crate::support::tls_acceptor(cert, key),
             upstream: upstream.clone(),
             client,
         });

@@ -583,3 +583,33 @@ impl Idp {
         self.ca_cert.with_file_name("key.pem")
     }
 }
+
+/// A TLS acceptor serving `cert` with `key` (PEM files; the provider's own certificate is for
+/// IP 127.0.0.1, so a test server on any loopback port can serve as it), on rustls with ring.
+pub fn tls_acceptor(cert: &Path, key: &Path) -> tokio_rustls::TlsAcceptor {
+    use rustls_pki_types::pem::PemObject;
+    use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+    use tokio_rustls::rustls;
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let key = PrivateKeyDer::from_pem_file(key).unwrap();
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .unwrap();
+    tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config))
+}
+
+/// A reqwest client builder that trusts `cert` (PEM) and uses no proxy: a test server's own
+/// requests to the provider.
+pub fn client_trusting(cert: &Path) -> oauth2::reqwest::ClientBuilder {
+    let pem = std::fs::read(cert).unwrap();
+    oauth2::reqwest::Client::builder()
+        .add_root_certificate(oauth2::reqwest::Certificate::from_pem(&pem).unwrap())
+        .no_proxy()
+}
