@@ -306,17 +306,6 @@ async function onSessionChanged(handler) {
 const FETCH_HEADER = 'Token-Vault-Fetch';
 /** First byte of a `send` answer whose body comes over the channel (0: it follows the head). */
 const BODY_STREAMED = 1;
-/**
- * First byte of a `send` answer whose body crosses in pieces: the piece count (u32 LE) and
- * piece 0 follow the head; pieces 1 to count - 1 are taken with `piece` calls.
- */
-const BODY_IN_PIECES = 2;
-/**
- * How many `piece` calls are in flight at once (Rust makes at most four besides piece 0).
- * Concurrent IPC answers interleave (WebKitGTK hands a custom-protocol answer to the page
- * 8 KiB per main-loop turn), so a large body arrives sooner in several answers than in one.
- */
-const PIECES_IN_FLIGHT = 4;
 /** A streamed body is acknowledged to Rust in steps of at least this many bytes. */
 const ACK_STEP = 1 << 20;
 /** Statuses whose response has no body (Fetch standard: "null body status"). */
@@ -339,36 +328,6 @@ function answerBytes(r) {
         return Uint8Array.from(r);
     }
     throw new TokenVaultError('internal', 'the fetch command answered something other than bytes');
-}
-/**
- * A body that crosses in `count` pieces: `first` (piece 0, from the `send` answer), then
- * pieces 1 to `count - 1` of request `id`, {@link PIECES_IN_FLIGHT} calls at a time, joined.
- * Rejects with the first failure.
- */
-async function takePieces(id, count, first) {
-    const pieces = [first];
-    let next = 1;
-    let failed = false;
-    const worker = async () => {
-        while (next < count && !failed) {
-            const index = next++;
-            try {
-                pieces[index] = answerBytes(await fetchCall({ op: 'piece', id, index }));
-            }
-            catch (e) {
-                failed = true;
-                throw e;
-            }
-        }
-    };
-    await Promise.all(Array.from({ length: Math.min(PIECES_IN_FLIGHT, count - 1) }, worker));
-    const out = new Uint8Array(pieces.reduce((n, p) => n + p.byteLength, 0));
-    let at = 0;
-    for (const p of pieces) {
-        out.set(p, at);
-        at += p.byteLength;
-    }
-    return out;
 }
 /** A fresh request id (unguessable by other scripts, unique per webview). */
 function requestId() {
@@ -415,9 +374,7 @@ function throwIfAborted(signal) {
  *
  * - **Bodies** cross the IPC as raw bytes (any `BodyInit`: string, `Blob`, `ArrayBuffer`,
  *   typed array, `FormData`, `URLSearchParams`; exactly as `fetch` encodes them). A response
- *   body up to the provider's `fetchMaxBodyBytes` (default 10 MiB) arrives whole (one over
- *   1 MiB with a `Content-Length` in up to five pieces fetched at once, joined before
- *   `authFetch` resolves); a larger
+ *   body up to the provider's `fetchMaxBodyBytes` (default 10 MiB) arrives whole; a larger
  *   one streams: `res.body` is a `ReadableStream` fed as page script reads it (memory stays
  *   bounded), up to `fetchMaxStreamBytes` (default 1 GiB).
  *
@@ -552,37 +509,16 @@ async function authFetch(input, init) {
         }
         throw toTokenVaultError(e);
     }
-    const view = new DataView(answer.buffer, answer.byteOffset, answer.byteLength);
-    const headLength = view.getUint32(1, true);
+    const headLength = new DataView(answer.buffer, answer.byteOffset + 1, 4).getUint32(0, true);
     const head = JSON.parse(new TextDecoder().decode(answer.subarray(5, 5 + headLength)));
     const streamed = answer[0] === BODY_STREAMED;
-    let bytes = answer.subarray(5 + headLength);
-    if (answer[0] === BODY_IN_PIECES) {
-        try {
-            bytes = await Promise.race([
-                takePieces(id, view.getUint32(5 + headLength, true), answer.subarray(9 + headLength)),
-                aborted
-            ]);
-        }
-        catch (e) {
-            // Frees the pieces left in Rust (an abort has done so already).
-            if (!finished) {
-                finish();
-                cancel();
-            }
-            if (signal?.aborted) {
-                throw abortReason(signal);
-            }
-            throw toTokenVaultError(e);
-        }
-    }
     if (!streamed) {
         finish();
     }
     let res;
     try {
         const nullBody = NULL_BODY_STATUSES.includes(head.status);
-        res = new Response(nullBody ? null : streamed ? stream : bytes, {
+        res = new Response(nullBody ? null : streamed ? stream : answer.subarray(5 + headLength), {
             status: head.status,
             statusText: head.statusText,
             headers: head.headers

@@ -572,9 +572,7 @@ export interface AuthFetchInit extends RequestInit {
  *
  * - **Bodies** cross the IPC as raw bytes (any `BodyInit`: string, `Blob`, `ArrayBuffer`,
  *   typed array, `FormData`, `URLSearchParams`; exactly as `fetch` encodes them). A response
- *   body up to the provider's `fetchMaxBodyBytes` (default 10 MiB) arrives whole (one over
- *   1 MiB with a `Content-Length` in up to five pieces fetched at once, joined before
- *   `authFetch` resolves); a larger
+ *   body up to the provider's `fetchMaxBodyBytes` (default 10 MiB) arrives whole; a larger
  *   one streams: `res.body` is a `ReadableStream` fed as page script reads it (memory stays
  *   bounded), up to `fetchMaxStreamBytes` (default 1 GiB).
  *

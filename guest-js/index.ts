@@ -691,9 +691,8 @@ interface FetchArgs {
 
 /**
  * One call of the `fetch` command, sent as percent-encoded JSON in the {@link FETCH_HEADER}
- * IPC header: `send` a request (body: the call's raw payload), take a `piece` of a body that
- * crosses in pieces, `cancel` a request, or `ack` bytes of a streamed body that page script
- * has taken (flow control).
+ * IPC header: `send` a request (body: the call's raw payload), `cancel` one, or `ack` bytes
+ * of a streamed body that page script has taken (flow control).
  */
 type FetchCall =
   | {
@@ -704,7 +703,6 @@ type FetchCall =
       channel: string
       request: FetchArgs
     }
-  | { op: 'piece'; id: string; index: number }
   | { op: 'cancel'; id: string }
   | { op: 'ack'; id: string; bytes: number }
 
@@ -724,19 +722,6 @@ const FETCH_HEADER = 'Token-Vault-Fetch'
 
 /** First byte of a `send` answer whose body comes over the channel (0: it follows the head). */
 const BODY_STREAMED = 1
-
-/**
- * First byte of a `send` answer whose body crosses in pieces: the piece count (u32 LE) and
- * piece 0 follow the head; pieces 1 to count - 1 are taken with `piece` calls.
- */
-const BODY_IN_PIECES = 2
-
-/**
- * How many `piece` calls are in flight at once (Rust makes at most four besides piece 0).
- * Concurrent IPC answers interleave (WebKitGTK hands a custom-protocol answer to the page
- * 8 KiB per main-loop turn), so a large body arrives sooner in several answers than in one.
- */
-const PIECES_IN_FLIGHT = 4
 
 /** A streamed body is acknowledged to Rust in steps of at least this many bytes. */
 const ACK_STEP = 1 << 20
@@ -763,40 +748,6 @@ function answerBytes(r: unknown): Uint8Array<ArrayBuffer> {
     return Uint8Array.from(r as number[])
   }
   throw new TokenVaultError('internal', 'the fetch command answered something other than bytes')
-}
-
-/**
- * A body that crosses in `count` pieces: `first` (piece 0, from the `send` answer), then
- * pieces 1 to `count - 1` of request `id`, {@link PIECES_IN_FLIGHT} calls at a time, joined.
- * Rejects with the first failure.
- */
-async function takePieces(
-  id: string,
-  count: number,
-  first: Uint8Array<ArrayBuffer>
-): Promise<Uint8Array<ArrayBuffer>> {
-  const pieces: Uint8Array<ArrayBuffer>[] = [first]
-  let next = 1
-  let failed = false
-  const worker = async (): Promise<void> => {
-    while (next < count && !failed) {
-      const index = next++
-      try {
-        pieces[index] = answerBytes(await fetchCall({ op: 'piece', id, index }))
-      } catch (e) {
-        failed = true
-        throw e
-      }
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(PIECES_IN_FLIGHT, count - 1) }, worker))
-  const out = new Uint8Array(pieces.reduce((n, p) => n + p.byteLength, 0))
-  let at = 0
-  for (const p of pieces) {
-    out.set(p, at)
-    at += p.byteLength
-  }
-  return out
 }
 
 /** A fresh request id (unguessable by other scripts, unique per webview). */
@@ -847,9 +798,7 @@ function throwIfAborted(signal: AbortSignal | null | undefined): void {
  *
  * - **Bodies** cross the IPC as raw bytes (any `BodyInit`: string, `Blob`, `ArrayBuffer`,
  *   typed array, `FormData`, `URLSearchParams`; exactly as `fetch` encodes them). A response
- *   body up to the provider's `fetchMaxBodyBytes` (default 10 MiB) arrives whole (one over
- *   1 MiB with a `Content-Length` in up to five pieces fetched at once, joined before
- *   `authFetch` resolves); a larger
+ *   body up to the provider's `fetchMaxBodyBytes` (default 10 MiB) arrives whole; a larger
  *   one streams: `res.body` is a `ReadableStream` fed as page script reads it (memory stays
  *   bounded), up to `fetchMaxStreamBytes` (default 1 GiB).
  *
@@ -992,38 +941,18 @@ export async function authFetch(input: RequestInfo | URL, init?: AuthFetchInit):
     }
     throw toTokenVaultError(e)
   }
-  const view = new DataView(answer.buffer, answer.byteOffset, answer.byteLength)
-  const headLength = view.getUint32(1, true)
+  const headLength = new DataView(answer.buffer, answer.byteOffset + 1, 4).getUint32(0, true)
   const head = JSON.parse(
     new TextDecoder().decode(answer.subarray(5, 5 + headLength))
   ) as FetchHead
   const streamed = answer[0] === BODY_STREAMED
-  let bytes = answer.subarray(5 + headLength)
-  if (answer[0] === BODY_IN_PIECES) {
-    try {
-      bytes = await Promise.race([
-        takePieces(id, view.getUint32(5 + headLength, true), answer.subarray(9 + headLength)),
-        aborted
-      ])
-    } catch (e) {
-      // Frees the pieces left in Rust (an abort has done so already).
-      if (!finished) {
-        finish()
-        cancel()
-      }
-      if (signal?.aborted) {
-        throw abortReason(signal)
-      }
-      throw toTokenVaultError(e)
-    }
-  }
   if (!streamed) {
     finish()
   }
   let res: Response
   try {
     const nullBody = NULL_BODY_STATUSES.includes(head.status)
-    res = new Response(nullBody ? null : streamed ? stream : bytes, {
+    res = new Response(nullBody ? null : streamed ? stream : answer.subarray(5 + headLength), {
       status: head.status,
       statusText: head.statusText,
       headers: head.headers

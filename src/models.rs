@@ -231,13 +231,6 @@ pub(crate) enum FetchCall {
         /// The request's id.
         id: String,
     },
-    /// Piece `index` of request `id`'s body (a `send` answer of kind 2), raw.
-    Piece {
-        /// The request's id.
-        id: String,
-        /// Which piece (1 to the announced count - 1).
-        index: u32,
-    },
     /// Page script consumed `bytes` more of request `id`'s stream: Rust may send that much
     /// more (flow control, so a slow reader keeps memory bounded).
     Ack {

@@ -235,8 +235,7 @@ fn streamed_bytes(a: &App, id: u32) -> usize {
 /// A loopback HTTP/1.1 server for bodies and hangs, which records the requests whose
 /// connection the client closed before the answer was complete.
 /// `GET /bytes?n=N` answers N bytes of [`pattern`] (with `Content-Length`; `&unknown` without,
-/// ended by closing; `&send=K` announces N but sends K, then closes, or with `&hang` waits for
-/// the client to close); `GET /hang` never answers.
+/// ended by closing); `GET /hang` never answers.
 struct ByteServer {
     origin: url::Url,
     closed_early: Arc<Mutex<Vec<String>>>,
@@ -288,22 +287,11 @@ impl ByteServer {
                                 return;
                             }
                             let body = pattern(n);
-                            // `&send=K`: only the first K bytes, then close (or `&hang`).
-                            let sent = param("send").map_or(n, |k| k.parse().unwrap());
-                            for piece in body[..sent].chunks(64 * 1024) {
+                            for piece in body.chunks(64 * 1024) {
                                 if s.write_all(piece).await.is_err() {
                                     log.lock().unwrap().push(target);
                                     return;
                                 }
-                            }
-                            if param("hang").is_some() {
-                                while let Ok(k) = s.read(&mut buf).await {
-                                    if k == 0 {
-                                        break;
-                                    }
-                                }
-                                log.lock().unwrap().push(target);
-                                return;
                             }
                             let _ = s.shutdown().await;
                         }
@@ -361,11 +349,6 @@ impl ByteServer {
 /// An app signed in to a fresh provider, allowed to fetch from a fresh [`ByteServer`]; bodies
 /// over 1 MiB stream, streams over 20 MiB are refused.
 fn signed_in_with_byte_server(name: &str) -> (App, ByteServer, support::Idp) {
-    signed_in_with_byte_server_max(name, 1 << 20)
-}
-
-/// The same with `fetchMaxBodyBytes` `max_body`.
-fn signed_in_with_byte_server_max(name: &str, max_body: usize) -> (App, ByteServer, support::Idp) {
     support::require_secret_service();
     let idp = support::Idp::start();
     let server = tauri::async_runtime::block_on(ByteServer::start());
@@ -375,7 +358,7 @@ fn signed_in_with_byte_server_max(name: &str, max_body: usize) -> (App, ByteServ
         .as_array_mut()
         .unwrap()
         .push(json!(server.origin.as_str()));
-    p["fetchMaxBodyBytes"] = json!(max_body);
+    p["fetchMaxBodyBytes"] = json!(1 << 20);
     p["fetchMaxStreamBytes"] = json!(20 << 20);
     let a = app(config, &default_commands()).unwrap();
     let s = invoke(
@@ -920,8 +903,7 @@ fn a_body_over_fetch_max_body_bytes_streams_complete_under_flow_control_and_the_
     let get = |path: &str| json!({ "method": "GET", "url": server.url(path) });
     let mib = 1usize << 20;
 
-    // Up to fetchMaxBodyBytes (1 MiB here, so never in pieces): whole, in the answer, byte
-    // for byte.
+    // Up to fetchMaxBodyBytes: whole, in the answer, byte for byte.
     for n in [0, 1000, mib] {
         let r = fetch_call(
             w,
@@ -1003,160 +985,6 @@ fn a_body_over_fetch_max_body_bytes_streams_complete_under_flow_control_and_the_
     let (body, last) = read_stream(&a, 30, "cap", true);
     assert_eq!(last["error"]["code"], "fetch_response_too_large", "{last}");
     assert!(body.len() <= 20 * mib, "{}", body.len());
-}
-
-/// A `piece` call of request `id`: the raw piece, or the error.
-fn piece(w: &WebviewWindow<MockRuntime>, id: &str, index: u32) -> Result<Vec<u8>, Value> {
-    fetch_call(
-        w,
-        &json!({ "op": "piece", "id": id, "index": index }),
-        vec![],
-    )
-}
-
-#[test]
-fn a_buffered_body_over_one_mib_crosses_in_pieces_each_taken_once_in_any_order() {
-    let (a, server, _idp) = signed_in_with_byte_server_max("ipc-pieces", 4 << 20);
-    let w = &a.window;
-    let get = |path: &str| json!({ "method": "GET", "url": server.url(path) });
-    let (mib, first) = (1usize << 20, 256usize << 10);
-    // 1 MiB and less: whole.
-    let r = fetch_call(
-        w,
-        &send("w", Some(1), get(&format!("/bytes?n={mib}"))),
-        vec![],
-    )
-    .unwrap();
-    let (kind, _, body) = answer(&r);
-    assert_eq!(kind, 0);
-    assert!(body == pattern(mib));
-
-    // Over it: 256 KiB in the answer, then one piece per 512 KiB of the rest, at most four,
-    // of equal size (the last one shorter).
-    for n in [mib + 1, 3 * mib + 12_345, 4 << 20] {
-        let later = (n - first).div_ceil(512 << 10).min(4);
-        let size = (n - first).div_ceil(later);
-        let id = format!("p{n}");
-        let r = fetch_call(
-            w,
-            &send(&id, Some(1), get(&format!("/bytes?n={n}"))),
-            vec![],
-        )
-        .unwrap();
-        let (kind, head, rest) = answer(&r);
-        assert_eq!(
-            (kind, head["status"].clone()),
-            (2, json!(200)),
-            "{n}: {head}"
-        );
-        let count = u32::from_le_bytes(rest[..4].try_into().unwrap());
-        assert_eq!(count as usize, later + 1, "{n}: the piece count");
-        assert_eq!(rest.len() - 4, first, "{n}: piece 0 is whole");
-        if n == mib + 1 {
-            // Bad pieces while the body waits: none 0, none past the end.
-            for bad in [0, count, u32::MAX] {
-                let e = piece(w, &id, bad).unwrap_err();
-                assert_eq!(e["code"], "fetch_invalid_request", "piece {bad}: {e}");
-            }
-        }
-        // Piece 1 first, and never twice (here while others still wait).
-        let one = piece(w, &id, 1).unwrap();
-        if count > 2 {
-            let e = piece(w, &id, 1).unwrap_err();
-            assert_eq!(e["code"], "fetch_invalid_request", "{e}");
-        }
-        // The others all at once, from the last to the first.
-        let calls: Vec<_> = (2..count)
-            .rev()
-            .map(|i| {
-                let (w, id) = (w.clone(), id.clone());
-                std::thread::spawn(move || (i, piece(&w, &id, i)))
-            })
-            .collect();
-        let mut got: Vec<(u32, Vec<u8>)> = calls
-            .into_iter()
-            .map(|c| {
-                let (i, r) = c.join().unwrap();
-                (i, r.unwrap())
-            })
-            .collect();
-        got.sort_by_key(|(i, _)| *i);
-        let mut body = rest[4..].to_vec();
-        got.insert(0, (1, one));
-        for (i, bytes) in got {
-            assert!(
-                bytes.len() == size || i == count - 1,
-                "{n}: piece {i} is {}",
-                bytes.len()
-            );
-            body.extend_from_slice(&bytes);
-        }
-        assert!(body == pattern(n), "{n}: the pieces are the body exactly");
-        // Each piece once; then the request is gone.
-        let e = piece(w, &id, 1).unwrap_err();
-        assert_eq!(e["code"], "fetch_invalid_request", "{e}");
-    }
-
-    // No request id: the body comes whole, as before pieces.
-    let n = 3 * mib;
-    let call = json!({ "op": "send", "request": get(&format!("/bytes?n={n}")) });
-    let (kind, _, body) = answer(&fetch_call(w, &call, vec![]).unwrap());
-    assert_eq!(kind, 0);
-    assert!(body == pattern(n));
-    // No Content-Length: whole too (pieces need the length up front).
-    let r = fetch_call(
-        w,
-        &send("u", Some(2), get(&format!("/bytes?n={n}&unknown"))),
-        vec![],
-    )
-    .unwrap();
-    let (kind, _, body) = answer(&r);
-    assert_eq!(kind, 0);
-    assert!(body == pattern(n));
-
-    // A body that ends before its Content-Length: the pieces waiting get `network`, at once.
-    let r = fetch_call(
-        w,
-        &send(
-            "short",
-            Some(3),
-            get(&format!("/bytes?n={}&send={}", 2 * mib, mib / 2)),
-        ),
-        vec![],
-    )
-    .unwrap();
-    assert_eq!(answer(&r).0, 2);
-    for i in [1, 3] {
-        let e = piece(w, "short", i).unwrap_err();
-        assert_eq!(e["code"], "network", "piece {i}: {e}");
-    }
-
-    // A cancel while a piece waits: the piece call fails as cancelled and the server sees
-    // the connection closed.
-    let path = format!("/bytes?n={}&send={}&hang", 2 * mib, mib / 2);
-    let r = fetch_call(w, &send("stall", Some(4), get(&path)), vec![]).unwrap();
-    assert_eq!(answer(&r).0, 2);
-    let w2 = w.clone();
-    let waiting = std::thread::spawn(move || piece(&w2, "stall", 2));
-    std::thread::sleep(std::time::Duration::from_millis(300));
-    assert!(
-        !server.wait_closed_early_quick(&path),
-        "still open before the cancel"
-    );
-    fetch_call(w, &json!({ "op": "cancel", "id": "stall" }), vec![]).unwrap();
-    let e = waiting.join().unwrap().unwrap_err();
-    assert!(e["message"].as_str().unwrap().contains("cancelled"), "{e}");
-    assert!(
-        server.wait_closed_early(&path),
-        "the server saw the connection closed"
-    );
-    // Nothing is left to take (cancelled, or gone from the registry by now).
-    let e = piece(w, "stall", 1).unwrap_err();
-    assert!(
-        e["code"] == "fetch_invalid_request"
-            || e["message"].as_str().unwrap().contains("cancelled"),
-        "{e}"
-    );
 }
 
 #[test]

@@ -340,18 +340,14 @@ describe('authFetch', () => {
    * The `send` answer of the Rust command: `[kind][u32 LE head length][JSON head][body]`;
    * kind 1 (`streamed: true`) has no body: it comes over the call's channel.
    */
-  function frame({ body, streamed, pieces, ...head }) {
+  function frame({ body, streamed, ...head }) {
     const json = utf8(JSON.stringify(head))
-    // Kind 2 (`pieces`: the body's pieces): the count, then piece 0.
-    const count = pieces ? new Uint8Array(4) : new Uint8Array(0)
-    if (pieces) new DataView(count.buffer).setUint32(0, pieces.length, true)
-    const rest = streamed ? new Uint8Array(0) : pieces ? pieces[0] : body
-    const out = new Uint8Array(5 + json.length + count.length + rest.length)
-    out[0] = streamed ? 1 : pieces ? 2 : 0
+    const rest = streamed ? new Uint8Array(0) : body
+    const out = new Uint8Array(5 + json.length + rest.length)
+    out[0] = streamed ? 1 : 0
     new DataView(out.buffer).setUint32(1, json.length, true)
     out.set(json, 5)
-    out.set(count, 5 + json.length)
-    out.set(rest, 5 + json.length + count.length)
+    out.set(rest, 5 + json.length)
     return out.buffer
   }
 
@@ -361,9 +357,9 @@ describe('authFetch', () => {
    * are recorded as `{ cmd, args: { provider, account, request: { ..., body } } }` (body: the
    * payload's bytes, null when empty; the call's `id` and `channel` go to `calls.meta`) and
    * answered with `frame(respond(cmd, args, meta))`; `cancel` and `ack` calls go to
-   * `calls.controls`, and so do `piece` calls, answered with `onPiece(call)`.
+   * `calls.controls`.
    */
-  function record(respond, onPiece = () => assert.fail('no pieces here')) {
+  function record(respond) {
     const calls = []
     // Not enumerable, so `calls` still compares equal to a plain array of calls.
     Object.defineProperty(calls, 'controls', { value: [] })
@@ -374,7 +370,7 @@ describe('authFetch', () => {
       const call = JSON.parse(decodeURIComponent(options.headers['Token-Vault-Fetch']))
       if (call.op !== 'send') {
         calls.controls.push(call)
-        return call.op === 'piece' ? await onPiece(call) : new ArrayBuffer(0)
+        return new ArrayBuffer(0)
       }
       assert.ok(payload instanceof Uint8Array, 'the body is the raw payload')
       const { request, ...rest } = call
@@ -799,62 +795,6 @@ describe('authFetch', () => {
     assert.ok(acked.every((c) => c.id === calls.meta[0].id))
     assert.ok(acked.reduce((n, c) => n + c.bytes, 0) <= got.length)
     assert.deepStrictEqual(calls.controls.filter((c) => c.op === 'cancel'), [])
-  })
-
-  test('a body in pieces (kind 2) is piece 0 and the others taken by piece calls, four at a time, joined in order', async () => {
-    const pieces = Array.from({ length: 9 }, (_, i) => randomBytes(i === 8 ? 1234 : 50_000))
-    let inFlight = 0
-    let most = 0
-    const calls = record(
-      () => reply({ pieces }),
-      async (call) => {
-        inFlight += 1
-        most = Math.max(most, inFlight)
-        // Answers come back out of order.
-        await new Promise((r) => setTimeout(r, (call.index * 7) % 5))
-        inFlight -= 1
-        return pieces[call.index].slice().buffer
-      }
-    )
-    const res = await api.authFetch('https://api.example.com/big')
-    const got = new Uint8Array(await res.arrayBuffer())
-    assert.ok(same(got, Buffer.concat(pieces)), 'all bytes, in order')
-    const taken = calls.controls.filter((c) => c.op === 'piece')
-    assert.deepStrictEqual(taken.map((c) => c.index).sort((a, b) => a - b), [1, 2, 3, 4, 5, 6, 7, 8], 'each piece once')
-    assert.ok(taken.every((c) => c.id === calls.meta[0].id))
-    assert.equal(most, 4, 'four piece calls at a time')
-    assert.deepStrictEqual(calls.controls.filter((c) => c.op !== 'piece'), [], 'no cancel, no ack')
-  })
-
-  test('a failing piece rejects authFetch with its TokenVaultError and cancels the request in Rust', async () => {
-    const pieces = Array.from({ length: 6 }, () => randomBytes(1000))
-    const calls = record(
-      () => reply({ pieces }),
-      async (call) => {
-        if (call.index === 2) {
-          throw { code: 'network', message: 'network error: connection reset' }
-        }
-        return pieces[call.index].slice().buffer
-      }
-    )
-    const e = await rejection(() => api.authFetch('https://api.example.com/big'))
-    assert.ok(isTokenVaultError(e))
-    assert.equal(e.code, 'network')
-    assert.deepStrictEqual(calls.controls.filter((c) => c.op === 'cancel'), [{ op: 'cancel', id: calls.meta[0].id }])
-  })
-
-  test('aborting while pieces are taken cancels the request in Rust and rejects with the reason', async () => {
-    const pieces = [randomBytes(10), randomBytes(10), randomBytes(10)]
-    const controller = new AbortController()
-    const calls = record(
-      () => reply({ pieces }),
-      async () => {
-        controller.abort()
-        return await new Promise(() => {})
-      }
-    )
-    await assert.rejects(api.authFetch('https://api.example.com/big', { signal: controller.signal }), { name: 'AbortError' })
-    assert.deepStrictEqual(calls.controls.filter((c) => c.op === 'cancel'), [{ op: 'cancel', id: calls.meta[0].id }])
   })
 
   test('a stream error from Rust (over fetchMaxStreamBytes) errors the body with a TokenVaultError', async () => {

@@ -3,8 +3,9 @@
 // WebKitWebDriver), signed in to the bundled provider, against a plain-http server on
 // 127.0.0.1 started here. For each GET size: authFetch, the webview's own fetch with the bearer
 // header added by hand, @tauri-apps/plugin-http's fetch with the same header, and authFetch as
-// it was before bytes crossed the IPC (`legacy`: base64 in JSON); then a 10 MiB upload. Medians
-// of BENCH_RUNS runs (after one untimed run) in the same app run, and the app process's peak RSS
+// it was before bytes crossed the IPC (`legacy`: base64 in JSON), and the IPC alone (`ipcFloor`:
+// the same bytes answered from memory by a bench-only command); then a 10 MiB upload. Medians of
+// BENCH_RUNS runs (after one untimed run) in the same app run, and the app process's peak RSS
 // growth over its RSS before each block (sampled every 5 ms from /proc).
 //
 // Needs: E2E_APP (the example app built with --features bench), tauri-driver on PATH.
@@ -23,7 +24,7 @@ const ELEMENT = 'element-6066-11e4-a52e-4f735466cecf';
 const KiB = 1024;
 const MiB = 1024 * KiB;
 const SIZES = [['1KB', KiB], ['1MB', MiB], ['10MB', 10 * MiB], ['50MB', 50 * MiB]];
-const METHODS = ['authFetch', 'webview', 'http', 'legacy'];
+const METHODS = ['authFetch', 'webview', 'http', 'legacy', 'ipcFloor'];
 
 // The bench server: GET /bytes?n=N (N bytes, Content-Length), POST /upload (answers the
 // length it read); CORS for the webview's own fetch (it adds an Authorization header).
@@ -199,7 +200,7 @@ try {
   }
   const cells = ['authFetch', 'webview', 'legacy'].map((m) => `${m} ${ms(up[m])} ms / +${up[m].error ? '-' : mb(up[m].growth)} MiB${up[m].error ? ` (${up[m].error})` : ''}`);
   console.log(`  POST 10MB: ${cells.join('; ')}`);
-  console.log(`  runs per cell: ${RUNS} (after one untimed run); legacy = authFetch before this change (base64 in JSON)`);
+  console.log(`  runs per cell: ${RUNS} (after one untimed run); legacy = authFetch before bytes crossed the IPC (base64 in JSON); ipcFloor = the same bytes answered from memory (no network, no token)`);
 } finally {
   if (session) await wd('DELETE', `/session/${session}`).catch(() => {});
   driver.kill();

@@ -3,7 +3,9 @@
 // authFetch (bytes over the IPC, the token added in Rust), the webview's own fetch with the
 // bearer header added by hand, @tauri-apps/plugin-http's fetch with the same header, and
 // `legacy`: authFetch as it was before (bodies as base64 in JSON, the example app's
-// `legacy_fetch` command, built only with the `bench` feature).
+// `legacy_fetch` command, built only with the `bench` feature); and `ipcFloor`, the same number
+// of bytes answered from memory by the example's `bench_bytes` command (no network, no token):
+// what crossing Tauri's IPC alone costs.
 (() => {
   const tv = window.__TAURI_PLUGIN_TOKEN_VAULT__;
   const { invoke } = window.__TAURI__.core;
@@ -39,6 +41,7 @@
   }
 
   const fetchers = {
+    ipcFloor: async (url) => new Response(await invoke('bench_bytes', { n: Number(new URL(url).searchParams.get('n')) })),
     authFetch: (url, init) => tv.authFetch(url, { provider: 'demo', ...init }),
     webview: (url, init = {}) =>
       fetch(url, { ...init, headers: { ...(init.headers ?? {}), authorization: `Bearer ${token}` } }),

@@ -118,7 +118,21 @@ mod bench {
 
     #[cfg(feature = "bench")]
     pub fn handler() -> impl Fn(Invoke<Wry>) -> bool + Send + Sync + 'static {
-        tauri::generate_handler![super::api_url, super::qr_svg, legacy_fetch, bench_pid]
+        tauri::generate_handler![
+            super::api_url,
+            super::qr_svg,
+            legacy_fetch,
+            bench_pid,
+            bench_bytes
+        ]
+    }
+
+    /// `n` bytes from memory as a raw IPC answer: the floor of any body crossing the IPC
+    /// (no network, no token), the bench's `ipcFloor` column.
+    #[cfg(feature = "bench")]
+    #[tauri::command]
+    async fn bench_bytes(n: usize) -> tauri::ipc::Response {
+        tauri::ipc::Response::new(vec![0xa5; n])
     }
 
     /// The app's process id (the bench samples its memory).
