@@ -128,15 +128,13 @@ impl<R: Runtime> TokenVault<R> {
         let show = move |code: &crate::DeviceCode| {
             let _ = app.emit(crate::events::DEVICE_CODE, code);
         };
-        self.sessions
-            .login_with_device_code(provider, account, &show, &extra, cancel)
-            .await
+        core::login_with_device_code(&self.sessions, provider, account, &show, &extra, cancel).await
     }
 
     /// Signs out: revokes at the provider, wipes the store, notifies every window. The report
     /// carries the RP-initiated logout URL (with `id_token_hint`) when the provider has one.
     pub async fn logout_with_report(&self, provider: &str, account: &str) -> Result<LogoutReport> {
-        self.sessions.logout(provider, account).await
+        core::logout(&self.sessions, provider, account).await
     }
 
     /// Signs out (see [`Self::logout_with_report`]); the page-script view of the result.
@@ -154,17 +152,17 @@ impl<R: Runtime> TokenVault<R> {
 
     /// The session of `account` at `provider`.
     pub async fn session(&self, provider: &str, account: &str) -> Result<SessionStatus> {
-        self.sessions.status(provider, account).await
+        core::status(&self.sessions, provider, account).await
     }
 
     /// Every known session (and the default account of every provider).
     pub async fn sessions(&self) -> Result<Vec<SessionStatus>> {
-        self.sessions.sessions(crate::DEFAULT_ACCOUNT).await
+        core::sessions(&self.sessions).await
     }
 
     /// Refreshes now.
     pub async fn refresh(&self, provider: &str, account: &str) -> Result<SessionStatus> {
-        self.sessions.refresh(provider, account).await
+        core::refresh(&self.sessions, provider, account).await
     }
 
     /// A valid access token (raw: the `get_token` command is opt-in for page script).
@@ -174,7 +172,7 @@ impl<R: Runtime> TokenVault<R> {
         account: &str,
         min_ttl: std::time::Duration,
     ) -> Result<String> {
-        let t: AccessToken = self.sessions.get_token(provider, account, min_ttl).await?;
+        let t: AccessToken = core::get_token(&self.sessions, provider, account, min_ttl).await?;
         Ok(t.secret().to_string())
     }
 
@@ -188,7 +186,7 @@ impl<R: Runtime> TokenVault<R> {
         request: FetchRequest,
     ) -> Result<FetchResponse> {
         let provider = self.fetch_provider(provider)?;
-        self.sessions.fetch(&provider, account, request).await
+        core::fetch(&self.sessions, &provider, account, request).await
     }
 
     /// [`Self::fetch`] up to the response head (page script's `authFetch`).
@@ -200,7 +198,7 @@ impl<R: Runtime> TokenVault<R> {
         request: FetchRequest,
     ) -> Result<StartedFetch> {
         let provider = self.fetch_provider(provider)?;
-        self.sessions.start_fetch(&provider, account, request).await
+        core::start_fetch(&self.sessions, &provider, account, request).await
     }
 
     /// `provider`, or the only configured one.
@@ -245,9 +243,15 @@ impl<R: Runtime> TokenVault<R> {
         extra: &BTreeMap<String, String>,
         cancel: LoginCancel,
     ) -> Result<SessionStatus> {
-        self.sessions
-            .login(provider, account, &crate::SystemBrowser, extra, cancel)
-            .await
+        core::login(
+            &self.sessions,
+            provider,
+            account,
+            &crate::SystemBrowser,
+            extra,
+            cancel,
+        )
+        .await
     }
 
     #[cfg(mobile)]
@@ -258,9 +262,126 @@ impl<R: Runtime> TokenVault<R> {
         extra: &BTreeMap<String, String>,
         cancel: LoginCancel,
     ) -> Result<SessionStatus> {
-        self.sessions
-            .login_with_session(provider, account, &self.native, extra, cancel)
-            .await
+        core::login_with_session(
+            &self.sessions,
+            provider,
+            account,
+            &self.native,
+            extra,
+            cancel,
+        )
+        .await
+    }
+}
+
+/// The session manager's futures, boxed by non-generic functions. `TokenVault<R>` and the
+/// commands are generic over the app's runtime, so whatever they hold by value is compiled in
+/// the app's crate (once per codegen unit that needs it, drop glue included); behind these
+/// boxes the session futures' code and drop glue are compiled once, here. Issue 14: the
+/// sign-in future alone had six ~10 kB copies of its drop glue in an app.
+mod core {
+    use std::collections::BTreeMap;
+    use std::future::Future;
+    use std::pin::Pin;
+
+    use crate::error::Result;
+    use crate::models::SessionStatus;
+    use crate::secret::AccessToken;
+    use crate::session::{LoginCancel, LogoutReport, SessionManager};
+
+    /// A boxed session future.
+    pub(super) type Boxed<'a, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 'a>>;
+
+    #[cfg(desktop)]
+    pub(super) fn login<'a>(
+        s: &'a SessionManager,
+        provider: &'a str,
+        account: &'a str,
+        browser: &'a (dyn crate::Browser + Sync),
+        extra: &'a BTreeMap<String, String>,
+        cancel: LoginCancel,
+    ) -> Boxed<'a, SessionStatus> {
+        Box::pin(s.login(provider, account, browser, extra, cancel))
+    }
+
+    #[cfg(mobile)]
+    pub(super) fn login_with_session<'a>(
+        s: &'a SessionManager,
+        provider: &'a str,
+        account: &'a str,
+        session: &'a (dyn crate::AuthSession + Sync),
+        extra: &'a BTreeMap<String, String>,
+        cancel: LoginCancel,
+    ) -> Boxed<'a, SessionStatus> {
+        Box::pin(s.login_with_session(provider, account, session, extra, cancel))
+    }
+
+    pub(super) fn login_with_device_code<'a>(
+        s: &'a SessionManager,
+        provider: &'a str,
+        account: &'a str,
+        show: &'a (dyn Fn(&crate::DeviceCode) + Send + Sync),
+        extra: &'a BTreeMap<String, String>,
+        cancel: LoginCancel,
+    ) -> Boxed<'a, SessionStatus> {
+        Box::pin(s.login_with_device_code(provider, account, show, extra, cancel))
+    }
+
+    pub(super) fn logout<'a>(
+        s: &'a SessionManager,
+        provider: &'a str,
+        account: &'a str,
+    ) -> Boxed<'a, LogoutReport> {
+        Box::pin(s.logout(provider, account))
+    }
+
+    pub(super) fn status<'a>(
+        s: &'a SessionManager,
+        provider: &'a str,
+        account: &'a str,
+    ) -> Boxed<'a, SessionStatus> {
+        Box::pin(s.status(provider, account))
+    }
+
+    pub(super) fn sessions(s: &SessionManager) -> Boxed<'_, Vec<SessionStatus>> {
+        Box::pin(s.sessions(crate::DEFAULT_ACCOUNT))
+    }
+
+    pub(super) fn refresh<'a>(
+        s: &'a SessionManager,
+        provider: &'a str,
+        account: &'a str,
+    ) -> Boxed<'a, SessionStatus> {
+        Box::pin(s.refresh(provider, account))
+    }
+
+    pub(super) fn get_token<'a>(
+        s: &'a SessionManager,
+        provider: &'a str,
+        account: &'a str,
+        min_ttl: std::time::Duration,
+    ) -> Boxed<'a, AccessToken> {
+        Box::pin(s.get_token(provider, account, min_ttl))
+    }
+
+    #[cfg(feature = "fetch")]
+    pub(super) fn fetch<'a>(
+        s: &'a SessionManager,
+        provider: &'a str,
+        account: &'a str,
+        request: crate::fetch::FetchRequest,
+    ) -> Boxed<'a, crate::fetch::FetchResponse> {
+        Box::pin(s.fetch(provider, account, request))
+    }
+
+    #[cfg(feature = "fetch")]
+    pub(super) fn start_fetch<'a>(
+        s: &'a SessionManager,
+        provider: &'a str,
+        account: &'a str,
+        request: crate::fetch::FetchRequest,
+    ) -> Boxed<'a, crate::fetch::StartedFetch> {
+        Box::pin(s.start_fetch(provider, account, request))
     }
 }
 
