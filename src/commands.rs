@@ -361,7 +361,12 @@ pub(crate) async fn fetch<R: Runtime>(
         r = work => r?,
     };
     if let (Some((started, first)), Some(channel)) = (stream, channel) {
-        tauri::async_runtime::spawn(stream_body(registration, started, first, channel));
+        tauri::async_runtime::spawn(crate::task::boxed(stream_body(
+            registration,
+            started,
+            first,
+            channel,
+        )));
     }
     Ok(tauri::ipc::Response::new(out))
 }

@@ -76,6 +76,7 @@ mod session;
 // `SignedIn::subject` is read by the `testing` re-export's users only.
 #[cfg_attr(not(feature = "test-util"), allow(dead_code))]
 mod signin;
+mod task;
 mod token_vault;
 mod url_policy;
 mod vault;

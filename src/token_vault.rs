@@ -44,11 +44,11 @@ pub(crate) fn init<R: Runtime, C: serde::de::DeserializeOwned>(
     let sessions = Arc::new(sessions);
     let mut events = sessions.subscribe();
     let emitter = app.clone();
-    tauri::async_runtime::spawn(async move {
+    tauri::async_runtime::spawn(crate::task::boxed(async move {
         while let Some(e) = events.recv().await {
             let _ = emitter.emit(SESSION_CHANGED, &e);
         }
-    });
+    }));
     Ok(TokenVault {
         _app: app.clone(),
         sessions,

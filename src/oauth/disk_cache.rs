@@ -115,7 +115,7 @@ impl DiskCache {
     /// `url`'s document when a fresh entry for it exists.
     pub(crate) async fn load(&self, kind: Kind, url: &Url) -> Option<Hit> {
         let path = self.path(kind, url);
-        let read = tokio::task::spawn_blocking(move || read_entry(&path))
+        let read = crate::task::spawn_blocking(move || read_entry(&path))
             .await
             .ok()??;
         if read.v != VERSION || read.url != url.as_str() {
@@ -158,7 +158,7 @@ impl DiskCache {
             doc: doc.clone(),
         };
         let (dir, path) = (self.dir.clone(), self.path(kind, url));
-        let written = tokio::task::spawn_blocking(move || write_entry(&dir, &path, &entry)).await;
+        let written = crate::task::spawn_blocking(move || write_entry(&dir, &path, &entry)).await;
         if let Ok(Err(e)) = written {
             log::warn!(
                 "token-vault: caching the provider's {} failed: {e}",
@@ -170,7 +170,7 @@ impl DiskCache {
     /// Drops `url`'s entry (a request made with it failed).
     pub(crate) async fn remove(&self, kind: Kind, url: &Url) {
         let path = self.path(kind, url);
-        let _ = tokio::task::spawn_blocking(move || std::fs::remove_file(path)).await;
+        let _ = crate::task::spawn_blocking(move || std::fs::remove_file(path)).await;
     }
 }
 

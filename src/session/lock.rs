@@ -23,7 +23,7 @@ impl SessionManager {
         let digest = Sha256::digest(format!("{service}\n{}\n{}", acct.provider, acct.account));
         let name: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
         let path = dir.join(format!("{name}.lock"));
-        let task = tokio::task::spawn_blocking(move || -> std::io::Result<std::fs::File> {
+        let task = crate::task::spawn_blocking(move || -> std::io::Result<std::fs::File> {
             std::fs::create_dir_all(&dir)?;
             let file = std::fs::OpenOptions::new()
                 .create(true)

@@ -402,7 +402,7 @@ impl SessionManager {
         f: impl FnOnce(Vault) -> Result<T> + Send + 'static,
     ) -> Result<T> {
         let vault = self.vault()?;
-        tokio::task::spawn_blocking(move || f(vault))
+        crate::task::spawn_blocking(move || f(vault))
             .await
             .map_err(|e| Error::Internal(format!("store task: {e}")))?
     }

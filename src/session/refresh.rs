@@ -348,7 +348,7 @@ impl SessionManager {
         // caller that gives up (a `timeout`, a `select!`) drops only its wait, never the
         // rotated token. The task keeps the locks until the token is stored (or parked in
         // `flight` when the store fails).
-        let task = tokio::spawn(async move {
+        let task = crate::task::spawn(async move {
             // The locks come back with the outcome, so the caller keeps them until its own
             // last write (the verified ID token, or the wipe); a caller that gave up drops
             // them with the outcome when the task ends.
@@ -367,7 +367,7 @@ impl SessionManager {
                         // Persisted as soon as the response parsed, before any check that
                         // could fail.
                         let r = record.clone();
-                        tokio::task::spawn_blocking(move || vault.save_record(&p, &a, &r))
+                        crate::task::spawn_blocking(move || vault.save_record(&p, &a, &r))
                             .await
                             .map_err(|e| Error::Internal(format!("store task: {e}")))
                             .and_then(|saved| saved)
