@@ -36,11 +36,11 @@ ROOT=$PWD
 if [ -d "${HOME:-/root}/.cargo/bin" ]; then export PATH="${HOME:-/root}/.cargo/bin:$PATH"; fi
 
 # What the plugin may add (stripped, release) before --check fails: the figure measured on
-# 2026-11-27 at f1093c0 (jsonwebtoken on ring, and DPoP; see README, Benchmarks > Footprint)
-# plus a 5% margin (7.47 MB). When a change makes the
+# 2026-11-27 at ee96811 (session futures boxed by non-generic functions, spawned tasks boxed;
+# see README, Benchmarks > Footprint) plus a 5% margin (6.55 MB). When a change makes the
 # plugin smaller, lower these to the new figure; when growth is deliberate, raise them with
 # the new measurement in the README.
-MEASURED_ADDED_BYTES=7115024
+MEASURED_ADDED_BYTES=6242464
 ADDED_LIMIT_BYTES=$((MEASURED_ADDED_BYTES * 105 / 100))
 ADDED_LIMIT_BYTES=${SIZE_ADDED_LIMIT_BYTES:-$ADDED_LIMIT_BYTES}
 
