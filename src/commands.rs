@@ -304,97 +304,71 @@ pub(crate) async fn fetch<R: Runtime>(
         })
         .transpose()?;
     let request = FetchRequest::from_ipc(args, body)?;
-    let vault = app.token_vault();
-    let provider = vault.fetch_provider(provider.as_deref())?;
     let registration = registry.register(id.map(|id| (label, id)));
-    send(
-        vault.session_manager().clone(),
-        provider,
-        account,
-        request,
-        registration,
-        channel,
-    )
-    .await
-}
-
-/// `fetch`'s `send`, past everything that depends on the app's runtime: not generic, and
-/// boxed, so it is compiled once in the plugin (issue 14).
-#[cfg(feature = "fetch")]
-fn send(
-    sessions: std::sync::Arc<crate::session::SessionManager>,
-    provider: String,
-    account: Option<String>,
-    request: FetchRequest,
-    registration: Registration,
-    channel: Option<tauri::ipc::Channel<tauri::ipc::InvokeResponseBody>>,
-) -> crate::task::BoxFuture<Result<tauri::ipc::Response>> {
-    use crate::error::Error;
-    crate::task::boxed(async move {
-        let cancel = registration.flight.cancel.clone();
-        let work = async {
-            let mut started = sessions
-                .start_fetch(&provider, self::account(&account), request)
-                .await?;
-            let head = serde_json::to_vec(&FetchHead {
-                status: started.status,
-                status_text: &started.status_text,
-                headers: &started.headers,
-                url: started.url.as_str(),
-            })
-            .map_err(|e| Error::Internal(format!("fetch head: {e}")))?;
-            let head_len = 5 + head.len();
-            let mut out = Vec::with_capacity(
-                head_len
-                    + started
-                        .content_length()
-                        .map_or(0, |n| n.min(started.max_body as u64) as usize),
-            );
-            out.push(BODY_FOLLOWS);
-            out.extend_from_slice(&(head.len() as u32).to_le_bytes());
-            out.extend_from_slice(&head);
-            let announced_too_large = started
-                .content_length()
-                .is_some_and(|n| n > started.max_body as u64);
-            if !announced_too_large || channel.is_none() {
-                loop {
-                    match started.chunk().await? {
-                        None => return Ok((out, None)),
-                        Some(c) if out.len() - head_len + c.len() <= started.max_body => {
-                            out.extend_from_slice(&c);
+    let cancel = registration.flight.cancel.clone();
+    let vault = app.token_vault();
+    let work = async {
+        let mut started = vault
+            .start_fetch(provider.as_deref(), self::account(&account), request)
+            .await?;
+        let head = serde_json::to_vec(&FetchHead {
+            status: started.status,
+            status_text: &started.status_text,
+            headers: &started.headers,
+            url: started.url.as_str(),
+        })
+        .map_err(|e| Error::Internal(format!("fetch head: {e}")))?;
+        let head_len = 5 + head.len();
+        let mut out = Vec::with_capacity(
+            head_len
+                + started
+                    .content_length()
+                    .map_or(0, |n| n.min(started.max_body as u64) as usize),
+        );
+        out.push(BODY_FOLLOWS);
+        out.extend_from_slice(&(head.len() as u32).to_le_bytes());
+        out.extend_from_slice(&head);
+        let announced_too_large = started
+            .content_length()
+            .is_some_and(|n| n > started.max_body as u64);
+        if !announced_too_large || channel.is_none() {
+            loop {
+                match started.chunk().await? {
+                    None => return Ok((out, None)),
+                    Some(c) if out.len() - head_len + c.len() <= started.max_body => {
+                        out.extend_from_slice(&c);
+                    }
+                    Some(c) => {
+                        if channel.is_none() {
+                            return Err(Error::FetchResponseTooLarge(started.max_body));
                         }
-                        Some(c) => {
-                            if channel.is_none() {
-                                return Err(Error::FetchResponseTooLarge(started.max_body));
-                            }
-                            // Over the buffer cap: what was read so far leads the stream.
-                            let mut first = out.split_off(head_len);
-                            first.extend_from_slice(&c);
-                            out[0] = BODY_STREAMED;
-                            return Ok((out, Some((started, first))));
-                        }
+                        // Over the buffer cap: what was read so far leads the stream.
+                        let mut first = out.split_off(head_len);
+                        first.extend_from_slice(&c);
+                        out[0] = BODY_STREAMED;
+                        return Ok((out, Some((started, first))));
                     }
                 }
             }
-            out[0] = BODY_STREAMED;
-            Ok((out, Some((started, Vec::new()))))
-        };
-        // A cancel that came first wins, before anything is sent.
-        let (out, stream) = tokio::select! {
-            biased;
-            () = cancel.cancelled() => return Err(cancelled()),
-            r = work => r?,
-        };
-        if let (Some((started, first)), Some(channel)) = (stream, channel) {
-            tauri::async_runtime::spawn(crate::task::boxed(stream_body(
-                registration,
-                started,
-                first,
-                channel,
-            )));
         }
-        Ok(tauri::ipc::Response::new(out))
-    })
+        out[0] = BODY_STREAMED;
+        Ok((out, Some((started, Vec::new()))))
+    };
+    // A cancel that came first wins, before anything is sent.
+    let (out, stream) = tokio::select! {
+        biased;
+        () = cancel.cancelled() => return Err(cancelled()),
+        r = work => r?,
+    };
+    if let (Some((started, first)), Some(channel)) = (stream, channel) {
+        tauri::async_runtime::spawn(crate::task::boxed(stream_body(
+            registration,
+            started,
+            first,
+            channel,
+        )));
+    }
+    Ok(tauri::ipc::Response::new(out))
 }
 
 #[cfg(feature = "fetch")]

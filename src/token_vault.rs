@@ -12,7 +12,7 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::events::SESSION_CHANGED;
 #[cfg(feature = "fetch")]
-use crate::fetch::{FetchRequest, FetchResponse};
+use crate::fetch::{FetchRequest, FetchResponse, StartedFetch};
 use crate::models::{LogoutResult, SessionStatus};
 use crate::secret::AccessToken;
 use crate::session::{LoginCancel, LogoutReport, SessionManager};
@@ -189,9 +189,21 @@ impl<R: Runtime> TokenVault<R> {
         core::fetch(&self.sessions, &provider, account, request).await
     }
 
+    /// [`Self::fetch`] up to the response head (page script's `authFetch`).
+    #[cfg(feature = "fetch")]
+    pub(crate) async fn start_fetch(
+        &self,
+        provider: Option<&str>,
+        account: &str,
+        request: FetchRequest,
+    ) -> Result<StartedFetch> {
+        let provider = self.fetch_provider(provider)?;
+        core::start_fetch(&self.sessions, &provider, account, request).await
+    }
+
     /// `provider`, or the only configured one.
     #[cfg(feature = "fetch")]
-    pub(crate) fn fetch_provider(&self, provider: Option<&str>) -> Result<String> {
+    fn fetch_provider(&self, provider: Option<&str>) -> Result<String> {
         match provider {
             Some(p) => Ok(p.to_string()),
             None => {
@@ -360,6 +372,16 @@ mod core {
         request: crate::fetch::FetchRequest,
     ) -> Boxed<'a, crate::fetch::FetchResponse> {
         Box::pin(s.fetch(provider, account, request))
+    }
+
+    #[cfg(feature = "fetch")]
+    pub(super) fn start_fetch<'a>(
+        s: &'a SessionManager,
+        provider: &'a str,
+        account: &'a str,
+        request: crate::fetch::FetchRequest,
+    ) -> Boxed<'a, crate::fetch::StartedFetch> {
+        Box::pin(s.start_fetch(provider, account, request))
     }
 }
 
