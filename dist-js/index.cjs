@@ -329,6 +329,16 @@ function answerBytes(r) {
     }
     throw new TokenVaultError('internal', 'the fetch command answered something other than bytes');
 }
+/**
+ * Unregisters `channel`'s callback in page script. The plugin only makes the Rust end of a
+ * `send` call's channel when the body streams (that end, once dropped, would tell page script to
+ * unregister it, at the cost of one script evaluation per call); for a body answered whole, or
+ * a call that failed, page script does it here.
+ */
+function forget(channel) {
+    const internals = window.__TAURI_INTERNALS__;
+    internals?.unregisterCallback?.(channel.id);
+}
 /** A fresh request id (unguessable by other scripts, unique per webview). */
 function requestId() {
     const b = crypto.getRandomValues(new Uint8Array(16));
@@ -504,6 +514,7 @@ async function authFetch(input, init) {
     }
     catch (e) {
         finish();
+        forget(channel);
         if (signal?.aborted) {
             throw abortReason(signal);
         }
@@ -514,6 +525,7 @@ async function authFetch(input, init) {
     const streamed = answer[0] === BODY_STREAMED;
     if (!streamed) {
         finish();
+        forget(channel);
     }
     let res;
     try {

@@ -750,6 +750,21 @@ function answerBytes(r: unknown): Uint8Array<ArrayBuffer> {
   throw new TokenVaultError('internal', 'the fetch command answered something other than bytes')
 }
 
+/**
+ * Unregisters `channel`'s callback in page script. The plugin only makes the Rust end of a
+ * `send` call's channel when the body streams (that end, once dropped, would tell page script to
+ * unregister it, at the cost of one script evaluation per call); for a body answered whole, or
+ * a call that failed, page script does it here.
+ */
+function forget(channel: { id: number }): void {
+  const internals = (
+    window as unknown as {
+      __TAURI_INTERNALS__?: { unregisterCallback?: (id: number) => void }
+    }
+  ).__TAURI_INTERNALS__
+  internals?.unregisterCallback?.(channel.id)
+}
+
 /** A fresh request id (unguessable by other scripts, unique per webview). */
 function requestId(): string {
   const b = crypto.getRandomValues(new Uint8Array(16))
@@ -936,6 +951,7 @@ export async function authFetch(input: RequestInfo | URL, init?: AuthFetchInit):
     answer = answerBytes(await Promise.race([sent, aborted]))
   } catch (e) {
     finish()
+    forget(channel)
     if (signal?.aborted) {
       throw abortReason(signal)
     }
@@ -948,6 +964,7 @@ export async function authFetch(input: RequestInfo | URL, init?: AuthFetchInit):
   const streamed = answer[0] === BODY_STREAMED
   if (!streamed) {
     finish()
+    forget(channel)
   }
   let res: Response
   try {

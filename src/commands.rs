@@ -296,10 +296,12 @@ pub(crate) async fn fetch<R: Runtime>(
             ))
         }
     };
+    // Only the id for now: a `Channel` made from it tells page script when it is dropped (one
+    // script evaluation in the webview), which a body answered whole does not need; page
+    // script forgets the channel itself then. The channel is made when a body streams.
     let channel = channel
         .map(|c| {
             c.parse::<tauri::ipc::JavaScriptChannelId>()
-                .map(|c| c.channel_on::<R, tauri::ipc::InvokeResponseBody>(webview.clone()))
                 .map_err(|e| Error::FetchInvalidRequest(format!("channel `{c}`: {e}")))
         })
         .transpose()?;
@@ -365,7 +367,7 @@ pub(crate) async fn fetch<R: Runtime>(
             registration,
             started,
             first,
-            channel,
+            channel.channel_on(webview),
         )));
     }
     Ok(tauri::ipc::Response::new(out))

@@ -774,6 +774,43 @@ describe('authFetch', () => {
     assert.notEqual(m1.channel, m2.channel)
   })
 
+  test('the channel of a body answered whole, or of a call that failed, is unregistered in page script', async () => {
+    // Rust makes its end of the channel only when a body streams, so nothing from Rust would
+    // unregister the callback of the others: page script does.
+    const registered = (meta) =>
+      window.__TAURI_INTERNALS__.callbacks.has(Number(meta.channel.slice('__CHANNEL__:'.length)))
+    let fail = false
+    const calls = record(() => {
+      if (fail) {
+        throw { code: 'network', message: 'connection refused' }
+      }
+      return reply({}, 'whole')
+    })
+    await api.authFetch('https://api.example.com/whole')
+    assert.equal(registered(calls.meta[0]), false, 'whole body: unregistered')
+    fail = true
+    await assert.rejects(api.authFetch('https://api.example.com/down'), { code: 'network' })
+    assert.equal(registered(calls.meta[1]), false, 'failed call: unregistered')
+  })
+
+  test('the channel of a streamed body stays registered until its end message', async () => {
+    let channel
+    record((cmd, args, meta) => {
+      channel = meta.channel
+      return reply({ streamed: true })
+    })
+    const registered = () =>
+      window.__TAURI_INTERNALS__.callbacks.has(Number(channel.slice('__CHANNEL__:'.length)))
+    const res = await api.authFetch('https://api.example.com/big')
+    assert.equal(registered(), true, 'streaming: registered')
+    push(channel, randomBytes(3).buffer)
+    push(channel, { end: true })
+    assert.equal((await res.arrayBuffer()).byteLength, 3)
+    assert.equal(registered(), true, 'the end message only: Rust\'s channel has not ended yet')
+    window.__TAURI_INTERNALS__.runCallback(Number(channel.slice('__CHANNEL__:'.length)), { end: true, index: 2 })
+    assert.equal(registered(), false, 'unregistered by the end of Rust\'s channel')
+  })
+
   test('a streamed body (kind 1) is the channel\'s raw chunks in order, acked as read', async () => {
     const parts = [randomBytes(700_000), new Uint8Array([0xff, 0xfe, 0x00]), randomBytes(1_500_000)]
     const calls = record((cmd, args, meta) => {

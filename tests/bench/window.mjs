@@ -4,9 +4,15 @@
 // 127.0.0.1 started here. For each GET size: authFetch, the webview's own fetch with the bearer
 // header added by hand, @tauri-apps/plugin-http's fetch with the same header, and authFetch as
 // it was before bytes crossed the IPC (`legacy`: base64 in JSON), and the IPC alone (`ipcFloor`:
-// the same bytes answered from memory by a bench-only command); then a 10 MiB upload. Medians of
-// BENCH_RUNS runs (after one untimed run) in the same app run, and the app process's peak RSS
-// growth over its RSS before each block (sampled every 5 ms from /proc).
+// the same bytes answered from memory by a bench-only command); then a 10 MiB upload. Each GET
+// size first runs a block per method (one untimed request, then BENCH_RSS_RUNS timed) for the
+// app process's peak RSS growth over its RSS before the block (sampled every 5 ms from /proc);
+// the GET times are medians of BENCH_RUNS interleaved rounds after that (one sample per method
+// per round, the order rotated each round, a sample being REPS GETs back to back), so a drift of
+// the machine or the webview over the run is shared by all methods instead of landing on
+// whichever block ran then; the ratio to the webview is also given as the median of the rounds'
+// own ratios (each round's samples ran side by side). Upload times are
+// medians of BENCH_RUNS runs in one block per method.
 //
 // Needs: E2E_APP (the example app built with --features bench), tauri-driver on PATH.
 import { spawn } from 'node:child_process';
@@ -19,11 +25,14 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const app = process.env.E2E_APP;
 const DRIVER_PORT = Number(process.env.BENCH_DRIVER_PORT ?? 4445);
-const RUNS = Number(process.env.BENCH_RUNS ?? 7);
+const RUNS = Number(process.env.BENCH_RUNS ?? 11);
+const RSS_RUNS = Number(process.env.BENCH_RSS_RUNS ?? 3);
 const ELEMENT = 'element-6066-11e4-a52e-4f735466cecf';
 const KiB = 1024;
 const MiB = 1024 * KiB;
 const SIZES = [['1KB', KiB], ['1MB', MiB], ['10MB', 10 * MiB], ['50MB', 50 * MiB]];
+// GETs per timed sample in the interleaved rounds, by size: the page's clock has 1 ms steps.
+const REPS = { '1KB': 20, '1MB': 5, '10MB': 1, '50MB': 1 };
 const METHODS = ['authFetch', 'webview', 'http', 'legacy', 'ipcFloor'];
 
 // The bench server: GET /bytes?n=N (N bytes, Content-Length), POST /upload (answers the
@@ -167,16 +176,30 @@ try {
     return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
   };
   const ms = (x) => (x.error ? 'failed' : median(x.times).toFixed(2));
+  // The median over rounds of `method`'s time over the webview's in the same round.
+  const ratio = (r, method) =>
+    r[method].error || r.webview.error
+      ? 'failed'
+      : `${median(r[method].times.map((t, i) => t / r.webview.times[i])).toFixed(2)}x`;
   const mb = (bytes) => (bytes / MiB).toFixed(1);
   const results = {};
   for (const [label, size] of SIZES) {
     results[label] = {};
+    const url = `${origin}/bytes?n=${size}`;
     for (const method of METHODS) {
       try {
-        results[label][method] = await block('get', method, `${origin}/bytes?n=${size}`, size, RUNS);
+        results[label][method] = await block('get', method, url, size, RSS_RUNS);
+        results[label][method].times = [];
       } catch (e) {
         results[label][method] = { error: e.message };
       }
+    }
+    const working = METHODS.filter((m) => !results[label][m].error);
+    for (let round = 0; round < RUNS; round += 1) {
+      const k = round % working.length;
+      const order = [...working.slice(k), ...working.slice(0, k)];
+      const times = await page('round', order, url, size, REPS[label]);
+      for (const m of working) results[label][m].times.push(times[m]);
     }
     const r = results[label];
     console.log(`authFetch ${label}: ${ms(r.authFetch)} ms; webview fetch: ${ms(r.webview)} ms; http plugin fetch: ${ms(r.http)} ms`);
@@ -197,10 +220,12 @@ try {
     const r = results[label];
     const cells = METHODS.map((m) => `${m} ${ms(r[m])} ms / +${r[m].error ? '-' : mb(r[m].growth)} MiB${r[m].error ? ` (${r[m].error})` : ''}`);
     console.log(`  GET ${label}: ${cells.join('; ')}`);
+    const ratios = METHODS.filter((m) => m !== 'webview').map((m) => `${m} ${ratio(r, m)}`);
+    console.log(`    per-round ratio to the webview's fetch (median): ${ratios.join('; ')}`);
   }
   const cells = ['authFetch', 'webview', 'legacy'].map((m) => `${m} ${ms(up[m])} ms / +${up[m].error ? '-' : mb(up[m].growth)} MiB${up[m].error ? ` (${up[m].error})` : ''}`);
   console.log(`  POST 10MB: ${cells.join('; ')}`);
-  console.log(`  runs per cell: ${RUNS} (after one untimed run); legacy = authFetch before bytes crossed the IPC (base64 in JSON); ipcFloor = the same bytes answered from memory (no network, no token)`);
+  console.log(`  GET: medians of ${RUNS} interleaved rounds (order rotated; GETs per sample: ${SIZES.map(([l]) => `${l} ${REPS[l]}`).join(', ')}), RSS from a block of ${RSS_RUNS} runs per method after one untimed; POST: ${RUNS} runs per cell after one untimed; legacy = authFetch before bytes crossed the IPC (base64 in JSON); ipcFloor = the same bytes answered from memory (no network, no token)`);
 } finally {
   if (session) await wd('DELETE', `/session/${session}`).catch(() => {});
   driver.kill();

@@ -1,5 +1,6 @@
 // The real-window benchmark's page side (tests/bench/window.mjs calls it over WebDriver; it
-// does nothing by itself). Each `run` times whole requests, body read to the end, in this page:
+// does nothing by itself). `get`, `round` and `upload` time whole requests, body read to the
+// end, in this page:
 // authFetch (bytes over the IPC, the token added in Rust), the webview's own fetch with the
 // bearer header added by hand, @tauri-apps/plugin-http's fetch with the same header, and
 // `legacy`: authFetch as it was before (bodies as base64 in JSON, the example app's
@@ -68,6 +69,27 @@
           throw new Error(`${method}: status ${res.status}, ${body.byteLength} of ${size} bytes`);
         }
         if (i > 0) times.push(ms);
+      }
+      return times;
+    },
+    /**
+     * One timed sample of each of `methods`, in that order (the caller rotates it, so no
+     * method always runs first or after the same one): `reps` GETs of `url` back to back,
+     * bodies read whole, ms per GET by method (`performance.now()` is rounded to 1 ms here:
+     * several GETs per sample give small bodies a finer figure).
+     */
+    async round(methods, url, size, reps) {
+      const times = {};
+      for (const method of methods) {
+        const t0 = performance.now();
+        for (let i = 0; i < reps; i++) {
+          const res = await fetchers[method](url);
+          const body = await res.arrayBuffer();
+          if (res.status !== 200 || body.byteLength !== size) {
+            throw new Error(`${method}: status ${res.status}, ${body.byteLength} of ${size} bytes`);
+          }
+        }
+        times[method] = (performance.now() - t0) / reps;
       }
       return times;
     },
