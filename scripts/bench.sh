@@ -24,6 +24,11 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 # @tauri-apps/plugin-http (pinned by package-lock.json) for the page, which has no bundler.
 npx rollup --silent -c tests/bench/rollup.config.mjs
+# The app embeds the plugin's api-iife.js and its dist/ when its crate compiles, and cargo does
+# not see those files change: recompile it when one is newer than the binary.
+if [ -e target/release/token-vault-example-app ] && [ -n "$(find api-iife.js examples/app/dist -newer target/release/token-vault-example-app -print -quit)" ]; then
+  touch examples/app/src-tauri/src/main.rs
+fi
 cargo build --locked --release -p token-vault-example-app --features bench
 export E2E_APP="$PWD/target/release/token-vault-example-app"
 scripts/with-keyring.sh xvfb-run -a -s "-screen 0 1280x900x24" node tests/bench/window.mjs

@@ -7,6 +7,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # rustup installs cargo in ~/.cargo/bin, which a non-interactive shell may not have on PATH.
 if [ -d "${HOME:-/root}/.cargo/bin" ]; then export PATH="${HOME:-/root}/.cargo/bin:$PATH"; fi
+# The app embeds the plugin's api-iife.js and its dist/ when its crate compiles, and cargo does
+# not see those files change: recompile it when one is newer than the binary.
+if [ -e target/debug/token-vault-example-app ] && [ -n "$(find api-iife.js examples/app/dist -newer target/debug/token-vault-example-app -print -quit)" ]; then
+  touch examples/app/src-tauri/src/main.rs
+fi
 cargo build --locked -p token-vault-example-app
 export E2E_APP="$PWD/target/debug/token-vault-example-app"
 export E2E_OUT="$PWD/target/e2e"

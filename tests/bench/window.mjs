@@ -4,9 +4,10 @@
 // 127.0.0.1 started here. For each GET size: authFetch, the webview's own fetch with the bearer
 // header added by hand, @tauri-apps/plugin-http's fetch with the same header, and authFetch as
 // it was before bytes crossed the IPC (`legacy`: base64 in JSON), and the IPC alone (`ipcFloor`:
-// the same bytes answered from memory by a bench-only command); then a 10 MiB upload. Each GET
-// size first runs a block per method (one untimed request, then BENCH_RSS_RUNS timed) for the
-// app process's peak RSS growth over its RSS before the block (sampled every 5 ms from /proc);
+// the same bytes answered from memory by a bench-only command); then a 10 MiB upload (authFetch,
+// webview, http plugin, legacy). Each GET size first runs a block per method (one untimed
+// request, then BENCH_RSS_RUNS timed) for the app process's peak RSS growth over its RSS before
+// the block (sampled every 5 ms from /proc);
 // the GET times are medians of BENCH_RUNS interleaved rounds after that (one sample per method
 // per round, the order rotated each round, a sample being REPS GETs back to back), so a drift of
 // the machine or the webview over the run is shared by all methods instead of landing on
@@ -205,7 +206,7 @@ try {
     console.log(`authFetch ${label}: ${ms(r.authFetch)} ms; webview fetch: ${ms(r.webview)} ms; http plugin fetch: ${ms(r.http)} ms`);
   }
   const up = {};
-  for (const method of ['authFetch', 'webview', 'legacy']) {
+  for (const method of ['authFetch', 'webview', 'http', 'legacy']) {
     try {
       up[method] = await block('upload', method, `${origin}/upload`, 10 * MiB, RUNS);
     } catch (e) {
@@ -223,7 +224,7 @@ try {
     const ratios = METHODS.filter((m) => m !== 'webview').map((m) => `${m} ${ratio(r, m)}`);
     console.log(`    per-round ratio to the webview's fetch (median): ${ratios.join('; ')}`);
   }
-  const cells = ['authFetch', 'webview', 'legacy'].map((m) => `${m} ${ms(up[m])} ms / +${up[m].error ? '-' : mb(up[m].growth)} MiB${up[m].error ? ` (${up[m].error})` : ''}`);
+  const cells = ['authFetch', 'webview', 'http', 'legacy'].map((m) => `${m} ${ms(up[m])} ms / +${up[m].error ? '-' : mb(up[m].growth)} MiB${up[m].error ? ` (${up[m].error})` : ''}`);
   console.log(`  POST 10MB: ${cells.join('; ')}`);
   console.log(`  GET: medians of ${RUNS} interleaved rounds (order rotated; GETs per sample: ${SIZES.map(([l]) => `${l} ${REPS[l]}`).join(', ')}), RSS from a block of ${RSS_RUNS} runs per method after one untimed; POST: ${RUNS} runs per cell after one untimed; legacy = authFetch before bytes crossed the IPC (base64 in JSON); ipcFloor = the same bytes answered from memory (no network, no token)`);
 } finally {

@@ -1,9 +1,9 @@
 // End-to-end: the example app in a real window (under Xvfb), driven over WebDriver
 // (tauri-driver + WebKitWebDriver), signing in against the bundled provider's real login form
 // (completed by the headless browser stand-in as $BROWSER), calling the protected API through
-// authFetch, surviving a restart (session restored from the Secret Service), logging out, and
-// signing in on another device (RFC 8628: the code and its QR code shown, the stand-in approving
-// on "a phone").
+// authFetch (bodies answered whole and streamed, every byte checked), surviving a restart
+// (session restored from the Secret Service), logging out, and signing in on another device
+// (RFC 8628: the code and its QR code shown, the stand-in approving on "a phone").
 //
 // Run by scripts/e2e.sh (which sets up Xvfb, a private keyring, tauri-driver). Needs:
 //   E2E_APP        absolute path of the built example app binary
@@ -168,6 +168,39 @@ test('sign in through the real login form, call the API, see the signed-in windo
     await click('#call-api');
     const result = await waitText('#api-result', (s) => s.startsWith('200'), 'API result');
     assert.match(result, /"sub":"alice"/);
+
+    // Bodies in the real window: 1 MiB answered whole and 12 MiB streamed (over the default
+    // fetchMaxBodyBytes, 10 MiB), every byte checked; neither leaves its channel's callback
+    // registered in page script (whole: page script unregisters it; streamed: the Rust end,
+    // made for the stream, ends it when dropped).
+    const bodies = await wd('POST', `/session/${session}/execute/async`, {
+      script: `const [base, done] = arguments;
+        (async () => {
+          const tv = window.__TAURI_PLUGIN_TOKEN_VAULT__;
+          const callbacks = window.__TAURI_INTERNALS__.callbacks;
+          const before = callbacks.size;
+          const get = async (n) => {
+            const res = await tv.authFetch(base + '/__test/bytes?n=' + n, { provider: 'demo' });
+            const b = new Uint8Array(await res.arrayBuffer());
+            let firstBad = -1;
+            for (let i = 0; i < b.length; i++) if (b[i] !== (7 * i) % 251) { firstBad = i; break; }
+            return { status: res.status, length: b.length, firstBad };
+          };
+          const whole = await get(1 << 20);
+          const afterWhole = callbacks.size;
+          const streamed = await get(12 << 20);
+          // The Rust end's drop reaches page script as a script evaluation, after the body.
+          for (let i = 0; i < 100 && callbacks.size > before; i++) await new Promise((r) => setTimeout(r, 50));
+          return { before, whole, afterWhole, streamed, after: callbacks.size };
+        })().then(done, (e) => done({ error: String(e && e.message || e) }));`,
+      args: [new URL(issuer).origin],
+    });
+    assert.equal(bodies.error, undefined, `authFetch of large bodies: ${bodies.error}`);
+    assert.deepEqual(bodies.whole, { status: 200, length: 1 << 20, firstBad: -1 }, 'whole body intact');
+    assert.deepEqual(bodies.streamed, { status: 200, length: 12 << 20, firstBad: -1 }, 'streamed body intact');
+    assert.equal(bodies.afterWhole, bodies.before, 'no callback left after a whole body');
+    assert.equal(bodies.after, bodies.before, 'no callback left after a streamed body');
+
     const file = await screenshot('signed-in.png');
     console.log(`screenshot of the signed-in window: ${file}`);
   });

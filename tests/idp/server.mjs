@@ -214,6 +214,21 @@ const server = https.createServer({
     sendJson(res, 200, { fault });
     return;
   }
+  // N bytes (at most 64 MiB), byte i being (7 i) mod 251, so a reader can check every one:
+  // bodies that authFetch answers whole and bodies that it streams (the e2e test).
+  if (pathname === '/__test/bytes' && req.method === 'GET') {
+    req.resume();
+    const n = Number(new URL(req.url, 'https://127.0.0.1').searchParams.get('n'));
+    if (!Number.isSafeInteger(n) || n < 0 || n > 64 * 1024 * 1024) {
+      sendJson(res, 400, { error: 'n must be an integer from 0 to 64 MiB' });
+      return;
+    }
+    const body = Buffer.allocUnsafe(n);
+    for (let i = 0; i < n; i += 1) body[i] = (7 * i) % 251;
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': n });
+    res.end(body);
+    return;
+  }
   if (pathname === '/__test/token-exchanges' && req.method === 'GET' && recordTokens) {
     sendJson(res, 200, tokenExchanges);
     return;
