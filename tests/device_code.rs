@@ -5,39 +5,20 @@
 
 mod support;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use support::Idp;
+use support::Bed;
 use tauri_plugin_token_vault::{DeviceCode, LoginCancel, SessionManager, SessionState};
 
 const P: &str = "idp";
 const A: &str = "default";
 
-struct Bed {
-    idp: Idp,
-    service: String,
-    locks: tempfile::TempDir,
-}
-
 impl Bed {
-    fn new(test: &str, env: &[(&str, &str)]) -> Self {
-        support::require_secret_service();
-        Bed {
-            idp: Idp::start_with(env),
-            service: support::unique_service(test),
-            locks: tempfile::tempdir().unwrap(),
-        }
-    }
-
     fn manager(&self) -> SessionManager {
-        SessionManager::new(
-            &self.service,
-            HashMap::from([(P.to_string(), self.idp.provider())]),
-        )
-        .with_lock_dir(self.locks.path())
+        self.manager_for(P, self.idp.provider())
     }
 }
 

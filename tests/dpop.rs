@@ -17,7 +17,6 @@
 mod dpop_server;
 mod support;
 
-use std::collections::HashMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -25,8 +24,7 @@ use base64::Engine as _;
 use dpop_server::{DpopServer, TestKey};
 use oauth2::reqwest;
 use sha2::Digest as _;
-use support::Idp;
-use tauri_plugin_token_vault::testing::Vault;
+use support::{Bed, Idp};
 use tauri_plugin_token_vault::{
     Allowlist, DpopAlg, DpopMode, FetchRequest, ProviderConfig, SessionManager,
 };
@@ -34,23 +32,13 @@ use tauri_plugin_token_vault::{
 const P: &str = "idp";
 const A: &str = "default";
 
-struct Bed {
-    idp: Idp,
-    service: String,
-    dir: tempfile::TempDir,
+/// A bed whose provider has `IDP_DPOP` set to `idp_dpop` (`1`, `nonce`, `off`), if given.
+fn dpop_bed(test: &str, idp_dpop: Option<&str>) -> Bed {
+    let env: Vec<(&str, &str)> = idp_dpop.map(|v| ("IDP_DPOP", v)).into_iter().collect();
+    Bed::new(test, &env)
 }
 
 impl Bed {
-    fn new(test: &str, idp_dpop: Option<&str>) -> Self {
-        support::require_secret_service();
-        let env: Vec<(&str, &str)> = idp_dpop.map(|v| ("IDP_DPOP", v)).into_iter().collect();
-        Bed {
-            idp: Idp::start_with(&env),
-            service: support::unique_service(test),
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
     fn config(&self, mode: DpopMode, rs: Option<&DpopServer>) -> ProviderConfig {
         let mut c = self
             .idp
@@ -67,15 +55,11 @@ impl Bed {
 
     /// A manager as a newly launched app builds it.
     fn manager(&self, config: ProviderConfig) -> SessionManager {
-        SessionManager::new(&self.service, HashMap::from([(P.to_string(), config)]))
-            .with_lock_dir(self.dir.path().join("locks"))
+        self.manager_for(P, config)
     }
 
     fn record(&self) -> Option<tauri_plugin_token_vault::testing::Record> {
-        Vault::platform(&self.service)
-            .unwrap()
-            .load_record(P, A)
-            .unwrap()
+        self.record_of(P, A)
     }
 }
 
@@ -129,7 +113,7 @@ fn proof_with_stored_key(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tokens_are_bound_to_the_stored_key_and_only_proofs_of_it_are_accepted() {
-    let bed = Bed::new("dpop-bound", Some("1"));
+    let bed = dpop_bed("dpop-bound", Some("1"));
     let rs = DpopServer::start(&bed.idp, false).await;
     let m = bed.manager(bed.config(DpopMode::Required, Some(&rs)));
     let status = support::sign_in(&m, P, A).await;
@@ -295,7 +279,7 @@ async fn tokens_are_bound_to_the_stored_key_and_only_proofs_of_it_are_accepted()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dpop_session_restores_in_a_new_process_and_refreshes_with_the_same_key() {
-    let bed = Bed::new("dpop-restore", Some("1"));
+    let bed = dpop_bed("dpop-restore", Some("1"));
     let rs = DpopServer::start(&bed.idp, false).await;
     let jkt = {
         let first = bed.manager(bed.config(DpopMode::Required, Some(&rs)));
@@ -338,7 +322,7 @@ async fn a_dpop_session_restores_in_a_new_process_and_refreshes_with_the_same_ke
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nonces_from_the_provider_and_the_resource_server_cost_one_retry_each() {
-    let bed = Bed::new("dpop-nonce", Some("nonce"));
+    let bed = dpop_bed("dpop-nonce", Some("nonce"));
     let rs = DpopServer::start(&bed.idp, true).await;
     let m = bed.manager(bed.config(DpopMode::Required, Some(&rs)));
     let status = support::sign_in(&m, P, A).await;
@@ -374,7 +358,7 @@ async fn nonces_from_the_provider_and_the_resource_server_cost_one_retry_each() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_provider_support_auto_stays_bearer_and_required_fails() {
-    let bed = Bed::new("dpop-off", Some("off"));
+    let bed = dpop_bed("dpop-off", Some("off"));
     let auto = bed.manager(bed.config(DpopMode::Auto, None));
     let status = support::sign_in(&auto, P, A).await;
     assert_eq!(status.dpop_jkt, None);
@@ -407,7 +391,7 @@ async fn without_provider_support_auto_stays_bearer_and_required_fails() {
 /// acceptance by the resource server (the `jkt` of an OKP key).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_eddsa_key_binds_the_tokens_the_same_way() {
-    let bed = Bed::new("dpop-eddsa", Some("1"));
+    let bed = dpop_bed("dpop-eddsa", Some("1"));
     let rs = DpopServer::start(&bed.idp, false).await;
     let config = bed
         .config(DpopMode::Required, Some(&rs))

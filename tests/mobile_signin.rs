@@ -13,8 +13,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use support::Idp;
-use tauri_plugin_token_vault::testing::Vault;
+use support::Bed;
 use tauri_plugin_token_vault::{
     AuthSession, AuthSessionFuture, AuthSessionRequest, Error, LoginCancel, ProviderConfig,
     SessionManager, SessionState,
@@ -108,22 +107,7 @@ impl AuthSession for StandinSession {
     }
 }
 
-struct Bed {
-    idp: Idp,
-    service: String,
-    locks: tempfile::TempDir,
-}
-
 impl Bed {
-    fn new(test: &str) -> Self {
-        support::require_secret_service();
-        Bed {
-            idp: Idp::start(),
-            service: support::unique_service(test),
-            locks: tempfile::tempdir().unwrap(),
-        }
-    }
-
     fn config(&self) -> ProviderConfig {
         self.idp
             .provider()
@@ -131,8 +115,7 @@ impl Bed {
     }
 
     fn manager_with(&self, config: ProviderConfig) -> SessionManager {
-        SessionManager::new(&self.service, HashMap::from([(P.to_string(), config)]))
-            .with_lock_dir(self.locks.path())
+        self.manager_for(P, config)
     }
 
     async fn login(
@@ -150,11 +133,7 @@ impl Bed {
     }
 
     fn stored(&self) -> bool {
-        Vault::platform(&self.service)
-            .unwrap()
-            .load_record(P, A)
-            .unwrap()
-            .is_some()
+        self.record_of(P, A).is_some()
     }
 }
 
@@ -176,7 +155,7 @@ fn set_param(url: &mut Url, name: &str, value: Option<&str>) {
 
 #[tokio::test]
 async fn the_mobile_flow_signs_in_through_the_session_and_a_new_manager_restores_it() {
-    let bed = Bed::new("mobile-ok");
+    let bed = Bed::new("mobile-ok", &[]);
     let m = bed.manager_with(bed.config().ephemeral_session(true));
     let mut events = m.subscribe();
     let session = StandinSession::new(Mode::Complete);
@@ -232,7 +211,7 @@ type Case = (
 /// announces nothing and (but for the provider's own error) redeems no code.
 #[tokio::test]
 async fn every_failure_of_the_session_has_its_stable_code_and_loses_nothing() {
-    let bed = Bed::new("mobile-fail");
+    let bed = Bed::new("mobile-fail", &[]);
     let cases: [Case; 8] = [
         (
             "the user closed the session",
@@ -310,7 +289,7 @@ async fn every_failure_of_the_session_has_its_stable_code_and_loses_nothing() {
 
 #[tokio::test]
 async fn cancel_and_timeout_dismiss_the_session() {
-    let bed = Bed::new("mobile-cancel");
+    let bed = Bed::new("mobile-cancel", &[]);
     let m = bed.manager_with(bed.config());
 
     let session = StandinSession::new(Mode::Stall);
@@ -343,7 +322,7 @@ async fn cancel_and_timeout_dismiss_the_session() {
 
 #[tokio::test]
 async fn without_a_mobile_redirect_uri_nothing_is_opened() {
-    let bed = Bed::new("mobile-config");
+    let bed = Bed::new("mobile-config", &[]);
     let m = bed.manager_with(bed.idp.provider());
     let session = StandinSession::new(Mode::Complete);
     let e = bed.login(&m, &session, &[]).await.unwrap_err();

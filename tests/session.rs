@@ -3,11 +3,11 @@
 
 mod support;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use support::Idp;
+use support::Bed;
 use tauri_plugin_token_vault::testing::{Record, Vault};
 use tauri_plugin_token_vault::Endpoints;
 use tauri_plugin_token_vault::LoginCancel;
@@ -18,41 +18,21 @@ use tauri_plugin_token_vault::{SessionEvent, SessionEvents, SessionManager, Sess
 const P: &str = "idp";
 const A: &str = "default";
 
-struct Bed {
-    idp: Idp,
-    service: String,
-    locks: tempfile::TempDir,
-}
-
 impl Bed {
-    fn new(test: &str, idp_env: &[(&str, &str)]) -> Self {
-        support::require_secret_service();
-        Bed {
-            idp: Idp::start_with(idp_env),
-            service: support::unique_service(test),
-            locks: tempfile::tempdir().unwrap(),
-        }
-    }
-
     fn config(&self) -> ProviderConfig {
         self.idp.provider()
     }
 
     fn manager_with(&self, config: ProviderConfig) -> SessionManager {
-        SessionManager::new(&self.service, HashMap::from([(P.to_string(), config)]))
-            .with_lock_dir(self.locks.path())
+        self.manager_for(P, config)
     }
 
     fn manager(&self) -> SessionManager {
         self.manager_with(self.config())
     }
 
-    fn vault(&self) -> Vault {
-        Vault::platform(&self.service).unwrap()
-    }
-
     fn record(&self) -> Option<Record> {
-        self.vault().load_record(P, A).unwrap()
+        self.record_of(P, A)
     }
 
     async fn login(&self, m: &SessionManager) {
@@ -243,8 +223,8 @@ async fn two_processes_refreshing_for_twenty_rounds_never_burn_a_rotated_token()
     bed.vault().save_record("default", A, &record).unwrap();
     bed.vault().delete_record(P, A).unwrap();
 
-    let shared = bed.locks.path();
-    let last = match race_two_processes(&bed, [shared, shared], 20) {
+    let shared = bed.locks();
+    let last = match race_two_processes(&bed, [&shared, &shared], 20) {
         Ok(last) => last,
         Err(f) => panic!(
             "with the shared lock directory, round {}: {:?}",

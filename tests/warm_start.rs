@@ -4,32 +4,16 @@
 
 mod support;
 
-use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;
 
-use support::Idp;
+use support::Bed;
 use tauri_plugin_token_vault::{ProviderConfig, SessionManager};
 
 const P: &str = "idp";
 const A: &str = "default";
 
-struct Bed {
-    idp: Idp,
-    service: String,
-    dir: tempfile::TempDir,
-}
-
 impl Bed {
-    fn new(test: &str) -> Self {
-        support::require_secret_service();
-        Bed {
-            idp: Idp::start(),
-            service: support::unique_service(test),
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
     fn cache(&self) -> std::path::PathBuf {
         self.dir.path().join("cache")
     }
@@ -40,8 +24,7 @@ impl Bed {
     }
 
     fn manager_with(&self, config: ProviderConfig, cached: bool) -> SessionManager {
-        let m = SessionManager::new(&self.service, HashMap::from([(P.to_string(), config)]))
-            .with_lock_dir(self.dir.path().join("locks"));
+        let m = self.manager_for(P, config);
         if cached {
             m.with_cache_dir(self.cache())
         } else {
@@ -84,7 +67,7 @@ fn edit_entry(path: &Path, edit: impl FnOnce(&mut serde_json::Value)) {
 
 #[tokio::test]
 async fn after_a_launch_with_a_warm_cache_the_first_token_costs_one_refresh_request() {
-    let bed = Bed::new("warm-start");
+    let bed = Bed::new("warm-start", &[]);
     let first = bed.manager(true);
     support::sign_in(&first, P, A).await;
     // Sign-in discovered the provider and fetched its keys: both cached.
@@ -118,7 +101,7 @@ async fn after_a_launch_with_a_warm_cache_the_first_token_costs_one_refresh_requ
 /// dropped and the next call discovers again and refreshes.
 #[tokio::test]
 async fn a_stale_cached_endpoint_fails_one_call_keeps_the_session_then_rediscovers() {
-    let bed = Bed::new("warm-stale");
+    let bed = Bed::new("warm-stale", &[]);
     support::sign_in(&bed.manager(true), P, A).await;
     let dead = format!("https://127.0.0.1:{}/token", support::free_fixed_port());
     edit_entry(&bed.entries("metadata-")[0], |doc| {
@@ -147,7 +130,7 @@ async fn a_stale_cached_endpoint_fails_one_call_keeps_the_session_then_rediscove
 /// another issuer is never used.
 #[tokio::test]
 async fn rotated_keys_are_refetched_and_a_foreign_issuer_entry_is_ignored() {
-    let bed = Bed::new("warm-kid");
+    let bed = Bed::new("warm-kid", &[]);
     support::sign_in(&bed.manager(true), P, A).await;
     edit_entry(&bed.entries("jwks-")[0], |doc| {
         for k in doc["keys"].as_array_mut().unwrap() {

@@ -264,6 +264,61 @@ pub fn unique_service(test: &str) -> String {
     format!("tv-test-{test}-{}-{nanos}", std::process::id())
 }
 
+/// One test's bed: a provider started for it, a Secret Service namespace of its own (tests never
+/// share stored sessions), and a scratch directory: the managers' lock files (`locks/`) and
+/// whatever else the test keeps there. Test files add what only they need in `impl Bed` blocks
+/// of their own.
+pub struct Bed {
+    pub idp: Idp,
+    pub service: String,
+    pub dir: tempfile::TempDir,
+}
+
+impl Bed {
+    /// Needs the Secret Service ([`require_secret_service`]); `idp_env` is the provider's
+    /// environment (`IDP_*` switches of `tests/idp/server.mjs`).
+    pub fn new(test: &str, idp_env: &[(&str, &str)]) -> Self {
+        require_secret_service();
+        Bed {
+            idp: Idp::start_with(idp_env),
+            service: unique_service(test),
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    /// The lock directory every manager of the bed uses, as one app's processes do.
+    pub fn locks(&self) -> PathBuf {
+        self.dir.path().join("locks")
+    }
+
+    /// A manager as a newly launched app builds it, with `config` as provider `provider`.
+    pub fn manager_for(
+        &self,
+        provider: &str,
+        config: ProviderConfig,
+    ) -> tauri_plugin_token_vault::SessionManager {
+        tauri_plugin_token_vault::SessionManager::new(
+            &self.service,
+            std::collections::HashMap::from([(provider.to_string(), config)]),
+        )
+        .with_lock_dir(self.locks())
+    }
+
+    /// The platform store (the Secret Service) under the bed's service name.
+    pub fn vault(&self) -> tauri_plugin_token_vault::testing::Vault {
+        tauri_plugin_token_vault::testing::Vault::platform(&self.service).unwrap()
+    }
+
+    /// The record stored for `provider`/`account`, if any.
+    pub fn record_of(
+        &self,
+        provider: &str,
+        account: &str,
+    ) -> Option<tauri_plugin_token_vault::testing::Record> {
+        self.vault().load_record(provider, account).unwrap()
+    }
+}
+
 /// The `cli` example binary, (re)built once per test process so it is never stale (a no-op
 /// when `cargo test` already built it).
 pub fn cli() -> Command {
