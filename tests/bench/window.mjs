@@ -16,19 +16,14 @@
 // medians of BENCH_RUNS runs in one block per method.
 //
 // Needs: E2E_APP (the example app built with --features bench), tauri-driver on PATH.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { startDriver, startProvider, webDriver } from '../support/window.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const app = process.env.E2E_APP;
 const DRIVER_PORT = Number(process.env.BENCH_DRIVER_PORT ?? 4445);
 const RUNS = Number(process.env.BENCH_RUNS ?? 11);
 const RSS_RUNS = Number(process.env.BENCH_RSS_RUNS ?? 3);
-const ELEMENT = 'element-6066-11e4-a52e-4f735466cecf';
 const KiB = 1024;
 const MiB = 1024 * KiB;
 const SIZES = [['1KB', KiB], ['1MB', MiB], ['10MB', 10 * MiB], ['50MB', 50 * MiB]];
@@ -67,77 +62,15 @@ const server = http.createServer((req, res) => {
 await new Promise((r) => server.listen(0, '127.0.0.1', r));
 const origin = `http://127.0.0.1:${server.address().port}`;
 
-function waitForLine(child, what) {
-  return new Promise((resolve, reject) => {
-    let buf = '';
-    const timer = setTimeout(() => reject(new Error(`${what} did not start`)), 30_000);
-    child.stdout.on('data', (d) => {
-      buf += d;
-      const nl = buf.indexOf('\n');
-      if (nl >= 0) {
-        clearTimeout(timer);
-        resolve(buf.slice(0, nl));
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`${what} exited with ${code}`)));
-  });
-}
-
-async function wd(method, url, body) {
-  const res = await fetch(`http://127.0.0.1:${DRIVER_PORT}${url}`, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = await res.json();
-  if (!res.ok) throw new Error(`WebDriver ${method} ${url}: ${res.status} ${JSON.stringify(json.value)}`);
-  return json.value;
-}
-
-const state = mkdtempSync(path.join(tmpdir(), 'tv-bench-idp-'));
-const idp = spawn('node', [path.join(root, 'tests/idp/server.mjs')], {
-  env: { ...process.env, IDP_STATE_DIR: state },
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
-const ready = JSON.parse(await waitForLine(idp, 'the provider'));
-const driver = spawn('tauri-driver', ['--port', String(DRIVER_PORT), '--native-port', String(DRIVER_PORT + 1)], {
-  env: {
-    ...process.env,
-    TOKEN_VAULT_ISSUER: ready.issuer,
-    TOKEN_VAULT_CLIENT_ID: 'tv-native',
-    TOKEN_VAULT_CA_CERT: ready.caCert,
-    TOKEN_VAULT_SCOPE: 'openid profile email offline_access',
-    TOKEN_VAULT_BENCH_ORIGIN: origin,
-    BROWSER: path.join(root, 'tests/support/browser-standin.mjs'),
-  },
-  stdio: ['ignore', 'inherit', 'inherit'],
-});
+const client = webDriver(DRIVER_PORT);
+const { wd } = client;
+const { child: idp, ready } = await startProvider();
+let driver;
 let session;
 try {
-  for (let i = 0; ; i += 1) {
-    try {
-      await fetch(`http://127.0.0.1:${DRIVER_PORT}/status`);
-      break;
-    } catch (e) {
-      if (i > 100) throw e;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-  session = (await wd('POST', '/session', {
-    capabilities: { alwaysMatch: { browserName: 'wry', 'tauri:options': { application: app } } },
-  })).sessionId;
+  driver = await startDriver(DRIVER_PORT, ready, { TOKEN_VAULT_BENCH_ORIGIN: origin });
+  session = await client.open(app);
   await wd('POST', `/session/${session}/timeouts`, { script: 900_000 });
-  const el = async (css) => (await wd('POST', `/session/${session}/element`, { using: 'css selector', value: css }))[ELEMENT];
-  const text = async (css) => wd('GET', `/session/${session}/element/${await el(css)}/text`);
-  const waitText = async (css, want) => {
-    for (let i = 0; i < 200; i += 1) {
-      try {
-        if ((await text(css)) === want) return;
-      } catch { /* not there yet */ }
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    throw new Error(`${css} never read "${want}"`);
-  };
   // Page-side calls: `tokenVaultBench.<fn>(...args)`, resolved or rejected.
   const page = async (fn, ...args) => {
     const r = await wd('POST', `/session/${session}/execute/async`, {
@@ -150,9 +83,9 @@ try {
     return r.value;
   };
 
-  await waitText('#status', 'signed out');
-  await wd('POST', `/session/${session}/element/${await el('#login')}/click`, {});
-  await waitText('#status', 'signed in as alice');
+  await client.waitText(session, '#status', 'signed out', 'the app', 50_000);
+  await client.click(session, '#login');
+  await client.waitText(session, '#status', 'signed in as alice', 'the sign-in', 50_000);
   const { pid } = await page('prepare');
 
   const rss = () => {
@@ -229,7 +162,7 @@ try {
   console.log(`  GET: medians of ${RUNS} interleaved rounds (order rotated; GETs per sample: ${SIZES.map(([l]) => `${l} ${REPS[l]}`).join(', ')}), RSS from a block of ${RSS_RUNS} runs per method after one untimed; POST: ${RUNS} runs per cell after one untimed; legacy = authFetch before bytes crossed the IPC (base64 in JSON); ipcFloor = the same bytes answered from memory (no network, no token)`);
 } finally {
   if (session) await wd('DELETE', `/session/${session}`).catch(() => {});
-  driver.kill();
+  driver?.kill();
   idp.kill();
   server.close();
 }

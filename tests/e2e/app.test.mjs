@@ -10,98 +10,29 @@
 //   E2E_OUT        directory for screenshots
 // Uses node's test runner: node --test tests/e2e/
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
+import { root, startDriver, startProvider, webDriver } from '../support/window.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const app = process.env.E2E_APP;
 const out = process.env.E2E_OUT ?? path.join(root, 'target/e2e');
 const DRIVER_PORT = Number(process.env.E2E_DRIVER_PORT ?? 4444);
-const ELEMENT = 'element-6066-11e4-a52e-4f735466cecf';
 mkdirSync(out, { recursive: true });
 
+const driverClient = webDriver(DRIVER_PORT);
+const { wd } = driverClient;
 let idp;
 let driver;
 let issuer;
 let session;
 
-function waitForLine(child, what) {
-  return new Promise((resolve, reject) => {
-    let buf = '';
-    const timer = setTimeout(() => reject(new Error(`${what} did not start`)), 30_000);
-    child.stdout.on('data', (d) => {
-      buf += d;
-      const nl = buf.indexOf('\n');
-      if (nl >= 0) {
-        clearTimeout(timer);
-        resolve(buf.slice(0, nl));
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`${what} exited with ${code}`)));
-  });
-}
-
-async function wd(method, url, body) {
-  const res = await fetch(`http://127.0.0.1:${DRIVER_PORT}${url}`, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = await res.json();
-  if (!res.ok) throw new Error(`WebDriver ${method} ${url}: ${res.status} ${JSON.stringify(json.value)}`);
-  return json.value;
-}
-
-async function waitForDriver() {
-  for (let i = 0; i < 100; i += 1) {
-    try {
-      await fetch(`http://127.0.0.1:${DRIVER_PORT}/status`);
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-  throw new Error('tauri-driver is not answering');
-}
-
-async function newSession() {
-  const value = await wd('POST', '/session', {
-    capabilities: { alwaysMatch: { browserName: 'wry', 'tauri:options': { application: app } } },
-  });
-  return value.sessionId;
-}
-
-async function el(css) {
-  const v = await wd('POST', `/session/${session}/element`, { using: 'css selector', value: css });
-  return v[ELEMENT];
-}
-
-async function text(css) {
-  return wd('GET', `/session/${session}/element/${await el(css)}/text`);
-}
-
-async function click(css) {
-  await wd('POST', `/session/${session}/element/${await el(css)}/click`, {});
-}
-
-async function waitText(css, predicate, what, timeoutMs = 30_000) {
-  const end = Date.now() + timeoutMs;
-  let last = '';
-  while (Date.now() < end) {
-    try {
-      last = await text(css);
-      if (predicate(last)) return last;
-    } catch (e) {
-      last = String(e);
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`${what}: ${css} is "${last}"`);
-}
+const newSession = () => driverClient.open(app);
+const text = (css) => driverClient.text(session, css);
+const click = (css) => driverClient.click(session, css);
+const waitText = (css, predicate, what, timeoutMs) =>
+  driverClient.waitText(session, css, predicate, what, timeoutMs);
 
 async function screenshot(name) {
   // Give the window a frame to paint what the DOM already shows.
@@ -128,26 +59,11 @@ async function onFailure(t, fn) {
 
 before(async () => {
   assert.ok(app, 'E2E_APP must name the example app binary');
-  const state = mkdtempSync(path.join(tmpdir(), 'tv-e2e-idp-'));
-  idp = spawn('node', [path.join(root, 'tests/idp/server.mjs')], {
-    env: { ...process.env, IDP_STATE_DIR: state, IDP_DEVICE: '1' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const ready = JSON.parse(await waitForLine(idp, 'the provider'));
+  let ready;
+  ({ child: idp, ready } = await startProvider({ IDP_DEVICE: '1' }));
   issuer = ready.issuer;
-  // tauri-driver → WebKitWebDriver → the app: the app inherits this environment.
-  driver = spawn('tauri-driver', ['--port', String(DRIVER_PORT)], {
-    env: {
-      ...process.env,
-      TOKEN_VAULT_ISSUER: issuer,
-      TOKEN_VAULT_CLIENT_ID: 'tv-native',
-      TOKEN_VAULT_CA_CERT: ready.caCert,
-      TOKEN_VAULT_SCOPE: 'openid profile email offline_access',
-      BROWSER: path.join(root, 'tests/support/browser-standin.mjs'),
-    },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  await waitForDriver();
+  // tauri-driver → WebKitWebDriver → the app: the app inherits the driver's environment.
+  driver = await startDriver(DRIVER_PORT, ready);
 });
 
 after(async () => {
