@@ -3,7 +3,7 @@
 # binaries against the real provider and a private Secret Service, then the real-window
 # benchmark (tests/bench/window.mjs): the example app built in release with `--features bench`,
 # under Xvfb over WebDriver, authFetch against the webview's fetch and @tauri-apps/plugin-http.
-# BENCH_RUNS (default 11) sets the interleaved rounds (GET) and runs (POST) per cell of the
+# BENCH_RUNS (default 15) sets the interleaved rounds (GET) and runs (POST) per cell of the
 # real-window benchmark, BENCH_RSS_RUNS (default 3) its memory blocks; BENCH_WINDOW_ONLY=1
 # skips the bench binaries and the size check. Last, unless BENCH_WINDOW_ONLY=1 or BENCH_SIZE=0:
 # `scripts/size.sh --check` (what the plugin adds to a release app; fails when it grew past the

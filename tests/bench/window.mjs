@@ -22,7 +22,7 @@ import { startDriver, startProvider, webDriver } from '../support/window.mjs';
 
 const app = process.env.E2E_APP;
 const DRIVER_PORT = Number(process.env.BENCH_DRIVER_PORT ?? 4445);
-const RUNS = Number(process.env.BENCH_RUNS ?? 11);
+const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const RSS_RUNS = Number(process.env.BENCH_RSS_RUNS ?? 3);
 const KiB = 1024;
 const MiB = 1024 * KiB;
