@@ -5,9 +5,10 @@
 # under Xvfb over WebDriver, authFetch against the webview's fetch and @tauri-apps/plugin-http.
 # BENCH_RUNS (default 15) sets the interleaved rounds (GET) and runs (POST) per cell of the
 # real-window benchmark, BENCH_RSS_RUNS (default 3) its memory blocks; BENCH_WINDOW_ONLY=1
-# skips the bench binaries and the size check. Last, unless BENCH_WINDOW_ONLY=1 or BENCH_SIZE=0:
-# `scripts/size.sh --check` (what the plugin adds to a release app; fails when it grew past the
-# figure in that script plus 5%; a cold run builds two Tauri apps in release, 12-25 minutes).
+# skips the bench binaries and the size checks. Last, unless BENCH_WINDOW_ONLY=1 or BENCH_SIZE=0:
+# `scripts/size.sh --check`, with cargo's default release profile and with Tauri's size profile
+# (what the plugin adds to a release app; each fails when it grew past its figure in that script
+# plus 5%; cold, each builds two Tauri apps in release, 12-25 minutes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # rustup installs cargo in ~/.cargo/bin, which a non-interactive shell may not have on PATH.
@@ -36,4 +37,5 @@ scripts/with-keyring.sh xvfb-run -a -s "-screen 0 1280x900x24" node tests/bench/
 if [ "${BENCH_WINDOW_ONLY:-0}" != 1 ] && [ "${BENCH_SIZE:-1}" != 0 ]; then
   echo "== footprint"
   scripts/size.sh --check
+  scripts/size.sh --check --tauri-profile
 fi
