@@ -51,6 +51,15 @@
     legacy: legacyFetch
   };
 
+  /** One GET of `url` by `method`, its body read whole; throws unless it is 200 with `size` bytes. */
+  async function getWhole(method, url, size) {
+    const res = await fetchers[method](url);
+    const body = await res.arrayBuffer();
+    if (res.status !== 200 || body.byteLength !== size) {
+      throw new Error(`${method}: status ${res.status}, ${body.byteLength} of ${size} bytes`);
+    }
+  }
+
   window.tokenVaultBench = {
     async prepare() {
       token = await tv.getToken('demo');
@@ -62,13 +71,8 @@
       const times = [];
       for (let i = 0; i <= runs; i++) {
         const t0 = performance.now();
-        const res = await fetchers[method](url);
-        const body = await res.arrayBuffer();
-        const ms = performance.now() - t0;
-        if (res.status !== 200 || body.byteLength !== size) {
-          throw new Error(`${method}: status ${res.status}, ${body.byteLength} of ${size} bytes`);
-        }
-        if (i > 0) times.push(ms);
+        await getWhole(method, url, size);
+        if (i > 0) times.push(performance.now() - t0);
       }
       return times;
     },
@@ -82,13 +86,7 @@
       const times = {};
       for (const method of methods) {
         const t0 = performance.now();
-        for (let i = 0; i < reps; i++) {
-          const res = await fetchers[method](url);
-          const body = await res.arrayBuffer();
-          if (res.status !== 200 || body.byteLength !== size) {
-            throw new Error(`${method}: status ${res.status}, ${body.byteLength} of ${size} bytes`);
-          }
-        }
+        for (let i = 0; i < reps; i++) await getWhole(method, url, size);
         times[method] = (performance.now() - t0) / reps;
       }
       return times;
